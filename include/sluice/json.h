@@ -1,0 +1,135 @@
+/* The JSON reader: strict RFC 8259, streaming, bounded memory.
+ *
+ * A reader yields one *record* at a time as a tree of sl_json_value. What a record
+ * is depends on the input form:
+ *   - one document, NDJSON, or concatenated documents: each top-level value;
+ *   - a top-level array (SL_JSON_FORM_ARRAY, or AUTO when the first value of the
+ *     input is an array): each element of that array, streamed, so a 5 GB array
+ *     is read in memory bounded by the largest element.
+ * Compressed input (gzip, zstd) is detected by magic bytes and decompressed on the
+ * fly.
+ *
+ * Ownership: the tree returned by sl_json_reader_next() and every string in it
+ * belongs to the reader and stays valid until the next call to
+ * sl_json_reader_next() or sl_json_reader_free(). Strings are UTF-8, unescaped, not
+ * NUL-terminated in general (use len); they may contain U+0000.
+ *
+ * Duplicate keys: the last one wins (its position is that of the first occurrence),
+ * and every duplicate is counted (sl_json_reader_duplicate_keys()).
+ *
+ * Numbers: an integer that fits int64 is SL_JSON_INT with its exact value. An
+ * integer that does not is SL_JSON_BIGINT with its exact digits in num.raw. Any
+ * number with a fraction or exponent is SL_JSON_DOUBLE, correctly rounded (strtod
+ * semantics in the C locale), with the original text in num.raw too. */
+#ifndef SLUICE_JSON_H
+#define SLUICE_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sluice/status.h"
+
+typedef enum {
+    SL_JSON_NULL = 0,
+    SL_JSON_FALSE,
+    SL_JSON_TRUE,
+    SL_JSON_INT,      /* v.num.i exact */
+    SL_JSON_BIGINT,   /* integer outside int64: exact digits in v.num.raw */
+    SL_JSON_DOUBLE,   /* v.num.d; v.num.raw is the source text */
+    SL_JSON_STRING,   /* v.str.ptr, v.str.len */
+    SL_JSON_ARRAY,    /* v.arr.items[0 .. v.arr.len) */
+    SL_JSON_OBJECT    /* v.obj.members[0 .. v.obj.len), keys unique */
+} sl_json_type;
+
+typedef struct sl_json_value sl_json_value;
+typedef struct sl_json_member sl_json_member;
+
+struct sl_json_value {
+    sl_json_type type;
+    union {
+        struct { int64_t i; double d; const char *raw; uint32_t raw_len; } num;
+        struct { const char *ptr; size_t len; } str;
+        struct { sl_json_value *items; size_t len; } arr;
+        struct { sl_json_member *members; size_t len; } obj;
+    } u;
+};
+
+struct sl_json_member {
+    const char *key;
+    size_t key_len;
+    sl_json_value value;
+};
+
+typedef enum {
+    SL_JSON_FORM_AUTO = 0,   /* array if the input starts with '[', else a sequence */
+    SL_JSON_FORM_SEQUENCE,   /* one document, NDJSON, or concatenated documents */
+    SL_JSON_FORM_ARRAY,      /* the input is one array; records are its elements */
+    SL_JSON_FORM_DOCUMENT    /* exactly one value; anything after it is an error */
+} sl_json_form;
+
+typedef struct sl_json_options {
+    sl_json_form form;
+    uint32_t max_depth;              /* nesting limit; 0 means 1000. Deeper is SL_ERR_LIMIT */
+    uint64_t max_record_size;        /* bytes of one record's text; 0 means 256 MiB */
+    uint64_t max_decompressed_size;  /* total bytes after decompression; 0: unlimited */
+} sl_json_options;
+
+/* Fills o with the defaults described above. */
+void sl_json_options_init(sl_json_options *o);
+
+typedef struct sl_json_reader sl_json_reader;
+
+/* Opens path ("-" is stdin). opts may be NULL for defaults. On failure returns the
+ * status, fills err (may be NULL) and sets *out to NULL. */
+sl_status sl_json_reader_open(const char *path, const sl_json_options *opts,
+                              sl_json_reader **out, sl_error *err);
+
+/* Reads from an open stdio stream, named `name` in errors; the reader does not close f. */
+sl_status sl_json_reader_open_file(FILE *f, const char *name, const sl_json_options *opts,
+                                   sl_json_reader **out, sl_error *err);
+
+/* Reads from memory (not copied; must outlive the reader). Compressed data works too. */
+sl_status sl_json_reader_open_mem(const void *data, size_t len, const char *name,
+                                  const sl_json_options *opts, sl_json_reader **out,
+                                  sl_error *err);
+
+/* Reads the next record. Returns SL_OK and sets *out, SL_EOF at the end of input
+ * (*out NULL), or an error (SL_ERR_JSON, SL_ERR_LIMIT, SL_ERR_IO, SL_ERR_CORRUPT for
+ * a broken compressed stream) with err naming file, line, column, byte offset and
+ * what was expected. After an error, further calls return the same error. */
+sl_status sl_json_reader_next(sl_json_reader *r, const sl_json_value **out, sl_error *err);
+
+/* Position of the start of the record last returned: 1-based line, 0-based offset. */
+uint64_t sl_json_reader_record_line(const sl_json_reader *r);
+uint64_t sl_json_reader_record_offset(const sl_json_reader *r);
+
+/* Duplicate keys seen so far, over all records. */
+uint64_t sl_json_reader_duplicate_keys(const sl_json_reader *r);
+
+/* Bytes consumed so far: after decompression, and of the underlying file. */
+uint64_t sl_json_reader_bytes_in(const sl_json_reader *r);
+uint64_t sl_json_reader_compressed_bytes_in(const sl_json_reader *r);
+
+/* Frees the reader and every value it returned. r may be NULL. */
+void sl_json_reader_free(sl_json_reader *r);
+
+/* Looks up key in an object; NULL when v is not an object or has no such key. */
+const sl_json_value *sl_json_get(const sl_json_value *v, const char *key);
+
+/* ---- writing ---- */
+
+struct sl_buf;
+
+/* Appends s[0..len) as a JSON string literal (quotes, escapes for '"', '\\' and
+ * control characters; everything else passed through as UTF-8). */
+sl_status sl_json_write_string(struct sl_buf *out, const char *s, size_t len);
+
+/* Appends a double the shortest way that reads back to the same value ("%.17g"
+ * trimmed); NaN and infinities, which JSON cannot hold, are written as null. */
+sl_status sl_json_write_double(struct sl_buf *out, double d);
+
+/* Appends v as compact JSON. */
+sl_status sl_json_write_value(struct sl_buf *out, const sl_json_value *v);
+
+#endif

@@ -1,0 +1,209 @@
+/* Parquet writer and reader.
+ *
+ * Scope: flat columns and LIST of a primitive, required or optional, with the
+ * logical types sluice uses. The writer produces files that DuckDB, Polars, Arrow,
+ * Spark, hyparquet and parquet-wasm open with no options; the reader reads every
+ * file the writer writes and the files DuckDB and Polars write (PLAIN, dictionary,
+ * DELTA_*, BYTE_STREAM_SPLIT encodings; data page v1 and v2; every codec below).
+ *
+ * A corrupt or truncated file is SL_ERR_CORRUPT with a message naming what is
+ * wrong and where (byte offset in the file); never a crash or a hang. */
+#ifndef SLUICE_PARQUET_H
+#define SLUICE_PARQUET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sluice/status.h"
+
+/* Logical column types. The writer writes the types above SL_PQ_UINT8; the reader
+ * may report any of them. */
+typedef enum {
+    SL_PQ_BOOL = 0,
+    SL_PQ_INT8,
+    SL_PQ_INT16,
+    SL_PQ_INT32,
+    SL_PQ_INT64,
+    SL_PQ_FLOAT,
+    SL_PQ_DOUBLE,
+    SL_PQ_STRING,      /* BYTE_ARRAY, UTF-8 */
+    SL_PQ_BINARY,      /* BYTE_ARRAY, no annotation */
+    SL_PQ_DATE,        /* int32 days since 1970-01-01 */
+    SL_PQ_TIMESTAMP,   /* int64 since the epoch, in time_unit; writer: MICROS, UTC */
+    SL_PQ_TIME,        /* since midnight, in time_unit; writer: MICROS */
+    SL_PQ_DECIMAL,     /* precision, scale: <= 9 INT32, <= 18 INT64, else FIXED(16) */
+    /* reader only */
+    SL_PQ_UINT8,
+    SL_PQ_UINT16,
+    SL_PQ_UINT32,
+    SL_PQ_UINT64,      /* values in i64, reinterpret as uint64 */
+    SL_PQ_FIXED,       /* FIXED_LEN_BYTE_ARRAY without annotation (or UUID) */
+    SL_PQ_UNSUPPORTED  /* a column the reader can describe but not decode */
+} sl_pq_type;
+
+typedef enum { SL_PQ_MILLIS = 0, SL_PQ_MICROS = 1, SL_PQ_NANOS = 2 } sl_pq_time_unit;
+
+typedef struct sl_pq_column {
+    const char *name;        /* top-level field name */
+    sl_pq_type type;         /* for a list: the element type */
+    bool optional;           /* the value (or the whole list) may be null */
+    bool list;               /* LIST of type */
+    bool element_optional;   /* list elements may be null */
+    sl_pq_time_unit time_unit;
+    bool utc;                /* TIMESTAMP isAdjustedToUTC */
+    int32_t precision;       /* DECIMAL */
+    int32_t scale;           /* DECIMAL */
+    int32_t fixed_len;       /* FIXED, and DECIMAL stored as FIXED */
+} sl_pq_column;
+
+typedef enum {
+    SL_PQ_CODEC_NONE = 0,
+    SL_PQ_CODEC_SNAPPY = 1,
+    SL_PQ_CODEC_GZIP = 2,
+    SL_PQ_CODEC_LZ4 = 5,      /* legacy Hadoop-framed LZ4 (read only) */
+    SL_PQ_CODEC_ZSTD = 6,
+    SL_PQ_CODEC_LZ4_RAW = 7
+} sl_pq_codec;
+
+/* Parses "zstd", "snappy", "gzip", "lz4_raw" (or "lz4"), "none"/"uncompressed".
+ * Returns SL_ERR_USAGE for anything else. */
+sl_status sl_pq_codec_parse(const char *name, sl_pq_codec *out);
+const char *sl_pq_codec_name(sl_pq_codec c);
+
+/* ---------------------------------------------------------------- writer */
+
+typedef struct sl_pq_writer_options {
+    sl_pq_codec codec;              /* default ZSTD */
+    int level;                      /* codec level; 0 = codec default */
+    uint64_t row_group_rows;        /* default 1,048,576 */
+    uint64_t row_group_bytes;       /* uncompressed bytes buffered; default 128 MiB */
+    uint32_t page_size;             /* target data page size; default 1 MiB */
+    uint8_t page_version;           /* 1 (default) or 2 */
+    bool dictionary;                /* default true */
+    uint32_t dictionary_max_bytes;  /* past this a chunk falls back to PLAIN; 1 MiB */
+    const char *created_by;         /* default "sluice version <SL_VERSION>" */
+} sl_pq_writer_options;
+
+void sl_pq_writer_options_init(sl_pq_writer_options *o);
+
+typedef struct sl_pq_writer sl_pq_writer;
+
+/* Creates path (truncating it) for ncols columns. cols and the strings in them are
+ * copied. opts may be NULL. */
+sl_status sl_pq_writer_open(const char *path, const sl_pq_column *cols, size_t ncols,
+                            const sl_pq_writer_options *opts, sl_pq_writer **out,
+                            sl_error *err);
+
+/* Adds a key-value pair to the footer (copied). Call any time before close. */
+sl_status sl_pq_writer_set_kv(sl_pq_writer *w, const char *key, const char *value);
+
+/* Value calls append one value to column col of the current row, or one element
+ * to the open list of col. Which call fits which type:
+ *   bool: BOOL; int: INT8..INT64, DATE, TIMESTAMP, TIME, DECIMAL (unscaled, p <= 18);
+ *   double: FLOAT, DOUBLE; bytes: STRING, BINARY; decimal128: DECIMAL (p > 18).
+ * A wrong call, a null into a required column, or a missing value at end_row is
+ * SL_ERR_USAGE. Errors are detailed by sl_pq_writer_error(). */
+sl_status sl_pq_write_null(sl_pq_writer *w, size_t col);
+sl_status sl_pq_write_bool(sl_pq_writer *w, size_t col, bool v);
+sl_status sl_pq_write_int(sl_pq_writer *w, size_t col, int64_t v);
+sl_status sl_pq_write_double(sl_pq_writer *w, size_t col, double v);
+sl_status sl_pq_write_bytes(sl_pq_writer *w, size_t col, const void *p, size_t len);
+sl_status sl_pq_write_decimal128(sl_pq_writer *w, size_t col, int64_t hi, uint64_t lo);
+/* A list value: begin, zero or more element calls (write_null for a null element),
+ * end. A null list is a plain sl_pq_write_null() instead. */
+sl_status sl_pq_write_list_begin(sl_pq_writer *w, size_t col);
+sl_status sl_pq_write_list_end(sl_pq_writer *w, size_t col);
+
+/* Ends the current row: every column must have received exactly one value. May
+ * write a row group when the row or byte threshold is reached. */
+sl_status sl_pq_write_end_row(sl_pq_writer *w);
+
+/* Writes the buffered rows as a row group now (nothing when empty). */
+sl_status sl_pq_writer_flush(sl_pq_writer *w);
+
+/* Rows written so far (ended rows). */
+uint64_t sl_pq_writer_rows(const sl_pq_writer *w);
+
+/* Flushes, writes the footer, fsyncs if asked, closes and frees. w may be NULL.
+ * On failure the file is left incomplete; the caller removes it. */
+sl_status sl_pq_writer_close(sl_pq_writer *w, bool fsync_file, sl_error *err);
+
+/* Frees without finishing the file (the partial file stays; the caller removes it). */
+void sl_pq_writer_abort(sl_pq_writer *w);
+
+/* The last error of w (code SL_OK when none). */
+const sl_error *sl_pq_writer_error(const sl_pq_writer *w);
+
+/* ---------------------------------------------------------------- reader */
+
+typedef struct sl_pq_reader sl_pq_reader;
+
+typedef struct sl_pq_chunk_info {
+    sl_pq_codec codec;
+    uint32_t encodings;          /* bit (1u << parquet Encoding value) for each used */
+    uint64_t num_values;
+    uint64_t compressed_size;
+    uint64_t uncompressed_size;
+    bool has_null_count;
+    int64_t null_count;
+    bool has_min_max;            /* min/max present (and meaningful for the type) */
+    const uint8_t *min;          /* PLAIN encoding of the value, as in the file */
+    uint32_t min_len;
+    const uint8_t *max;
+    uint32_t max_len;
+} sl_pq_chunk_info;
+
+/* Opens a file and reads its footer. */
+sl_status sl_pq_reader_open(const char *path, sl_pq_reader **out, sl_error *err);
+
+/* Reads from memory (not copied; must outlive the reader); name is for errors. */
+sl_status sl_pq_reader_open_mem(const void *data, size_t len, const char *name,
+                                sl_pq_reader **out, sl_error *err);
+
+void sl_pq_reader_free(sl_pq_reader *r);
+
+uint64_t sl_pq_reader_num_rows(const sl_pq_reader *r);
+size_t sl_pq_reader_num_columns(const sl_pq_reader *r);
+const sl_pq_column *sl_pq_reader_column(const sl_pq_reader *r, size_t i);
+size_t sl_pq_reader_num_row_groups(const sl_pq_reader *r);
+uint64_t sl_pq_reader_row_group_rows(const sl_pq_reader *r, size_t rg);
+const char *sl_pq_reader_created_by(const sl_pq_reader *r);   /* "" when absent */
+int32_t sl_pq_reader_version(const sl_pq_reader *r);
+size_t sl_pq_reader_num_kv(const sl_pq_reader *r);
+/* Key and value of pair i (value "" when absent). */
+void sl_pq_reader_kv(const sl_pq_reader *r, size_t i, const char **key, const char **value);
+/* Value for key, or NULL. */
+const char *sl_pq_reader_kv_get(const sl_pq_reader *r, const char *key);
+/* Metadata of column col in row group rg; NULL when out of range. */
+const sl_pq_chunk_info *sl_pq_reader_chunk(const sl_pq_reader *r, size_t rg, size_t col);
+
+/* One column chunk, decoded. Slots: one per row for a flat column, one per list
+ * element for a list column. Null slots hold 0 / an empty byte string. */
+typedef struct sl_pq_column_data {
+    size_t num_rows;
+    size_t num_values;            /* slots */
+    const uint8_t *valid;         /* per slot, 1 present 0 null; NULL: all present */
+    const int64_t *i64;           /* BOOL (0/1), ints, DATE, TIMESTAMP, TIME, DECIMAL p<=18 */
+    const double *f64;            /* FLOAT, DOUBLE */
+    const uint64_t *offsets;      /* byte arrays: slot k is data[offsets[k], offsets[k+1]) */
+    const uint8_t *data;          /* STRING, BINARY, FIXED, DECIMAL p>18 (big-endian) */
+    const uint64_t *list_offsets; /* lists: row r has slots [list_offsets[r], [r+1]) */
+    const uint8_t *list_valid;    /* lists: per row, 0 for a null list; NULL: none null */
+} sl_pq_column_data;
+
+/* Decodes column col of row group rg into *out. The memory belongs to the reader
+ * and stays valid until the same column is read again or the reader is freed, so
+ * all columns of a row group can be held at once. */
+sl_status sl_pq_reader_read_column(sl_pq_reader *r, size_t rg, size_t col,
+                                   sl_pq_column_data *out, sl_error *err);
+
+/* Appends a readable form of a statistics value (PLAIN bytes of column c's type)
+ * to out: numbers, quoted strings, ISO dates and timestamps. */
+struct sl_buf;
+sl_status sl_pq_format_stat(const sl_pq_column *c, const uint8_t *p, uint32_t len,
+                            struct sl_buf *out);
+
+const char *sl_pq_type_name(sl_pq_type t);
+
+#endif
