@@ -1,0 +1,228 @@
+/* Writer-side encodings (see encode.h). Format facts from parquet-format's
+ * Encodings.md: an RLE run is varint(count << 1) then the value in
+ * ceil(bit_width / 8) little-endian bytes; a bit-packed run is
+ * varint(groups << 1 | 1) then groups of 8 values packed LSB first. */
+#include "parquet/encode.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+int pq_bit_width(uint32_t max)
+{
+    int w = 0;
+    while (max) {
+        w++;
+        max >>= 1;
+    }
+    return w;
+}
+
+static sl_status put_varint(sl_buf *out, uint64_t v)
+{
+    uint8_t tmp[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+        tmp[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    tmp[n++] = (uint8_t)v;
+    return sl_buf_append(out, tmp, n);
+}
+
+/* The encoder is the same for both input widths; the macro stamps out each. */
+#define PQ_RLE_ENCODER(NAME, T)                                                        \
+    static size_t NAME##_run(const T *v, size_t i, size_t n)                           \
+    {                                                                                  \
+        size_t j = i + 1;                                                              \
+        while (j < n && v[j] == v[i])                                                  \
+            j++;                                                                       \
+        return j - i;                                                                  \
+    }                                                                                  \
+                                                                                       \
+    sl_status NAME(sl_buf *out, const T *v, size_t n, int bw)                          \
+    {                                                                                  \
+        sl_status s;                                                                   \
+        size_t vbytes = ((size_t)bw + 7) / 8;                                          \
+        size_t i = 0;                                                                  \
+        while (i < n) {                                                                \
+            size_t r = NAME##_run(v, i, n);                                            \
+            if (r >= 8) {                                                              \
+                if ((s = put_varint(out, (uint64_t)r << 1)))                           \
+                    return s;                                                          \
+                uint8_t b[4];                                                          \
+                for (size_t k = 0; k < vbytes; k++)                                    \
+                    b[k] = (uint8_t)((uint32_t)v[i] >> (8 * k));                       \
+                if ((s = sl_buf_append(out, b, vbytes)))                               \
+                    return s;                                                          \
+                i += r;                                                                \
+                continue;                                                              \
+            }                                                                          \
+            /* Bit-packed groups until a run of 8 starts at a group boundary. */       \
+            size_t j = i;                                                              \
+            do {                                                                       \
+                j += 8;                                                                \
+            } while (j < n && NAME##_run(v, j, n) < 8);                                \
+            size_t end = j < n ? j : n;                                                \
+            size_t groups = (j - i) / 8;                                               \
+            if ((s = put_varint(out, (uint64_t)groups << 1 | 1)))                      \
+                return s;                                                              \
+            size_t nbytes = groups * (size_t)bw;                                       \
+            if ((s = sl_buf_reserve(out, nbytes)))                                     \
+                return s;                                                              \
+            uint8_t *o = out->data + out->len;                                         \
+            memset(o, 0, nbytes);                                                      \
+            uint64_t acc = 0;                                                          \
+            int nacc = 0;                                                              \
+            size_t pos = 0;                                                            \
+            for (size_t k = i; k < j; k++) {                                           \
+                uint64_t x = k < end ? (uint64_t)v[k] : 0;                             \
+                acc |= x << nacc;                                                      \
+                nacc += bw;                                                            \
+                while (nacc >= 8) {                                                    \
+                    o[pos++] = (uint8_t)acc;                                           \
+                    acc >>= 8;                                                         \
+                    nacc -= 8;                                                         \
+                }                                                                      \
+            }                                                                          \
+            out->len += nbytes;                                                        \
+            i = end;                                                                   \
+        }                                                                              \
+        return SL_OK;                                                                  \
+    }
+
+PQ_RLE_ENCODER(pq_rle_encode_u32, uint32_t)
+PQ_RLE_ENCODER(pq_rle_encode_u8, uint8_t)
+
+sl_status pq_plain_bools(sl_buf *out, const uint8_t *v, size_t n)
+{
+    size_t nbytes = (n + 7) / 8;
+    sl_status s = sl_buf_reserve(out, nbytes);
+    if (s)
+        return s;
+    uint8_t *o = out->data + out->len;
+    memset(o, 0, nbytes);
+    for (size_t i = 0; i < n; i++)
+        o[i >> 3] |= (uint8_t)((v[i] != 0) << (i & 7));
+    out->len += nbytes;
+    return SL_OK;
+}
+
+/* ------------------------------------------------------------ dictionary */
+
+void pq_dict_init(pq_dict *d, uint32_t width)
+{
+    memset(d, 0, sizeof *d);
+    d->width = width;
+    sl_buf_init(&d->data, 0);
+}
+
+void pq_dict_clear(pq_dict *d)
+{
+    d->count = 0;
+    sl_buf_clear(&d->data);
+    if (d->table)
+        memset(d->table, 0, ((size_t)d->table_mask + 1) * sizeof *d->table);
+}
+
+void pq_dict_free(pq_dict *d)
+{
+    if (!d)
+        return;
+    sl_buf_free(&d->data);
+    free(d->offs);
+    free(d->hash);
+    free(d->table);
+    uint32_t w = d->width;
+    pq_dict_init(d, w);
+}
+
+static sl_status grow_table(pq_dict *d)
+{
+    size_t cap = d->table ? ((size_t)d->table_mask + 1) * 2 : 1024;
+    if (cap > (size_t)1 << 31)
+        return SL_ERR_LIMIT;
+    uint32_t *t = calloc(cap, sizeof *t);
+    if (!t)
+        return SL_ERR_NOMEM;
+    uint32_t mask = (uint32_t)(cap - 1);
+    for (uint32_t e = 0; e < d->count; e++) {
+        uint32_t h = d->hash[e] & mask;
+        while (t[h])
+            h = (h + 1) & mask;
+        t[h] = e + 1;
+    }
+    free(d->table);
+    d->table = t;
+    d->table_mask = mask;
+    return SL_OK;
+}
+
+static sl_status grow_entries(pq_dict *d)
+{
+    uint32_t cap = d->cap_entries ? d->cap_entries * 2 : 1024;
+    if (cap < d->cap_entries)
+        return SL_ERR_LIMIT;
+    uint32_t *h = realloc(d->hash, (size_t)cap * sizeof *h);
+    if (!h)
+        return SL_ERR_NOMEM;
+    d->hash = h;
+    if (!d->width) {
+        uint32_t *o = realloc(d->offs, (size_t)cap * sizeof *o);
+        if (!o)
+            return SL_ERR_NOMEM;
+        d->offs = o;
+    }
+    d->cap_entries = cap;
+    return SL_OK;
+}
+
+static bool entry_equals(const pq_dict *d, uint32_t e, const uint8_t *p, uint32_t len)
+{
+    uint32_t elen;
+    const uint8_t *q = pq_dict_entry(d, e, &elen);
+    return elen == len && memcmp(q, p, len) == 0;
+}
+
+sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_bytes,
+                      uint32_t *idx)
+{
+    sl_status s;
+    if (!d->table && (s = grow_table(d)))
+        return s;
+    uint32_t h32 = (uint32_t)XXH3_64bits(p, len);
+    uint32_t slot = h32 & d->table_mask;
+    for (;;) {
+        uint32_t e = d->table[slot];
+        if (!e)
+            break;
+        if (d->hash[e - 1] == h32 && entry_equals(d, e - 1, p, len)) {
+            *idx = e - 1;
+            return SL_OK;
+        }
+        slot = (slot + 1) & d->table_mask;
+    }
+    size_t add = d->width ? d->width : 4 + (size_t)len;
+    if (d->data.len + add > max_bytes || d->data.len + add > UINT32_MAX)
+        return SL_ERR_LIMIT;
+    if (d->count == d->cap_entries && (s = grow_entries(d)))
+        return s;
+    uint32_t e = d->count;
+    if (!d->width) {
+        d->offs[e] = (uint32_t)d->data.len;
+        uint8_t pre[4] = {(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
+                          (uint8_t)(len >> 24)};
+        if ((s = sl_buf_append(&d->data, pre, 4)))
+            return s;
+    }
+    if (len && (s = sl_buf_append(&d->data, p, len)))
+        return s;
+    d->hash[e] = h32;
+    d->count++;
+    d->table[slot] = e + 1;
+    *idx = e;
+    /* Keep the load factor under 1/2. */
+    if ((size_t)d->count * 2 > (size_t)d->table_mask + 1)
+        return grow_table(d);
+    return SL_OK;
+}

@@ -1,0 +1,69 @@
+/* Parquet value encodings for the writer: the RLE / bit-packing hybrid (levels and
+ * dictionary indices), bit-packed PLAIN booleans, and a dictionary builder keyed by
+ * value (O(1) expected lookups; byte arrays hashed with XXH3).
+ *
+ * Nothing here knows about pages or files; every function appends to a caller's
+ * buffer, so one column chunk can be encoded on any thread. */
+#ifndef SL_PARQUET_ENCODE_H
+#define SL_PARQUET_ENCODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "sluice/status.h"
+
+/* Bits needed for values 0..max (0 for max 0). */
+int pq_bit_width(uint32_t max);
+
+/* Appends the RLE / bit-packed hybrid encoding of v[0..n) at bit_width (0..32),
+ * without a length prefix. Runs of 8 or more equal values become RLE runs, the
+ * rest bit-packed groups of 8 (the last group zero-padded). */
+sl_status pq_rle_encode_u32(sl_buf *out, const uint32_t *v, size_t n, int bit_width);
+sl_status pq_rle_encode_u8(sl_buf *out, const uint8_t *v, size_t n, int bit_width);
+
+/* Appends PLAIN booleans: v[i] != 0 as bit i, LSB first, padded to a byte. */
+sl_status pq_plain_bools(sl_buf *out, const uint8_t *v, size_t n);
+
+/* A dictionary of distinct values. Entries are kept PLAIN-encoded in data, which is
+ * therefore exactly the body of the dictionary page. width is the byte size of a
+ * fixed-width value (4, 8, 12, 16) or 0 for byte arrays (entries are
+ * 4-byte little-endian length + bytes). */
+typedef struct pq_dict {
+    uint32_t width;
+    uint32_t count;
+    sl_buf data;
+    uint32_t *offs;        /* byte arrays: offset of entry i in data */
+    uint32_t *hash;        /* per entry, the low 32 bits of its hash */
+    uint32_t cap_entries;
+    uint32_t *table;       /* open addressing: entry index + 1, 0 empty */
+    uint32_t table_mask;
+} pq_dict;
+
+void pq_dict_init(pq_dict *d, uint32_t width);
+void pq_dict_clear(pq_dict *d);   /* empties, keeping memory */
+void pq_dict_free(pq_dict *d);
+
+/* Looks up the value and inserts it when new; *idx is its entry index.
+ * SL_ERR_LIMIT when inserting would make data longer than max_bytes (nothing is
+ * inserted), SL_ERR_NOMEM on allocation failure. For byte arrays p/len is the
+ * value without its length prefix. */
+sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_bytes,
+                      uint32_t *idx);
+
+/* Entry i: for byte arrays, the bytes and length (no prefix); else width bytes. */
+static inline const uint8_t *pq_dict_entry(const pq_dict *d, uint32_t i, uint32_t *len)
+{
+    if (d->width) {
+        *len = d->width;
+        return d->data.data + (size_t)i * d->width;
+    }
+    const uint8_t *p = d->data.data + d->offs[i];
+    uint32_t n;
+    memcpy(&n, p, 4);   /* little-endian hosts only; see writer.c */
+    *len = n;
+    return p + 4;
+}
+
+#endif
