@@ -176,9 +176,27 @@ static const char *const notes[] = {
 
 /* Expected checksums, accumulated while writing. */
 typedef struct {
-    uint64_t rows, notes, frauds, mcc_sum;
-    int64_t amount_cents, lat_e4;
+    uint64_t rows, notes, note_bytes, frauds, mcc_sum;
+    int64_t amount_cents, lat_e4, epoch_sum;
 } w1_stats;
+
+/* Length in bytes of a JSON-escaped string once decoded (only the escapes the notes
+ * use: \" and \uXXXX below U+D800). */
+static uint64_t decoded_len(const char *s)
+{
+    uint64_t n = 0;
+    while (*s) {
+        if (s[0] == '\\' && s[1] == 'u') {
+            unsigned cp = (unsigned)strtoul((char[5]){s[2], s[3], s[4], s[5], 0}, NULL, 16);
+            n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+            s += 6;
+        } else {
+            n++;
+            s += s[0] == '\\' ? 2 : 1;
+        }
+    }
+    return n;
+}
 
 /* Unix seconds of 2026-11-01T00:00:00Z. */
 #define EPOCH_START 1793491200LL
@@ -314,8 +332,10 @@ static char *write_row(char *p, uint64_t seed, uint64_t i, uint64_t n, int wide,
     }
     p = put_str(p, ",\"note\":");
     if (has_note) {
+        const char *note = notes[below(rnd(seed, i, F_NOTE_TEXT, 0), N_NOTES)];
+        st->note_bytes += decoded_len(note);
         *p++ = '"';
-        p = put_str(p, notes[below(rnd(seed, i, F_NOTE_TEXT, 0), N_NOTES)]);
+        p = put_str(p, note);
         *p++ = '"';
     } else {
         p = put_str(p, "null");
@@ -328,6 +348,7 @@ static char *write_row(char *p, uint64_t seed, uint64_t i, uint64_t n, int wide,
     st->mcc_sum += categories[cat].mcc;
     st->amount_cents += cents;
     st->lat_e4 += lat;
+    st->epoch_sum += t;
     return p;
 }
 
@@ -391,9 +412,10 @@ int main(int argc, char **argv)
             return 2;
         }
         fprintf(f, "{\"rows\":%" PRIu64 ",\"seed\":%" PRIu64 ",\"amount_cents\":%" PRId64
-                   ",\"notes\":%" PRIu64 ",\"frauds\":%" PRIu64 ",\"mcc_sum\":%" PRIu64
-                   ",\"lat_e4\":%" PRId64 "}\n",
-                st.rows, seed, st.amount_cents, st.notes, st.frauds, st.mcc_sum, st.lat_e4);
+                   ",\"notes\":%" PRIu64 ",\"note_bytes\":%" PRIu64 ",\"frauds\":%" PRIu64
+                   ",\"mcc_sum\":%" PRIu64 ",\"lat_e4\":%" PRId64 ",\"epoch_sum\":%" PRId64 "}\n",
+                st.rows, seed, st.amount_cents, st.notes, st.note_bytes, st.frauds, st.mcc_sum,
+                st.lat_e4, st.epoch_sum);
         if (fclose(f) != 0) {
             perror(stats_path);
             return 2;
