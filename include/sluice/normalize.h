@@ -1,0 +1,67 @@
+/* The normalizer: JSON records in, relational Parquet tables out.
+ *
+ * Each record is a row of the root table (named by the caller). Nested objects are
+ * flattened into columns joined with '_' (address.city -> address_city); arrays of
+ * scalars become LIST columns; arrays of objects become child tables named
+ * <table>__<key>, whose rows carry `_key` (deterministic: the parent's key, '.',
+ * the position), `_parent_key` and `_pos`; a table with children gets a `_key`
+ * column too (the record's ordinal, with an optional prefix). A record that is not
+ * an object is one row with a single column `value`.
+ *
+ * Types are inferred from every value along the lattice in src/schema/infer.h:
+ * nothing is dropped and nothing is silently coerced. The first window of records
+ * (window_bytes of their text) only feeds inference, so most schemas are settled
+ * before anything is written; after that, rows stream to Parquet with memory
+ * bounded by the row group size. A record that widens the schema later (a new
+ * key, a wider type) starts a new part file; sl_norm_publish() then unifies the
+ * parts into one file, converting earlier values along the lattice.
+ *
+ * The normalizer is the one `sluice convert` and `sluice ingest` use. */
+#ifndef SLUICE_NORMALIZE_H
+#define SLUICE_NORMALIZE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sluice/json.h"
+#include "sluice/parquet.h"
+#include "sluice/status.h"
+
+typedef struct sl_norm_options {
+    const char *root_table;          /* name of the root table; required */
+    const char *tmp_dir;             /* where part files go; required, must exist */
+    const char *key_prefix;          /* prefix of root `_key` values; default "" */
+    const char *lineage;             /* JSON for "sluice.lineage"; may be NULL; not copied */
+    sl_pq_writer_options writer;     /* codec, row group size, ... */
+    uint64_t window_bytes;           /* inference window; 0 means 16 MiB */
+} sl_norm_options;
+
+/* Fills o with defaults (root_table and tmp_dir left NULL). */
+void sl_norm_options_init(sl_norm_options *o);
+
+typedef struct sl_normalizer sl_normalizer;
+
+sl_status sl_norm_open(const sl_norm_options *opts, sl_normalizer **out, sl_error *err);
+
+/* Adds one record. The value need only live for the duration of the call. */
+sl_status sl_norm_add(sl_normalizer *n, const sl_json_value *record, sl_error *err);
+
+/* Ends input: writes every buffered row and closes the part files. */
+sl_status sl_norm_finish(sl_normalizer *n, sl_error *err);
+
+/* After finish: the tables, in order of first appearance (the root first). */
+size_t sl_norm_num_tables(const sl_normalizer *n);
+const char *sl_norm_table_name(const sl_normalizer *n, size_t t);
+uint64_t sl_norm_table_rows(const sl_normalizer *n, size_t t);
+size_t sl_norm_table_num_columns(const sl_normalizer *n, size_t t);
+/* Column c of table t as it will be published (name and type). */
+void sl_norm_table_column(const sl_normalizer *n, size_t t, size_t c, sl_pq_column *out);
+
+/* Writes table t to dest (renaming its part when there is one, unifying several
+ * parts otherwise); key-value metadata "sluice.schema" describes the table. */
+sl_status sl_norm_publish(sl_normalizer *n, size_t t, const char *dest, sl_error *err);
+
+/* Removes any part files left and frees everything. n may be NULL. */
+void sl_norm_free(sl_normalizer *n);
+
+#endif

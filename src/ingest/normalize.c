@@ -1,0 +1,836 @@
+/* The normalizer (see include/sluice/normalize.h): flattens JSON records into rows
+ * of linked tables, infers column types from every value, and streams rows into
+ * Parquet part files, starting a new part whenever the schema widens. */
+#include "sluice/normalize.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "ingest/unify.h"
+#include "schema/infer.h"
+
+typedef struct norm_col {
+    char *name;
+    size_t len;
+    sl_infer inf;               /* type over every value seen */
+    sl_infer part_inf;          /* type in the open part, when in_part */
+    bool in_part;
+    bool synthetic;             /* _key, _parent_key, _pos */
+    uint64_t gen;               /* row generation in which val was set */
+    const sl_json_value *val;
+} norm_col;
+
+typedef struct norm_table {
+    char *name;
+    norm_col *cols;
+    size_t ncols, cap;
+    uint32_t *slots;            /* open addressing: column index + 1, 0 empty */
+    size_t nslots;
+    uint64_t rows;              /* rows written (or, before the first write, seen) */
+    bool dirty;                 /* schema changed since the open part began */
+    sl_pq_writer *w;
+    uint32_t *part_map;         /* part column -> table column */
+    size_t part_ncols;
+    char **parts;
+    size_t nparts;
+    long key_col;               /* index of `_key`, or -1 */
+} norm_table;
+
+typedef struct cell { norm_col *col; const sl_json_value *v; } cell;
+typedef struct row_ref { norm_table *t; size_t first, count; } row_ref;
+
+/* An array of objects waiting to become child rows of an emitted row. */
+typedef struct pending_child {
+    norm_table *parent;
+    const char *field;          /* flattened field name in the parent */
+    size_t field_len;
+    const sl_json_value *arr;
+    const char *parent_key;
+    size_t parent_key_len;
+} pending_child;
+
+struct sl_normalizer {
+    sl_norm_options opts;
+    char *root_name, *tmp_dir, *key_prefix;
+    norm_table **tables;
+    size_t ntables, tcap;
+    uint64_t gen;
+    uint64_t ord_seen;          /* records observed */
+    uint64_t ord_written;       /* records written */
+    bool windowing;             /* still in the inference window */
+    bool finished;
+    sl_buf window;              /* serialized records of the window */
+    uint64_t window_records;
+    sl_buf name;                /* scratch for flattened names */
+    sl_arena scratch;           /* per-record synthetic values */
+    cell *cells;
+    size_t ncells, ccap;
+    row_ref *rows;
+    size_t nrows, rcap;
+    pending_child *pend;
+    size_t npend, pcap;
+    uint64_t part_seq;
+};
+
+void sl_norm_options_init(sl_norm_options *o)
+{
+    memset(o, 0, sizeof *o);
+    sl_pq_writer_options_init(&o->writer);
+    /* Row groups of 32 MiB keep convert's memory small; DuckDB's 122,880 rows of
+     * a typical event are about as large. */
+    o->writer.row_group_bytes = 32u << 20;
+    o->window_bytes = 16u << 20;
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+sl_status sl_norm_open(const sl_norm_options *opts, sl_normalizer **out, sl_error *err)
+{
+    *out = NULL;
+    if (!opts || !opts->root_table || !opts->root_table[0] || !opts->tmp_dir)
+        return sl_error_set(err, SL_ERR_USAGE, "normalizer needs a root table name and a temporary directory");
+    sl_normalizer *n = calloc(1, sizeof *n);
+    if (!n)
+        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    n->opts = *opts;
+    n->root_name = xstrdup(opts->root_table);
+    n->tmp_dir = xstrdup(opts->tmp_dir);
+    n->key_prefix = xstrdup(opts->key_prefix ? opts->key_prefix : "");
+    if (!n->root_name || !n->tmp_dir || !n->key_prefix) {
+        sl_norm_free(n);
+        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    }
+    if (!n->opts.window_bytes)
+        n->opts.window_bytes = 16u << 20;
+    n->windowing = true;
+    sl_buf_init(&n->window, 0);
+    sl_buf_init(&n->name, 1u << 20);
+    sl_arena_init(&n->scratch, 16 * 1024);
+    *out = n;
+    return SL_OK;
+}
+
+/* ---------------------------------------------------------------- tables */
+
+static norm_table *find_table(sl_normalizer *n, const char *name, size_t len)
+{
+    for (size_t i = 0; i < n->ntables; i++)
+        if (strlen(n->tables[i]->name) == len && memcmp(n->tables[i]->name, name, len) == 0)
+            return n->tables[i];
+    return NULL;
+}
+
+static norm_table *add_table(sl_normalizer *n, const char *name, size_t len)
+{
+    if (n->ntables == n->tcap) {
+        size_t cap = n->tcap ? n->tcap * 2 : 8;
+        norm_table **p = realloc(n->tables, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        n->tables = p;
+        n->tcap = cap;
+    }
+    norm_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->name = malloc(len + 1);
+    if (!t->name) {
+        free(t);
+        return NULL;
+    }
+    memcpy(t->name, name, len);
+    t->name[len] = '\0';
+    t->key_col = -1;
+    n->tables[n->ntables++] = t;
+    return t;
+}
+
+static norm_table *get_table(sl_normalizer *n, const char *name, size_t len)
+{
+    norm_table *t = find_table(n, name, len);
+    return t ? t : add_table(n, name, len);
+}
+
+static size_t name_hash(const char *s, size_t n) { return (size_t)XXH3_64bits(s, n); }
+
+static sl_status rehash(norm_table *t, size_t nslots)
+{
+    uint32_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots)
+        return SL_ERR_NOMEM;
+    for (size_t i = 0; i < t->ncols; i++) {
+        size_t h = name_hash(t->cols[i].name, t->cols[i].len) & (nslots - 1);
+        while (slots[h])
+            h = (h + 1) & (nslots - 1);
+        slots[h] = (uint32_t)i + 1;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->nslots = nslots;
+    return SL_OK;
+}
+
+/* The column named name[0..len) of t, created (type null) when new. */
+static norm_col *get_col(norm_table *t, const char *name, size_t len, sl_status *st)
+{
+    size_t h = 0;
+    if (t->nslots) {
+        h = name_hash(name, len) & (t->nslots - 1);
+        for (uint32_t s; (s = t->slots[h]); h = (h + 1) & (t->nslots - 1)) {
+            norm_col *c = &t->cols[s - 1];
+            if (c->len == len && memcmp(c->name, name, len) == 0)
+                return c;
+        }
+    }
+    if (t->ncols == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        norm_col *p = realloc(t->cols, cap * sizeof *p);
+        if (!p) {
+            *st = SL_ERR_NOMEM;
+            return NULL;
+        }
+        t->cols = p;
+        t->cap = cap;
+    }
+    norm_col *c = &t->cols[t->ncols];
+    memset(c, 0, sizeof *c);
+    c->name = malloc(len + 1);
+    if (!c->name) {
+        *st = SL_ERR_NOMEM;
+        return NULL;
+    }
+    memcpy(c->name, name, len);
+    c->name[len] = '\0';
+    c->len = len;
+    t->ncols++;
+    t->dirty = true;
+    if ((t->ncols + 1) * 2 > t->nslots) {
+        if ((*st = rehash(t, t->nslots ? t->nslots * 2 : 32)))
+            return NULL;
+    } else {
+        t->slots[h] = (uint32_t)t->ncols;
+    }
+    return &t->cols[t->ncols - 1];
+}
+
+/* ---------------------------------------------------------------- flattening */
+
+static sl_status push_cell(sl_normalizer *n, norm_col *c, const sl_json_value *v)
+{
+    if (n->ncells == n->ccap) {
+        size_t cap = n->ccap ? n->ccap * 2 : 256;
+        cell *p = realloc(n->cells, cap * sizeof *p);
+        if (!p)
+            return SL_ERR_NOMEM;
+        n->cells = p;
+        n->ccap = cap;
+    }
+    n->cells[n->ncells++] = (cell){c, v};
+    return SL_OK;
+}
+
+static sl_status begin_row(sl_normalizer *n, norm_table *t)
+{
+    if (n->nrows == n->rcap) {
+        size_t cap = n->rcap ? n->rcap * 2 : 16;
+        row_ref *p = realloc(n->rows, cap * sizeof *p);
+        if (!p)
+            return SL_ERR_NOMEM;
+        n->rows = p;
+        n->rcap = cap;
+    }
+    n->rows[n->nrows++] = (row_ref){t, n->ncells, 0};
+    return SL_OK;
+}
+
+static bool is_object_array(const sl_json_value *v)
+{
+    bool any = false;
+    for (size_t i = 0; i < v->u.arr.len; i++) {
+        sl_json_type ty = v->u.arr.items[i].type;
+        if (ty == SL_JSON_OBJECT)
+            any = true;
+        else if (ty != SL_JSON_NULL)
+            return false;
+    }
+    return any;
+}
+
+static sl_json_value *synth_string(sl_normalizer *n, const char *s, size_t len)
+{
+    sl_json_value *v = sl_arena_alloc(&n->scratch, sizeof *v);
+    char *p = v ? sl_arena_strndup(&n->scratch, s, len) : NULL;
+    if (!p)
+        return NULL;
+    v->type = SL_JSON_STRING;
+    v->u.str.ptr = p;
+    v->u.str.len = len;
+    return v;
+}
+
+static sl_json_value *synth_int(sl_normalizer *n, int64_t i)
+{
+    sl_json_value *v = sl_arena_alloc(&n->scratch, sizeof *v);
+    if (!v)
+        return NULL;
+    memset(v, 0, sizeof *v);
+    v->type = SL_JSON_INT;
+    v->u.num.i = i;
+    return v;
+}
+
+static norm_col *synth_col(norm_table *t, const char *name, sl_type type, sl_status *st)
+{
+    norm_col *c = get_col(t, name, strlen(name), st);
+    if (c && !c->synthetic) {
+        c->synthetic = true;
+        c->inf.type = (uint8_t)type;
+        c->inf.scalar_seen = true;
+    }
+    return c;
+}
+
+/* Flattens the members of obj into cells of the current row of t; arrays of
+ * objects are queued as children of that row. n->name holds the prefix. */
+static sl_status flatten(sl_normalizer *n, norm_table *t, const sl_json_value *obj)
+{
+    sl_status st = SL_OK;
+    size_t base = n->name.len;
+    for (size_t i = 0; i < obj->u.obj.len; i++) {
+        const sl_json_member *m = &obj->u.obj.members[i];
+        n->name.len = base;
+        if (base && (st = sl_buf_putc(&n->name, '_')))
+            return st;
+        if ((st = sl_buf_append(&n->name, m->key, m->key_len)))
+            return st;
+        const sl_json_value *v = &m->value;
+        if (v->type == SL_JSON_OBJECT) {
+            if ((st = flatten(n, t, v)))
+                return st;
+            continue;
+        }
+        if (v->type == SL_JSON_ARRAY && is_object_array(v)) {
+            if (n->npend == n->pcap) {
+                size_t cap = n->pcap ? n->pcap * 2 : 16;
+                pending_child *p = realloc(n->pend, cap * sizeof *p);
+                if (!p)
+                    return SL_ERR_NOMEM;
+                n->pend = p;
+                n->pcap = cap;
+            }
+            char *field = sl_arena_strndup(&n->scratch, (const char *)n->name.data, n->name.len);
+            if (!field)
+                return SL_ERR_NOMEM;
+            n->pend[n->npend++] = (pending_child){t, field, n->name.len, v, NULL, 0};
+            continue;
+        }
+        norm_col *c = get_col(t, (const char *)n->name.data, n->name.len, &st);
+        if (!c || (st = push_cell(n, c, v)))
+            return st ? st : SL_ERR_NOMEM;
+    }
+    n->name.len = base;
+    return SL_OK;
+}
+
+/* Emits one row of t from value v (an object, or anything else as `value`), with
+ * the given key; then its children, breadth first. */
+static sl_status emit_row(sl_normalizer *n, norm_table *t, const sl_json_value *v,
+                          const char *key, size_t key_len, size_t pend_from)
+{
+    sl_status st;
+    if ((st = begin_row(n, t)))
+        return st;
+    n->name.len = 0;
+    if (v->type == SL_JSON_OBJECT) {
+        if ((st = flatten(n, t, v)))
+            return st;
+    } else if (v->type != SL_JSON_NULL || t == n->tables[0]) {
+        norm_col *c = get_col(t, "value", 5, &st);
+        if (!c || (st = push_cell(n, c, v)))
+            return st ? st : SL_ERR_NOMEM;
+    }
+    /* Children of this row need its key; a table with children keys every row. */
+    bool children = n->npend > pend_from;
+    if (children || t->key_col >= 0) {
+        norm_col *kc = synth_col(t, "_key", SL_T_STRING, &st);
+        if (!kc)
+            return st ? st : SL_ERR_NOMEM;
+        t->key_col = kc - t->cols;
+        sl_json_value *kv = synth_string(n, key, key_len);
+        if (!kv || (st = push_cell(n, kc, kv)))
+            return st ? st : SL_ERR_NOMEM;
+        for (size_t i = pend_from; i < n->npend; i++) {
+            n->pend[i].parent_key = kv->u.str.ptr;
+            n->pend[i].parent_key_len = key_len;
+        }
+    }
+    n->rows[n->nrows - 1].count = n->ncells - n->rows[n->nrows - 1].first;
+    return SL_OK;
+}
+
+static sl_status emit_children(sl_normalizer *n)
+{
+    sl_status st;
+    char name[4096];
+    for (size_t p = 0; p < n->npend; p++) {
+        pending_child pc = n->pend[p]; /* copy: emit_row may grow n->pend */
+        int k = snprintf(name, sizeof name, "%s__%.*s", pc.parent->name, (int)pc.field_len,
+                         pc.field);
+        if (k < 0 || (size_t)k >= sizeof name)
+            return SL_ERR_LIMIT;
+        norm_table *t = get_table(n, name, (size_t)k);
+        if (!t)
+            return SL_ERR_NOMEM;
+        for (size_t i = 0; i < pc.arr->u.arr.len; i++) {
+            const sl_json_value *e = &pc.arr->u.arr.items[i];
+            char key[64];
+            size_t klen = pc.parent_key_len + 1 + (size_t)snprintf(key, sizeof key, "%zu", i);
+            char *kbuf = sl_arena_alloc(&n->scratch, klen + 1);
+            if (!kbuf)
+                return SL_ERR_NOMEM;
+            memcpy(kbuf, pc.parent_key, pc.parent_key_len);
+            kbuf[pc.parent_key_len] = '.';
+            memcpy(kbuf + pc.parent_key_len + 1, key, klen - pc.parent_key_len - 1);
+            kbuf[klen] = '\0';
+            size_t pend_from = n->npend;
+            if ((st = emit_row(n, t, e, kbuf, klen, pend_from)))
+                return st;
+            /* the child's own link columns (after its fields, before grandchildren) */
+            norm_col *pk = synth_col(t, "_parent_key", SL_T_STRING, &st);
+            norm_col *pos = pk ? synth_col(t, "_pos", SL_T_INT, &st) : NULL;
+            if (!pos)
+                return st ? st : SL_ERR_NOMEM;
+            sl_json_value *pkv = synth_string(n, pc.parent_key, pc.parent_key_len);
+            sl_json_value *posv = synth_int(n, (int64_t)i);
+            if (!pkv || !posv || (st = push_cell(n, pk, pkv)) || (st = push_cell(n, pos, posv)))
+                return st ? st : SL_ERR_NOMEM;
+            n->rows[n->nrows - 1].count += 2;
+            if (t->key_col < 0) {
+                /* every child row is keyed, so grandchildren and users can refer to it */
+                norm_col *kc = synth_col(t, "_key", SL_T_STRING, &st);
+                sl_json_value *kv = kc ? synth_string(n, kbuf, klen) : NULL;
+                if (!kv || (st = push_cell(n, kc, kv)))
+                    return st ? st : SL_ERR_NOMEM;
+                t->key_col = kc - t->cols;
+                n->rows[n->nrows - 1].count++;
+            }
+        }
+    }
+    return SL_OK;
+}
+
+/* Observes every cell: returns with each table's dirty flag set when its schema
+ * changed. */
+static void observe_rows(sl_normalizer *n)
+{
+    for (size_t r = 0; r < n->nrows; r++) {
+        norm_table *t = n->rows[r].t;
+        for (size_t i = 0; i < n->rows[r].count; i++) {
+            cell *c = &n->cells[n->rows[r].first + i];
+            if (sl_infer_observe(&c->col->inf, c->v))
+                t->dirty = true;
+        }
+    }
+}
+
+/* Builds n->rows/n->cells for one record. */
+static sl_status explode(sl_normalizer *n, const sl_json_value *rec, uint64_t ordinal)
+{
+    sl_arena_reset(&n->scratch);
+    n->ncells = n->nrows = n->npend = 0;
+    if (n->ntables == 0 && !add_table(n, n->root_name, strlen(n->root_name)))
+        return SL_ERR_NOMEM;
+    char key[96];
+    int k = snprintf(key, sizeof key, "%.64s%llu", n->key_prefix, (unsigned long long)ordinal);
+    sl_status st = emit_row(n, n->tables[0], rec, key, (size_t)k, 0);
+    return st ? st : emit_children(n);
+}
+
+/* ---------------------------------------------------------------- writing */
+
+static sl_status write_value(sl_pq_writer *w, size_t col, const sl_pq_column *pc,
+                             const sl_json_value *v, sl_buf *tmp);
+
+static sl_status write_scalar(sl_pq_writer *w, size_t col, const sl_pq_column *pc,
+                              const sl_json_value *v, sl_buf *tmp)
+{
+    if (v->type == SL_JSON_NULL)
+        return sl_pq_write_null(w, col);
+    switch (pc->type) {
+    case SL_PQ_BOOL:
+        return sl_pq_write_bool(w, col, v->type == SL_JSON_TRUE);
+    case SL_PQ_INT64:
+        return sl_pq_write_int(w, col, v->u.num.i);
+    case SL_PQ_DOUBLE:
+        return sl_pq_write_double(w, col, v->type == SL_JSON_INT ? (double)v->u.num.i : v->u.num.d);
+    case SL_PQ_DECIMAL: {
+        if (v->type == SL_JSON_INT)
+            return sl_pq_write_decimal128(w, col, v->u.num.i < 0 ? -1 : 0, (uint64_t)v->u.num.i);
+        unsigned __int128 mag = 0;
+        const char *s = v->u.num.raw;
+        size_t len = v->u.num.raw_len, i = s[0] == '-';
+        for (; i < len; i++)
+            mag = mag * 10 + (unsigned)(s[i] - '0');
+        if (s[0] == '-')
+            mag = -mag;
+        return sl_pq_write_decimal128(w, col, (int64_t)(uint64_t)(mag >> 64), (uint64_t)mag);
+    }
+    case SL_PQ_DATE: {
+        int32_t d = 0;
+        sl_parse_date(v->u.str.ptr, v->u.str.len, &d);
+        return sl_pq_write_int(w, col, d);
+    }
+    case SL_PQ_TIME: {
+        int64_t us = 0;
+        sl_parse_time(v->u.str.ptr, v->u.str.len, &us);
+        return sl_pq_write_int(w, col, us);
+    }
+    case SL_PQ_TIMESTAMP: {
+        int64_t us = 0;
+        bool zoned;
+        sl_parse_timestamp(v->u.str.ptr, v->u.str.len, &us, &zoned);
+        return sl_pq_write_int(w, col, us);
+    }
+    case SL_PQ_STRING:
+        switch (v->type) {
+        case SL_JSON_STRING:
+            return sl_pq_write_bytes(w, col, v->u.str.ptr, v->u.str.len);
+        case SL_JSON_TRUE:
+            return sl_pq_write_bytes(w, col, "true", 4);
+        case SL_JSON_FALSE:
+            return sl_pq_write_bytes(w, col, "false", 5);
+        case SL_JSON_INT:
+        case SL_JSON_BIGINT:
+        case SL_JSON_DOUBLE:
+            if (v->u.num.raw)
+                return sl_pq_write_bytes(w, col, v->u.num.raw, v->u.num.raw_len);
+            sl_buf_clear(tmp);
+            sl_buf_printf(tmp, "%lld", (long long)v->u.num.i);
+            return sl_pq_write_bytes(w, col, tmp->data, tmp->len);
+        default: {
+            sl_buf_clear(tmp);
+            sl_status st = sl_json_write_value(tmp, v);
+            return st ? st : sl_pq_write_bytes(w, col, tmp->data, tmp->len);
+        }
+        }
+    default:
+        return SL_ERR_SCHEMA;
+    }
+}
+
+static sl_status write_value(sl_pq_writer *w, size_t col, const sl_pq_column *pc,
+                             const sl_json_value *v, sl_buf *tmp)
+{
+    if (!pc->list || v->type == SL_JSON_NULL)
+        return write_scalar(w, col, pc, v, tmp);
+    sl_status st = sl_pq_write_list_begin(w, col);
+    for (size_t i = 0; !st && i < v->u.arr.len; i++)
+        st = write_scalar(w, col, pc, &v->u.arr.items[i], tmp);
+    return st ? st : sl_pq_write_list_end(w, col);
+}
+
+static void table_column(const norm_table *t, size_t c, sl_pq_column *out)
+{
+    sl_infer_to_column(&t->cols[c].inf, out);
+    out->name = t->cols[c].name;
+}
+
+static sl_status schema_json(const norm_table *t, sl_buf *out);
+
+static sl_status close_part(sl_normalizer *n, norm_table *t, sl_error *err)
+{
+    if (!t->w)
+        return SL_OK;
+    /* The last part of a table carries its final schema and can be published as
+     * it is; earlier parts are unified at publish time. */
+    sl_buf schema;
+    sl_buf_init(&schema, 0);
+    sl_status st = schema_json(t, &schema);
+    if (!st)
+        st = sl_buf_putc(&schema, '\0');
+    if (!st)
+        st = sl_pq_writer_set_kv(t->w, "sluice.schema", (const char *)schema.data);
+    if (!st && n->opts.lineage)
+        st = sl_pq_writer_set_kv(t->w, "sluice.lineage", n->opts.lineage);
+    sl_buf_free(&schema);
+    if (st) {
+        sl_pq_writer_abort(t->w);
+        t->w = NULL;
+        return sl_error_set(err, st, "writing metadata: %s", sl_strerror(st));
+    }
+    st = sl_pq_writer_close(t->w, false, err);
+    t->w = NULL;
+    for (size_t i = 0; i < t->ncols; i++)
+        t->cols[i].in_part = false;
+    return st;
+}
+
+static sl_status open_part(sl_normalizer *n, norm_table *t, sl_error *err)
+{
+    char path[4096];
+    int k = snprintf(path, sizeof path, "%s/part-%llu-%d.parquet", n->tmp_dir,
+                     (unsigned long long)n->part_seq++, (int)getpid());
+    if (k < 0 || (size_t)k >= sizeof path)
+        return sl_error_set(err, SL_ERR_LIMIT, "temporary path too long");
+    sl_pq_column *cols = calloc(t->ncols ? t->ncols : 1, sizeof *cols);
+    uint32_t *map = realloc(t->part_map, (t->ncols ? t->ncols : 1) * sizeof *map);
+    char **parts = realloc(t->parts, (t->nparts + 1) * sizeof *parts);
+    if (parts)
+        t->parts = parts;
+    if (map)
+        t->part_map = map;
+    char *p = xstrdup(path);
+    if (!cols || !map || !parts || !p) {
+        free(cols);
+        free(p);
+        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < t->ncols; i++) {
+        table_column(t, i, &cols[i]);
+        t->cols[i].part_inf = t->cols[i].inf;
+        t->cols[i].in_part = true;
+        t->part_map[i] = (uint32_t)i;
+    }
+    t->part_ncols = t->ncols;
+    sl_status st = sl_pq_writer_open(path, cols, t->ncols, &n->opts.writer, &t->w, err);
+    free(cols);
+    if (st) {
+        free(p);
+        return st;
+    }
+    t->parts[t->nparts++] = p;
+    t->dirty = false;
+    return SL_OK;
+}
+
+static sl_status write_rows(sl_normalizer *n, sl_buf *tmp, sl_error *err)
+{
+    sl_status st;
+    norm_table *t = NULL;
+    /* A table whose schema moved on since its part began gets a new part. */
+    for (size_t r = 0; r < n->nrows; r++) {
+        t = n->rows[r].t;
+        if (t->w && t->dirty && (st = close_part(n, t, err)))
+            return st;
+        if (!t->w && (st = open_part(n, t, err)))
+            return st;
+    }
+    for (size_t r = 0; r < n->nrows; r++) {
+        t = n->rows[r].t;
+        uint64_t gen = ++n->gen;
+        for (size_t i = 0; i < n->rows[r].count; i++) {
+            cell *c = &n->cells[n->rows[r].first + i];
+            c->col->gen = gen;
+            c->col->val = c->v;
+        }
+        for (size_t j = 0; j < t->part_ncols; j++) {
+            norm_col *c = &t->cols[t->part_map[j]];
+            sl_pq_column pc;
+            sl_infer_to_column(&c->part_inf, &pc);
+            st = c->gen == gen ? write_value(t->w, j, &pc, c->val, tmp) : sl_pq_write_null(t->w, j);
+            if (st)
+                goto fail;
+        }
+        if ((st = sl_pq_write_end_row(t->w)))
+            goto fail;
+        t->rows++;
+    }
+    return SL_OK;
+fail:
+    if (err) {
+        *err = *sl_pq_writer_error(t->w);
+        if (!err->code)
+            sl_error_set(err, st, "writing a row: %s", sl_strerror(st));
+    }
+    return st;
+}
+
+/* ---------------------------------------------------------------- records */
+
+static sl_status write_record(sl_normalizer *n, const sl_json_value *rec, sl_error *err)
+{
+    sl_buf tmp;
+    sl_buf_init(&tmp, 0);
+    sl_status st = explode(n, rec, n->ord_written);
+    if (!st) {
+        observe_rows(n);
+        st = write_rows(n, &tmp, err);
+    } else {
+        sl_error_set(err, st, "normalizing record %llu: %s", (unsigned long long)n->ord_written,
+                     sl_strerror(st));
+    }
+    sl_buf_free(&tmp);
+    n->ord_written++;
+    return st;
+}
+
+/* Writes the records held in the window, now that inference has seen them all. */
+static sl_status drain_window(sl_normalizer *n, sl_error *err)
+{
+    n->windowing = false;
+    if (n->window.len == 0)
+        return SL_OK;
+    sl_json_options jo;
+    sl_json_options_init(&jo);
+    jo.form = SL_JSON_FORM_SEQUENCE;
+    jo.max_record_size = UINT64_MAX / 2;
+    sl_json_reader *r;
+    sl_status st = sl_json_reader_open_mem(n->window.data, n->window.len, "(window)", &jo, &r, err);
+    if (st)
+        return st;
+    const sl_json_value *v;
+    while ((st = sl_json_reader_next(r, &v, err)) == SL_OK)
+        if ((st = write_record(n, v, err)))
+            break;
+    sl_json_reader_free(r);
+    sl_buf_free(&n->window);
+    return st == SL_EOF ? SL_OK : st;
+}
+
+sl_status sl_norm_add(sl_normalizer *n, const sl_json_value *rec, sl_error *err)
+{
+    if (n->finished)
+        return sl_error_set(err, SL_ERR_USAGE, "normalizer already finished");
+    if (!n->windowing)
+        return write_record(n, rec, err);
+    sl_status st = explode(n, rec, n->ord_seen);
+    if (st)
+        return sl_error_set(err, st, "normalizing record %llu: %s",
+                            (unsigned long long)n->ord_seen, sl_strerror(st));
+    n->ord_seen++;
+    observe_rows(n);
+    if ((st = sl_json_write_value(&n->window, rec)) || (st = sl_buf_putc(&n->window, '\n')))
+        return sl_error_set(err, st, "buffering record: %s", sl_strerror(st));
+    n->window_records++;
+    if (n->window.len >= n->opts.window_bytes)
+        return drain_window(n, err);
+    return SL_OK;
+}
+
+sl_status sl_norm_finish(sl_normalizer *n, sl_error *err)
+{
+    if (n->finished)
+        return SL_OK;
+    sl_status st = SL_OK;
+    if (n->windowing)
+        st = drain_window(n, err);
+    if (n->ntables == 0 && !add_table(n, n->root_name, strlen(n->root_name)))
+        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n->ntables; i++) {
+        sl_status s2 = close_part(n, n->tables[i], st ? NULL : err);
+        if (!st)
+            st = s2;
+    }
+    n->finished = true;
+    return st;
+}
+
+size_t sl_norm_num_tables(const sl_normalizer *n) { return n->ntables; }
+const char *sl_norm_table_name(const sl_normalizer *n, size_t t) { return n->tables[t]->name; }
+uint64_t sl_norm_table_rows(const sl_normalizer *n, size_t t) { return n->tables[t]->rows; }
+size_t sl_norm_table_num_columns(const sl_normalizer *n, size_t t) { return n->tables[t]->ncols; }
+
+void sl_norm_table_column(const sl_normalizer *n, size_t t, size_t c, sl_pq_column *out)
+{
+    table_column(n->tables[t], c, out);
+}
+
+/* The table's schema as JSON, for the "sluice.schema" key-value metadata. */
+static sl_status schema_json(const norm_table *t, sl_buf *out)
+{
+    sl_status st = sl_buf_puts(out, "{\"table\":");
+    if (!st)
+        st = sl_json_write_string(out, t->name, strlen(t->name));
+    if (!st)
+        st = sl_buf_puts(out, ",\"columns\":[");
+    for (size_t i = 0; !st && i < t->ncols; i++) {
+        const sl_infer *c = &t->cols[i].inf;
+        bool list = c->list && !c->scalar_seen;
+        sl_type ty = c->list && c->scalar_seen ? SL_T_STRING : (sl_type)c->type;
+        st = sl_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
+        if (!st)
+            st = sl_json_write_string(out, t->cols[i].name, t->cols[i].len);
+        if (!st)
+            st = sl_buf_printf(out, ",\"type\":\"%s%s%s\"%s}", list ? "list<" : "", sl_type_name(ty),
+                               list ? ">" : "", t->cols[i].synthetic ? ",\"synthetic\":true" : "");
+    }
+    return st ? st : sl_buf_puts(out, "]}");
+}
+
+sl_status sl_norm_publish(sl_normalizer *n, size_t ti, const char *dest, sl_error *err)
+{
+    if (!n->finished || ti >= n->ntables)
+        return sl_error_set(err, SL_ERR_USAGE, "publish before finish, or no such table");
+    norm_table *t = n->tables[ti];
+    size_t ncols = t->ncols;
+    sl_pq_column *cols = calloc(ncols ? ncols : 1, sizeof *cols);
+    sl_buf schema;
+    sl_buf_init(&schema, 0);
+    if (!cols || schema_json(t, &schema) || sl_buf_putc(&schema, '\0')) {
+        free(cols);
+        sl_buf_free(&schema);
+        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < ncols; i++)
+        table_column(t, i, &cols[i]);
+    sl_status st = sl_unify_parts(dest, (const char *const *)t->parts, t->nparts, cols, ncols,
+                                  &n->opts.writer, (const char *)schema.data, n->opts.lineage,
+                                  err);
+    free(cols);
+    sl_buf_free(&schema);
+    if (!st) {
+        for (size_t i = 0; i < t->nparts; i++) {
+            unlink(t->parts[i]);
+            free(t->parts[i]);
+        }
+        t->nparts = 0;
+    }
+    return st;
+}
+
+void sl_norm_free(sl_normalizer *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->ntables; i++) {
+        norm_table *t = n->tables[i];
+        if (t->w)
+            sl_pq_writer_abort(t->w);
+        for (size_t p = 0; p < t->nparts; p++) {
+            unlink(t->parts[p]);
+            free(t->parts[p]);
+        }
+        for (size_t c = 0; c < t->ncols; c++)
+            free(t->cols[c].name);
+        free(t->parts);
+        free(t->cols);
+        free(t->slots);
+        free(t->part_map);
+        free(t->name);
+        free(t);
+    }
+    free(n->tables);
+    free(n->cells);
+    free(n->rows);
+    free(n->pend);
+    sl_buf_free(&n->window);
+    sl_buf_free(&n->name);
+    sl_arena_free(&n->scratch);
+    free(n->root_name);
+    free(n->tmp_dir);
+    free(n->key_prefix);
+    free(n);
+}

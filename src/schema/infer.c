@@ -1,0 +1,375 @@
+/* Type inference lattice and ISO 8601 recognisers (see infer.h). */
+#include "schema/infer.h"
+
+#include <string.h>
+
+const char *sl_type_name(sl_type t)
+{
+    static const char *names[] = {"null", "bool", "int64", "decimal(38,0)", "float64",
+                                  "date", "time", "timestamp", "timestamp (naive)", "string"};
+    return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+/* ---------------------------------------------------------------- ISO 8601 */
+
+static bool digits(const char *s, size_t n, unsigned *out)
+{
+    unsigned v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+int64_t sl_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    /* Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar. */
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool leap(unsigned y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+static bool parse_ymd(const char *s, int64_t *days)
+{
+    unsigned y, m, d;
+    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) || s[7] != '-' ||
+        !digits(s + 8, 2, &d))
+        return false;
+    static const unsigned char mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1)
+        return false;
+    unsigned maxd = mdays[m - 1] + (m == 2 && leap(y));
+    if (d > maxd)
+        return false;
+    *days = sl_days_from_civil(y, m, d);
+    return true;
+}
+
+bool sl_parse_date(const char *s, size_t n, int32_t *days)
+{
+    int64_t d;
+    if (n != 10 || !parse_ymd(s, &d))
+        return false;
+    *days = (int32_t)d;
+    return true;
+}
+
+/* "HH:MM[:SS[.f...]]" at s[0..n); with_seconds_required for plain times. Consumes
+ * the whole range. */
+static bool parse_hms(const char *s, size_t n, bool seconds_required, int64_t *micros)
+{
+    unsigned h, mi, sec = 0, frac = 0;
+    if (n < 5 || !digits(s, 2, &h) || s[2] != ':' || !digits(s + 3, 2, &mi))
+        return false;
+    size_t i = 5;
+    if (i < n) {
+        if (s[i] != ':' || n < 8 || !digits(s + 6, 2, &sec))
+            return false;
+        i = 8;
+    } else if (seconds_required) {
+        return false;
+    }
+    if (i < n) {
+        if (s[i] != '.' || i + 1 == n)
+            return false;
+        i++;
+        size_t nd = n - i;
+        for (size_t k = 0; k < nd; k++) {
+            char c = s[i + k];
+            if (c < '0' || c > '9')
+                return false;
+            if (k < 6)
+                frac = frac * 10 + (unsigned)(c - '0');
+            else if (c != '0')
+                return false; /* finer than a microsecond: would be rounded */
+        }
+        for (size_t k = nd; k < 6; k++)
+            frac *= 10;
+    }
+    if (h > 23 || mi > 59 || sec > 59)
+        return false;
+    *micros = ((int64_t)h * 3600 + mi * 60 + sec) * 1000000 + frac;
+    return true;
+}
+
+bool sl_parse_time(const char *s, size_t n, int64_t *micros)
+{
+    return n >= 8 && n <= 24 && parse_hms(s, n, true, micros);
+}
+
+bool sl_parse_timestamp(const char *s, size_t n, int64_t *micros, bool *zoned)
+{
+    int64_t days, tod;
+    if (n < 16 || n > 40 || !parse_ymd(s, &days) || (s[10] != 'T' && s[10] != ' '))
+        return false;
+    const char *t = s + 11;
+    size_t tn = n - 11;
+    int64_t offset = 0;
+    *zoned = false;
+    if (t[tn - 1] == 'Z') {
+        *zoned = true;
+        tn--;
+    } else {
+        /* ±HH:MM or ±HHMM at the end */
+        for (size_t zl = 6; zl >= 5; zl--) {
+            if (tn <= zl)
+                continue;
+            const char *z = t + tn - zl;
+            if (*z != '+' && *z != '-')
+                continue;
+            unsigned zh, zm;
+            bool ok = zl == 6 ? digits(z + 1, 2, &zh) && z[3] == ':' && digits(z + 4, 2, &zm)
+                              : digits(z + 1, 2, &zh) && digits(z + 3, 2, &zm);
+            if (!ok || zh > 23 || zm > 59)
+                return false;
+            offset = ((int64_t)zh * 60 + zm) * 60 * 1000000;
+            if (*z == '-')
+                offset = -offset;
+            *zoned = true;
+            tn -= zl;
+            break;
+        }
+    }
+    if (!parse_hms(t, tn, false, &tod))
+        return false;
+    *micros = days * 86400LL * 1000000 + tod - offset;
+    return true;
+}
+
+/* ---------------------------------------------------------------- lattice */
+
+static bool int_exact_in_double(int64_t v)
+{
+    const int64_t lim = (int64_t)1 << 53;
+    return v >= -lim && v <= lim;
+}
+
+static sl_type classify_string(const char *s, size_t n, uint8_t current)
+{
+    /* Once a column is a plain string, nothing can narrow it: skip the work. */
+    if (current == SL_T_STRING || n < 8 || n > 40 || s[0] < '0' || s[0] > '9')
+        return SL_T_STRING;
+    int32_t d;
+    int64_t us;
+    bool zoned;
+    if (n == 10 && sl_parse_date(s, n, &d))
+        return SL_T_DATE;
+    if (s[2] == ':' && sl_parse_time(s, n, &us))
+        return SL_T_TIME;
+    if (sl_parse_timestamp(s, n, &us, &zoned))
+        return zoned ? SL_T_TIMESTAMP : SL_T_TIMESTAMP_NAIVE;
+    return SL_T_STRING;
+}
+
+/* The join of two scalar types. */
+static uint8_t join_type(uint8_t a, uint8_t b, bool int_unsafe)
+{
+    if (a == b)
+        return a;
+    if (a == SL_T_NULL)
+        return b;
+    if (b == SL_T_NULL)
+        return a;
+    if (a > b) {
+        uint8_t t = a;
+        a = b;
+        b = t;
+    }
+    if (a == SL_T_INT && b == SL_T_BIGINT)
+        return SL_T_BIGINT;
+    if (a == SL_T_INT && b == SL_T_DOUBLE)
+        return int_unsafe ? SL_T_STRING : SL_T_DOUBLE;
+    return SL_T_STRING;
+}
+
+static uint8_t scalar_type(const sl_json_value *v, uint8_t current, bool *unsafe_int)
+{
+    switch (v->type) {
+    case SL_JSON_NULL: return SL_T_NULL;
+    case SL_JSON_TRUE:
+    case SL_JSON_FALSE: return SL_T_BOOL;
+    case SL_JSON_INT:
+        if (!int_exact_in_double(v->u.num.i))
+            *unsafe_int = true;
+        return SL_T_INT;
+    case SL_JSON_BIGINT: {
+        size_t nd = v->u.num.raw_len - (v->u.num.raw[0] == '-');
+        *unsafe_int = true;
+        return nd <= 38 ? SL_T_BIGINT : SL_T_STRING;
+    }
+    case SL_JSON_DOUBLE: return SL_T_DOUBLE;
+    case SL_JSON_STRING: return classify_string(v->u.str.ptr, v->u.str.len, current);
+    default: return SL_T_STRING; /* nested arrays/objects inside a list: JSON text */
+    }
+}
+
+static bool set_type(sl_infer *c, uint8_t t, bool unsafe)
+{
+    bool changed = false;
+    if (unsafe && !c->int_unsafe) {
+        c->int_unsafe = true;
+        /* an int column already widened to double can no longer hold it exactly */
+        if (c->type == SL_T_DOUBLE) {
+            c->type = SL_T_STRING;
+            changed = true;
+        }
+    }
+    uint8_t j = join_type(c->type, t, c->int_unsafe);
+    if (j != c->type) {
+        c->type = j;
+        changed = true;
+    }
+    return changed;
+}
+
+bool sl_infer_observe(sl_infer *c, const sl_json_value *v)
+{
+    if (v->type == SL_JSON_NULL)
+        return sl_infer_observe_missing(c);
+    bool changed = false;
+    if (v->type == SL_JSON_ARRAY) {
+        if (!c->list) {
+            c->list = true;
+            changed = true;
+            if (c->scalar_seen && c->type != SL_T_STRING) {
+                c->type = SL_T_STRING;
+            }
+        }
+        for (size_t i = 0; i < v->u.arr.len; i++) {
+            const sl_json_value *e = &v->u.arr.items[i];
+            if (e->type == SL_JSON_NULL) {
+                if (!c->elem_nullable)
+                    changed = c->elem_nullable = true;
+                continue;
+            }
+            bool unsafe = false;
+            uint8_t t = scalar_type(e, c->type, &unsafe);
+            changed |= set_type(c, t, unsafe);
+        }
+        return changed;
+    }
+    if (!c->scalar_seen) {
+        c->scalar_seen = true;
+        if (c->list) {
+            changed = c->type != SL_T_STRING;
+            c->type = SL_T_STRING;
+            return true;
+        }
+    }
+    bool unsafe = false;
+    uint8_t t = scalar_type(v, c->type, &unsafe);
+    return set_type(c, t, unsafe) || changed;
+}
+
+bool sl_infer_join(sl_infer *a, const sl_infer *b)
+{
+    sl_infer old = *a;
+    a->nullable |= b->nullable;
+    a->elem_nullable |= b->elem_nullable;
+    a->list |= b->list;
+    a->scalar_seen |= b->scalar_seen;
+    a->int_unsafe |= b->int_unsafe;
+    a->type = join_type(a->type, b->type, a->int_unsafe);
+    if (a->int_unsafe && a->type == SL_T_DOUBLE)
+        a->type = SL_T_STRING;
+    if (a->list && a->scalar_seen)
+        a->type = SL_T_STRING;
+    return memcmp(&old, a, sizeof old) != 0;
+}
+
+bool sl_infer_fits(const sl_infer *c, const sl_json_value *v)
+{
+    sl_infer probe = *c;
+    return !sl_infer_observe(&probe, v);
+}
+
+void sl_infer_to_column(const sl_infer *c, sl_pq_column *out)
+{
+    memset(out, 0, sizeof *out);
+    out->optional = true; /* a later file may always lack the key */
+    bool list = c->list && !c->scalar_seen;
+    out->list = list;
+    out->element_optional = list;
+    out->time_unit = SL_PQ_MICROS;
+    switch ((sl_type)(c->list && c->scalar_seen ? SL_T_STRING : c->type)) {
+    case SL_T_BOOL: out->type = SL_PQ_BOOL; break;
+    case SL_T_INT: out->type = SL_PQ_INT64; break;
+    case SL_T_BIGINT:
+        out->type = SL_PQ_DECIMAL;
+        out->precision = 38;
+        out->scale = 0;
+        out->fixed_len = 16;
+        break;
+    case SL_T_DOUBLE: out->type = SL_PQ_DOUBLE; break;
+    case SL_T_DATE: out->type = SL_PQ_DATE; break;
+    case SL_T_TIME: out->type = SL_PQ_TIME; break;
+    case SL_T_TIMESTAMP: out->type = SL_PQ_TIMESTAMP; out->utc = true; break;
+    case SL_T_TIMESTAMP_NAIVE: out->type = SL_PQ_TIMESTAMP; out->utc = false; break;
+    case SL_T_NULL:
+    case SL_T_STRING: out->type = SL_PQ_STRING; break;
+    }
+}
+
+/* ---------------------------------------------------------------- formatting */
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+size_t sl_format_date(int64_t days, char *out)
+{
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    int k = (y >= 0 && y <= 9999) ? snprintf(out, 40, "%04lld-%02u-%02u", (long long)y, m, d)
+                                  : snprintf(out, 40, "%+lld-%02u-%02u", (long long)y, m, d);
+    return k > 0 ? (size_t)k : 0;
+}
+
+static size_t format_tod(int64_t us, char *out)
+{
+    int64_t s = us / 1000000, frac = us % 1000000;
+    int k = snprintf(out, 40, "%02lld:%02lld:%02lld", (long long)(s / 3600),
+                     (long long)(s / 60 % 60), (long long)(s % 60));
+    if (k > 0 && frac)
+        k += snprintf(out + k, 40 - (size_t)k, ".%06lld", (long long)frac);
+    return k > 0 ? (size_t)k : 0;
+}
+
+size_t sl_format_time(int64_t micros, char *out)
+{
+    return format_tod(micros, out);
+}
+
+size_t sl_format_timestamp(int64_t micros, bool utc, char *out)
+{
+    int64_t day = micros / 86400000000LL, tod = micros % 86400000000LL;
+    if (tod < 0) {
+        tod += 86400000000LL;
+        day--;
+    }
+    size_t k = sl_format_date(day, out);
+    out[k++] = 'T';
+    k += format_tod(tod, out + k);
+    if (utc)
+        out[k++] = 'Z';
+    out[k] = '\0';
+    return k;
+}
