@@ -55,7 +55,7 @@ $(BUILD)/tests/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/l
 	@mkdir -p $(@D)
 	$(CC) $(XCFLAGS) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c $(BUILD)/libsluice.a $(LIBS)
 
-tests-build: $(BUILD)/sluice $(UNIT_BIN) $(FUZZ_REPLAY)
+tests-build: $(UNIT_BIN) $(FUZZ_REPLAY) $(BUILD)/sluice
 
 check: test-deps
 	@$(MAKE) --no-print-directory tests-build
