@@ -34,6 +34,7 @@ typedef struct sl_norm_options {
     const char *lineage;             /* JSON for "sluice.lineage"; may be NULL; not copied */
     sl_pq_writer_options writer;     /* codec, row group size, ... */
     uint64_t window_bytes;           /* inference window; 0 means 16 MiB */
+    bool infer_only;                 /* only infer the tables; write nothing */
 } sl_norm_options;
 
 /* Fills o with defaults (root_table and tmp_dir left NULL). */

@@ -9,5 +9,6 @@
 #include "sluice/json.h"
 #include "sluice/parquet.h"
 #include "sluice/normalize.h"
+#include "sluice/csv.h"
 
 #endif

@@ -712,6 +712,11 @@ sl_status sl_norm_add(sl_normalizer *n, const sl_json_value *rec, sl_error *err)
                             (unsigned long long)n->ord_seen, sl_strerror(st));
     n->ord_seen++;
     observe_rows(n);
+    if (n->opts.infer_only) {
+        for (size_t r = 0; r < n->nrows; r++)
+            n->rows[r].t->rows++;
+        return SL_OK;
+    }
     if ((st = sl_json_write_value(&n->window, rec)) || (st = sl_buf_putc(&n->window, '\n')))
         return sl_error_set(err, st, "buffering record: %s", sl_strerror(st));
     n->window_records++;
@@ -725,7 +730,7 @@ sl_status sl_norm_finish(sl_normalizer *n, sl_error *err)
     if (n->finished)
         return SL_OK;
     sl_status st = SL_OK;
-    if (n->windowing)
+    if (n->windowing && !n->opts.infer_only)
         st = drain_window(n, err);
     if (n->ntables == 0 && !add_table(n, n->root_name, strlen(n->root_name)))
         return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
