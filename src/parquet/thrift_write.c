@@ -313,8 +313,10 @@ static void write_row_group(pq_tw *t, const pq_w_row_group *rg, size_t ncols)
     pq_tw_i64(t, 3, rg->num_rows);
     pq_tw_i64(t, 5, rg->file_offset);
     pq_tw_i64(t, 6, rg->total_compressed);
-    pq_tw_field(t, 7, PQ_TT_I16);
-    pq_tw_varint(t, pq_zigzag64(rg->ordinal));
+    if (rg->ordinal >= 0) {
+        pq_tw_field(t, 7, PQ_TT_I16);
+        pq_tw_varint(t, pq_zigzag64(rg->ordinal));
+    }
     pq_tw_struct_end(t);
 }
 

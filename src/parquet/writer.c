@@ -1,0 +1,578 @@
+/* The Parquet writer's public half (sluice/parquet.h): options, schema, row
+ * assembly into per-column buffers, and closing. Row groups and the footer are in
+ * writer_rowgroup.c, the encoding of one column chunk in writer_column.c.
+ *
+ * Buffered values are kept in their PLAIN little-endian form, so this file assumes
+ * a little-endian host (checked at compile time below). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/arena.h"
+#include "parquet/format.h"
+#include "parquet/writer_internal.h"
+#include "sluice/sluice.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the Parquet writer buffers values in host order and needs a little-endian host"
+#endif
+
+void sl_pq_writer_options_init(sl_pq_writer_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->codec = SL_PQ_CODEC_ZSTD;
+    o->row_group_rows = 1048576;
+    o->row_group_bytes = (uint64_t)128 << 20;
+    o->page_size = 1 << 20;
+    o->page_version = 1;
+    o->dictionary = true;
+    o->dictionary_max_bytes = 1 << 20;
+    o->created_by = NULL;
+}
+
+const sl_error *sl_pq_writer_error(const sl_pq_writer *w)
+{
+    return &w->err;
+}
+
+uint64_t sl_pq_writer_rows(const sl_pq_writer *w)
+{
+    return w ? w->rows : 0;
+}
+
+const char *pq_type_name(sl_pq_type t)
+{
+    static const char *names[] = {"BOOL", "INT8", "INT16", "INT32", "INT64", "FLOAT",
+                                  "DOUBLE", "STRING", "BINARY", "DATE", "TIMESTAMP",
+                                  "TIME", "DECIMAL"};
+    return (size_t)t < sizeof names / sizeof names[0] ? names[t] : "UNSUPPORTED";
+}
+
+/* ------------------------------------------------------------ open */
+
+static sl_status setup_column(pq_wcol *c, const sl_pq_column *in, size_t i, sl_error *err)
+{
+    if (!in->name || !in->name[0])
+        return sl_error_set(err, SL_ERR_USAGE, "column %zu has no name", i);
+    c->def = *in;
+    c->name = strdup(in->name);
+    if (!c->name)
+        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    c->def.name = c->name;
+    switch (in->type) {
+    case SL_PQ_BOOL: c->phys = PQ_BOOLEAN; c->width = 1; break;
+    case SL_PQ_INT8: case SL_PQ_INT16: case SL_PQ_INT32: case SL_PQ_DATE:
+        c->phys = PQ_INT32; c->width = 4; break;
+    case SL_PQ_INT64: case SL_PQ_TIMESTAMP: case SL_PQ_TIME:
+        c->phys = PQ_INT64; c->width = 8; break;
+    case SL_PQ_FLOAT: c->phys = PQ_FLOAT; c->width = 4; break;
+    case SL_PQ_DOUBLE: c->phys = PQ_DOUBLE; c->width = 8; break;
+    case SL_PQ_STRING: case SL_PQ_BINARY: c->phys = PQ_BYTE_ARRAY; c->width = 0; break;
+    case SL_PQ_DECIMAL:
+        if (in->precision < 1 || in->precision > 38 || in->scale < 0 ||
+            in->scale > in->precision)
+            return sl_error_set(err, SL_ERR_USAGE,
+                                "column '%s': DECIMAL(%d, %d) is not valid (precision 1..38, "
+                                "scale 0..precision)", in->name, in->precision, in->scale);
+        if (in->precision <= 9) { c->phys = PQ_INT32; c->width = 4; }
+        else if (in->precision <= 18) { c->phys = PQ_INT64; c->width = 8; }
+        else { c->phys = PQ_FIXED_LEN_BYTE_ARRAY; c->width = 16; c->def.fixed_len = 16; }
+        break;
+    default:
+        return sl_error_set(err, SL_ERR_USAGE, "column '%s': the writer cannot write type %d",
+                            in->name, (int)in->type);
+    }
+    if (in->type == SL_PQ_TIMESTAMP) {
+        c->def.time_unit = SL_PQ_MICROS;
+        c->def.utc = true;
+    } else if (in->type == SL_PQ_TIME) {
+        c->def.time_unit = SL_PQ_MICROS;
+        c->def.utc = false;
+    }
+    if (in->list) {
+        c->max_rep = 1;
+        c->max_def = (uint8_t)(in->optional + 1 + in->element_optional);
+        c->path[0] = c->name;
+        c->path[1] = "list";
+        c->path[2] = "element";
+        c->path_len = 3;
+    } else {
+        c->def.element_optional = false;
+        c->max_def = in->optional;
+        c->path[0] = c->name;
+        c->path_len = 1;
+    }
+    return SL_OK;
+}
+
+static void free_columns(sl_pq_writer *w)
+{
+    for (size_t i = 0; i < w->ncols; i++) {
+        pq_wcol *c = &w->cols[i];
+        free(c->name);
+        sl_buf_free(&c->values);
+        sl_buf_free(&c->defs);
+        sl_buf_free(&c->reps);
+        if (w->outs)
+            pq_chunk_out_free(&w->outs[i]);
+    }
+    free(w->cols);
+    free(w->outs);
+}
+
+static void writer_free(sl_pq_writer *w)
+{
+    if (!w)
+        return;
+    if (w->fd >= 0)
+        close(w->fd);
+    free_columns(w);
+    for (int t = 0; t < PQ_THREADS; t++)
+        pq_scratch_free(&w->scratch[t]);
+    for (size_t i = 0; i < w->nrgs; i++)
+        free(w->rgs[i].chunks);
+    free(w->rgs);
+    free(w->kv);
+    sl_arena_free(&w->meta);
+    free(w->created_by);
+    free(w->path);
+    free(w);
+}
+
+sl_status sl_pq_writer_open(const char *path, const sl_pq_column *cols, size_t ncols,
+                            const sl_pq_writer_options *opts, sl_pq_writer **out,
+                            sl_error *err)
+{
+    sl_status s;
+    *out = NULL;
+    if (!path || !cols || ncols == 0)
+        return sl_error_set(err, SL_ERR_USAGE, "a Parquet file needs a path and at least one column");
+    sl_pq_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    w->fd = -1;
+    sl_arena_init(&w->meta, 0);
+    if (opts)
+        w->opt = *opts;
+    else
+        sl_pq_writer_options_init(&w->opt);
+    if (w->opt.page_version != 2)
+        w->opt.page_version = 1;
+    if (!w->opt.row_group_rows)
+        w->opt.row_group_rows = 1048576;
+    if (!w->opt.row_group_bytes)
+        w->opt.row_group_bytes = (uint64_t)128 << 20;
+    if (!w->opt.page_size)
+        w->opt.page_size = 1 << 20;
+    if (w->opt.dictionary_max_bytes > (1u << 30))
+        w->opt.dictionary_max_bytes = 1u << 30;
+    char cb[64];
+    snprintf(cb, sizeof cb, "sluice version %s", SL_VERSION);
+    w->created_by = strdup(w->opt.created_by ? w->opt.created_by : cb);
+    w->path = strdup(path);
+    w->cols = calloc(ncols, sizeof *w->cols);
+    w->outs = calloc(ncols, sizeof *w->outs);
+    if (!w->created_by || !w->path || !w->cols || !w->outs) {
+        s = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    w->opt.created_by = w->created_by;
+    w->ncols = ncols;
+    size_t bufmax = (size_t)w->opt.row_group_bytes + PQ_BUF_SLACK;
+    for (size_t i = 0; i < ncols; i++) {
+        pq_wcol *c = &w->cols[i];
+        sl_buf_init(&c->values, bufmax);
+        sl_buf_init(&c->defs, bufmax);
+        sl_buf_init(&c->reps, bufmax);
+        sl_buf_init(&w->outs[i].bytes, 0);
+        sl_buf_init(&w->outs[i].min, 0);
+        sl_buf_init(&w->outs[i].max, 0);
+        if ((s = setup_column(c, &cols[i], i, err)))
+            goto fail;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(w->cols[j].name, c->name) == 0) {
+                s = sl_error_set(err, SL_ERR_USAGE, "column '%s' appears twice", c->name);
+                goto fail;
+            }
+    }
+    w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (w->fd < 0) {
+        s = sl_error_set(err, SL_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+        goto fail;
+    }
+    sl_error_clear(&w->err);
+    if ((s = pq_write_all(w, PQ_MAGIC, 4))) {
+        if (err)
+            *err = w->err;
+        goto fail;
+    }
+    *out = w;
+    return SL_OK;
+fail:
+    writer_free(w);
+    return s;
+}
+
+sl_status sl_pq_writer_set_kv(sl_pq_writer *w, const char *key, const char *value)
+{
+    if (!key)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "a key-value pair needs a key");
+    if (w->nkv == w->cap_kv) {
+        size_t cap = w->cap_kv ? w->cap_kv * 2 : 8;
+        pq_w_kv *p = realloc(w->kv, cap * sizeof *p);
+        if (!p)
+            return sl_error_set(&w->err, SL_ERR_NOMEM, "out of memory");
+        w->kv = p;
+        w->cap_kv = cap;
+    }
+    const char *k = sl_arena_strndup(&w->meta, key, strlen(key));
+    const char *v = value ? sl_arena_strndup(&w->meta, value, strlen(value)) : NULL;
+    if (!k || (value && !v))
+        return sl_error_set(&w->err, SL_ERR_NOMEM, "out of memory");
+    /* A repeated key replaces the earlier value. */
+    for (size_t i = 0; i < w->nkv; i++)
+        if (strcmp(w->kv[i].key, key) == 0) {
+            w->kv[i].value = v;
+            return SL_OK;
+        }
+    w->kv[w->nkv++] = (pq_w_kv){k, v};
+    return SL_OK;
+}
+
+/* ------------------------------------------------------------ values */
+
+enum call { CALL_NULL, CALL_BOOL, CALL_INT, CALL_DOUBLE, CALL_BYTES, CALL_DEC128 };
+
+static const char *call_name(int call)
+{
+    static const char *names[] = {"sl_pq_write_null", "sl_pq_write_bool", "sl_pq_write_int",
+                                  "sl_pq_write_double", "sl_pq_write_bytes",
+                                  "sl_pq_write_decimal128"};
+    return names[call];
+}
+
+static int call_for(const pq_wcol *c)
+{
+    switch (c->def.type) {
+    case SL_PQ_BOOL: return CALL_BOOL;
+    case SL_PQ_FLOAT: case SL_PQ_DOUBLE: return CALL_DOUBLE;
+    case SL_PQ_STRING: case SL_PQ_BINARY: return CALL_BYTES;
+    case SL_PQ_DECIMAL: return c->def.precision > 18 ? CALL_DEC128 : CALL_INT;
+    default: return CALL_INT;
+    }
+}
+
+static bool call_fits(const pq_wcol *c, int call)
+{
+    int want = call_for(c);
+    /* An int64 always fits a wide decimal, so write_int is accepted there too. */
+    return call == want || (want == CALL_DEC128 && call == CALL_INT);
+}
+
+/* Checks col, the call against its type and the row state. */
+static sl_status begin_value(sl_pq_writer *w, size_t col, int call, pq_wcol **out)
+{
+    if (w->failed)
+        return w->failed;
+    if (col >= w->ncols)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "%s: column %zu does not exist (%zu columns)",
+                            call_name(call), col, w->ncols);
+    pq_wcol *c = &w->cols[col];
+    const char *n = c->name;
+    if (call != CALL_NULL && !call_fits(c, call))
+        return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s' is %s%s: %s does not fit it; use %s",
+                            n, c->def.list ? "a LIST of " : "", pq_type_name(c->def.type),
+                            call_name(call), call_name(call_for(c)));
+    if (c->def.list && c->in_list) {
+        if (call == CALL_NULL && !c->def.element_optional)
+            return sl_error_set(&w->err, SL_ERR_USAGE,
+                                "column '%s': list elements are required, a null element is not allowed", n);
+        *out = c;
+        return SL_OK;
+    }
+    if (c->got)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s' already has a value in row %llu",
+                            n, (unsigned long long)w->rows);
+    if (call == CALL_NULL && !c->def.optional)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s' is required: null is not allowed", n);
+    if (call != CALL_NULL && c->def.list)
+        return sl_error_set(&w->err, SL_ERR_USAGE,
+                            "column '%s' is a LIST: call sl_pq_write_list_begin before its elements", n);
+    *out = c;
+    return SL_OK;
+}
+
+static sl_status fail_mem(sl_pq_writer *w, sl_status s, const pq_wcol *c)
+{
+    w->failed = s;
+    if (s == SL_ERR_LIMIT)
+        return sl_error_set(&w->err, s, "column '%s': the row group buffer is over its limit", c->name);
+    return sl_error_set(&w->err, s, "out of memory buffering column '%s'", c->name);
+}
+
+static inline sl_status put(sl_buf *b, const void *p, size_t n)
+{
+    if (b->cap - b->len >= n) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        return SL_OK;
+    }
+    return sl_buf_append(b, p, n);
+}
+
+/* Records the levels of one slot after its value (if any) was buffered. */
+static sl_status end_slot(sl_pq_writer *w, pq_wcol *c, bool present)
+{
+    sl_status s = SL_OK;
+    if (c->def.list && c->in_list) {
+        uint8_t rep = c->list_len ? 1 : 0;
+        uint8_t def = present ? c->max_def : (uint8_t)(c->max_def - 1);
+        if ((s = sl_buf_putc(&c->reps, rep)) || (s = sl_buf_putc(&c->defs, def)))
+            return fail_mem(w, s, c);
+        c->list_len++;
+        w->rg_bytes += 2;
+    } else {
+        if (c->def.list && (s = sl_buf_putc(&c->reps, 0)))
+            return fail_mem(w, s, c);
+        if (c->max_def && (s = sl_buf_putc(&c->defs, present ? c->max_def : 0)))
+            return fail_mem(w, s, c);
+        c->got = true;
+        w->filled++;
+        w->rg_bytes += 2;
+    }
+    c->nslots++;
+    if (present)
+        c->nvalues++;
+    return SL_OK;
+}
+
+static sl_status put_value(sl_pq_writer *w, pq_wcol *c, const void *p, size_t n)
+{
+    sl_status s = put(&c->values, p, n);
+    if (s)
+        return fail_mem(w, s, c);
+    w->rg_bytes += n;
+    return end_slot(w, c, true);
+}
+
+sl_status sl_pq_write_null(sl_pq_writer *w, size_t col)
+{
+    pq_wcol *c;
+    sl_status s = begin_value(w, col, CALL_NULL, &c);
+    return s ? s : end_slot(w, c, false);
+}
+
+sl_status sl_pq_write_bool(sl_pq_writer *w, size_t col, bool v)
+{
+    pq_wcol *c;
+    sl_status s = begin_value(w, col, CALL_BOOL, &c);
+    uint8_t b = v;
+    return s ? s : put_value(w, c, &b, 1);
+}
+
+static sl_status int_range(sl_pq_writer *w, const pq_wcol *c, int64_t v)
+{
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
+    switch (c->def.type) {
+    case SL_PQ_INT8: lo = INT8_MIN; hi = INT8_MAX; break;
+    case SL_PQ_INT16: lo = INT16_MIN; hi = INT16_MAX; break;
+    case SL_PQ_INT32: case SL_PQ_DATE: lo = INT32_MIN; hi = INT32_MAX; break;
+    case SL_PQ_DECIMAL:
+        if (c->def.precision <= 18) {
+            int64_t p10 = 1;
+            for (int i = 0; i < c->def.precision; i++)
+                p10 *= 10;
+            lo = -(p10 - 1);
+            hi = p10 - 1;
+        }
+        break;
+    default: break;
+    }
+    if (v < lo || v > hi)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s': %lld is out of range for %s",
+                            c->name, (long long)v, pq_type_name(c->def.type));
+    return SL_OK;
+}
+
+static void put_be128(uint8_t out[16], int64_t hi, uint64_t lo)
+{
+    for (int i = 0; i < 8; i++) {
+        out[7 - i] = (uint8_t)((uint64_t)hi >> (8 * i));
+        out[15 - i] = (uint8_t)(lo >> (8 * i));
+    }
+}
+
+sl_status sl_pq_write_int(sl_pq_writer *w, size_t col, int64_t v)
+{
+    pq_wcol *c;
+    sl_status s = begin_value(w, col, CALL_INT, &c);
+    if (s || (s = int_range(w, c, v)))
+        return s;
+    if (c->width == 4) {
+        int32_t x = (int32_t)v;
+        return put_value(w, c, &x, 4);
+    }
+    if (c->width == 8)
+        return put_value(w, c, &v, 8);
+    uint8_t be[16];
+    put_be128(be, v < 0 ? -1 : 0, (uint64_t)v);
+    return put_value(w, c, be, 16);
+}
+
+sl_status sl_pq_write_decimal128(sl_pq_writer *w, size_t col, int64_t hi, uint64_t lo)
+{
+    pq_wcol *c;
+    sl_status s = begin_value(w, col, CALL_DEC128, &c);
+    if (s)
+        return s;
+    __extension__ typedef unsigned __int128 u128;
+    u128 mag = (u128)(uint64_t)hi << 64 | lo;
+    if (hi < 0)
+        mag = ~mag + 1;
+    u128 p10 = 1;
+    for (int i = 0; i < c->def.precision; i++)
+        p10 *= 10;
+    if (mag >= p10)
+        return sl_error_set(&w->err, SL_ERR_USAGE,
+                            "column '%s': the value has more than %d digits", c->name,
+                            c->def.precision);
+    uint8_t be[16];
+    put_be128(be, hi, lo);
+    return put_value(w, c, be, 16);
+}
+
+sl_status sl_pq_write_double(sl_pq_writer *w, size_t col, double v)
+{
+    pq_wcol *c;
+    sl_status s = begin_value(w, col, CALL_DOUBLE, &c);
+    if (s)
+        return s;
+    if (c->width == 4) {
+        float f = (float)v;
+        return put_value(w, c, &f, 4);
+    }
+    return put_value(w, c, &v, 8);
+}
+
+sl_status sl_pq_write_bytes(sl_pq_writer *w, size_t col, const void *p, size_t len)
+{
+    pq_wcol *c;
+    sl_status s = begin_value(w, col, CALL_BYTES, &c);
+    if (s)
+        return s;
+    if (len > INT32_MAX - 64)
+        return sl_error_set(&w->err, SL_ERR_LIMIT, "column '%s': a value of %zu bytes is too long",
+                            c->name, len);
+    if ((s = sl_buf_reserve(&c->values, 4 + len)))
+        return fail_mem(w, s, c);
+    uint32_t n = (uint32_t)len;
+    memcpy(c->values.data + c->values.len, &n, 4);
+    if (len)
+        memcpy(c->values.data + c->values.len + 4, p, len);
+    c->values.len += 4 + len;
+    w->rg_bytes += 4 + len;
+    return end_slot(w, c, true);
+}
+
+sl_status sl_pq_write_list_begin(sl_pq_writer *w, size_t col)
+{
+    if (w->failed)
+        return w->failed;
+    if (col >= w->ncols)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_list_begin: column %zu does not exist", col);
+    pq_wcol *c = &w->cols[col];
+    if (!c->def.list)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s' is not a LIST", c->name);
+    if (c->got)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s' already has a value in row %llu",
+                            c->name, (unsigned long long)w->rows);
+    c->got = true;
+    c->in_list = true;
+    c->list_len = 0;
+    w->filled++;
+    return SL_OK;
+}
+
+sl_status sl_pq_write_list_end(sl_pq_writer *w, size_t col)
+{
+    if (w->failed)
+        return w->failed;
+    if (col >= w->ncols || !w->cols[col].in_list)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_list_end: column %zu has no open list", col);
+    pq_wcol *c = &w->cols[col];
+    c->in_list = false;
+    if (c->list_len == 0) {
+        /* An empty list: one slot, defined up to the (optional) list itself. */
+        sl_status s;
+        if ((s = sl_buf_putc(&c->reps, 0)) || (s = sl_buf_putc(&c->defs, c->def.optional)))
+            return fail_mem(w, s, c);
+        c->nslots++;
+        w->rg_bytes += 2;
+    }
+    return SL_OK;
+}
+
+sl_status sl_pq_write_end_row(sl_pq_writer *w)
+{
+    if (w->failed)
+        return w->failed;
+    if (w->filled != w->ncols) {
+        for (size_t i = 0; i < w->ncols; i++)
+            if (!w->cols[i].got)
+                return sl_error_set(&w->err, SL_ERR_USAGE, "row %llu ended without a value for column '%s'",
+                                    (unsigned long long)w->rows, w->cols[i].name);
+    }
+    for (size_t i = 0; i < w->ncols; i++) {
+        pq_wcol *c = &w->cols[i];
+        if (c->in_list)
+            return sl_error_set(&w->err, SL_ERR_USAGE,
+                                "row %llu ended with the list of column '%s' still open",
+                                (unsigned long long)w->rows, c->name);
+    }
+    for (size_t i = 0; i < w->ncols; i++)
+        w->cols[i].got = false;
+    w->filled = 0;
+    w->rows++;
+    w->rg_rows++;
+    if (w->rg_rows >= w->opt.row_group_rows || w->rg_bytes >= w->opt.row_group_bytes)
+        return sl_pq_writer_flush(w);
+    return SL_OK;
+}
+
+sl_status sl_pq_writer_close(sl_pq_writer *w, bool fsync_file, sl_error *err)
+{
+    if (!w)
+        return SL_OK;
+    sl_status s = w->failed;
+    if (!s && w->filled)
+        s = sl_error_set(&w->err, SL_ERR_USAGE, "close in the middle of row %llu: end the row first",
+                         (unsigned long long)w->rows);
+    if (!s)
+        s = sl_pq_writer_flush(w);
+    if (!s)
+        s = pq_write_footer(w);
+    if (!s && fsync_file && fsync(w->fd) != 0)
+        s = sl_error_set(&w->err, errno == ENOSPC ? SL_ERR_NOSPACE : SL_ERR_IO,
+                         "cannot fsync '%s': %s", w->path, strerror(errno));
+    if (w->fd >= 0) {
+        int rc = close(w->fd);
+        w->fd = -1;
+        if (!s && rc != 0)
+            s = sl_error_set(&w->err, errno == ENOSPC ? SL_ERR_NOSPACE : SL_ERR_IO,
+                             "cannot close '%s': %s", w->path, strerror(errno));
+    }
+    if (s && err)
+        *err = w->err;
+    else if (err)
+        sl_error_clear(err);
+    writer_free(w);
+    return s;
+}
+
+void sl_pq_writer_abort(sl_pq_writer *w)
+{
+    writer_free(w);
+}

@@ -1,0 +1,497 @@
+/* Encoding one buffered column chunk into Parquet pages (see writer_internal.h):
+ * the dictionary decision, chunk statistics, page splitting at row boundaries,
+ * level and value encoding, and compression of each page body exactly once.
+ *
+ * Dictionary: every value is looked up in a hash dictionary; when the dictionary
+ * would pass dictionary_max_bytes the chunk falls back to PLAIN from the start of
+ * the row holding that value, and when the first DICT_PROBE values are mostly
+ * distinct the dictionary is dropped altogether (it would not pay off). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parquet/codec.h"
+#include "parquet/format.h"
+#include "parquet/writer_internal.h"
+
+#define DICT_PROBE 4096                 /* values seen before the payoff check */
+#define PAGE_MAX_SLOTS ((size_t)1 << 24)
+
+void pq_scratch_free(pq_scratch *s)
+{
+    if (!s)
+        return;
+    sl_buf_free(&s->page);
+    sl_buf_free(&s->levels);
+    sl_buf_free(&s->comp);
+    sl_buf_free(&s->hdr);
+    free(s->idx);
+    s->idx = NULL;
+    s->idx_cap = 0;
+    pq_dict_free(&s->dict);
+}
+
+void pq_chunk_out_free(pq_chunk_out *o)
+{
+    if (!o)
+        return;
+    sl_buf_free(&o->bytes);
+    sl_buf_free(&o->min);
+    sl_buf_free(&o->max);
+}
+
+/* ------------------------------------------------------------ statistics */
+
+typedef struct stat_acc {
+    bool any;
+    const uint8_t *min, *max;
+    uint32_t min_len, max_len;
+} stat_acc;
+
+static int cmp3(double a, double b) { return (a > b) - (a < b); }
+
+/* The type-defined order: signed for ints (and the dates, times and decimals
+ * stored in them), numeric for floats, unsigned bytes for byte arrays, and signed
+ * big-endian two's complement for FIXED decimals. */
+static int cmp_values(int32_t phys, const uint8_t *a, uint32_t alen, const uint8_t *b,
+                      uint32_t blen)
+{
+    switch (phys) {
+    case PQ_BOOLEAN:
+        return (int)a[0] - (int)b[0];
+    case PQ_INT32: {
+        int32_t x, y;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        return (x > y) - (x < y);
+    }
+    case PQ_INT64: {
+        int64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        return (x > y) - (x < y);
+    }
+    case PQ_FLOAT: {
+        float x, y;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        return cmp3(x, y);
+    }
+    case PQ_DOUBLE: {
+        double x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        return cmp3(x, y);
+    }
+    case PQ_FIXED_LEN_BYTE_ARRAY:
+        if ((a[0] ^ 0x80) != (b[0] ^ 0x80))
+            return (int)(a[0] ^ 0x80) - (int)(b[0] ^ 0x80);
+        return memcmp(a + 1, b + 1, alen - 1);
+    default: {
+        int r = memcmp(a, b, alen < blen ? alen : blen);
+        return r ? r : (alen > blen) - (alen < blen);
+    }
+    }
+}
+
+static bool is_nan(int32_t phys, const uint8_t *p)
+{
+    if (phys == PQ_FLOAT) {
+        float f;
+        memcpy(&f, p, 4);
+        return isnan(f);
+    }
+    if (phys == PQ_DOUBLE) {
+        double d;
+        memcpy(&d, p, 8);
+        return isnan(d);
+    }
+    return false;
+}
+
+static void stat_add(int32_t phys, stat_acc *a, const uint8_t *p, uint32_t len)
+{
+    if (is_nan(phys, p))
+        return;   /* NaN is never a min or max */
+    if (!a->any) {
+        a->any = true;
+        a->min = a->max = p;
+        a->min_len = a->max_len = len;
+    } else if (cmp_values(phys, p, len, a->min, a->min_len) < 0) {
+        a->min = p;
+        a->min_len = len;
+    } else if (cmp_values(phys, p, len, a->max, a->max_len) > 0) {
+        a->max = p;
+        a->max_len = len;
+    }
+}
+
+/* Copies the extremes out; a zero float min is written as -0.0 and a zero max as
+ * +0.0, as parquet.thrift recommends, so readers can trust either sign. */
+static sl_status stat_finish(int32_t phys, const stat_acc *a, pq_chunk_out *o)
+{
+    sl_status s;
+    o->has_min_max = a->any;
+    if (!a->any)
+        return SL_OK;
+    if ((s = sl_buf_append(&o->min, a->min, a->min_len)) ||
+        (s = sl_buf_append(&o->max, a->max, a->max_len)))
+        return s;
+    if (phys == PQ_FLOAT) {
+        float mn, mx;
+        memcpy(&mn, o->min.data, 4);
+        memcpy(&mx, o->max.data, 4);
+        if (mn == 0.0f) mn = -0.0f;
+        if (mx == 0.0f) mx = 0.0f;
+        memcpy(o->min.data, &mn, 4);
+        memcpy(o->max.data, &mx, 4);
+    } else if (phys == PQ_DOUBLE) {
+        double mn, mx;
+        memcpy(&mn, o->min.data, 8);
+        memcpy(&mx, o->max.data, 8);
+        if (mn == 0.0) mn = -0.0;
+        if (mx == 0.0) mx = 0.0;
+        memcpy(o->min.data, &mn, 8);
+        memcpy(o->max.data, &mx, 8);
+    }
+    return SL_OK;
+}
+
+/* ------------------------------------------------------------ values */
+
+/* The value at byte offset *cur of the buffer; advances *cur past it. */
+static inline const uint8_t *next_value(const pq_wcol *c, size_t *cur, uint32_t *len)
+{
+    const uint8_t *p = c->values.data + *cur;
+    if (c->width) {
+        *len = c->width;
+        *cur += c->width;
+        return p;
+    }
+    uint32_t n;
+    memcpy(&n, p, 4);
+    *len = n;
+    *cur += 4 + (size_t)n;
+    return p + 4;
+}
+
+static inline bool slot_present(const pq_wcol *c, size_t s)
+{
+    return c->max_def == 0 || c->defs.data[s] == c->max_def;
+}
+
+static inline bool slot_row_start(const pq_wcol *c, size_t s)
+{
+    return c->max_rep == 0 || c->reps.data[s] == 0;
+}
+
+/* Builds the dictionary over the values; returns how many leading values it
+ * covers (0: no dictionary). */
+static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *s,
+                            size_t *covered)
+{
+    size_t n = (size_t)c->nvalues;
+    *covered = 0;
+    if (s->dict.width != c->width) {
+        pq_dict_free(&s->dict);
+        pq_dict_init(&s->dict, c->width);
+    } else {
+        pq_dict_clear(&s->dict);
+    }
+    if (s->idx_cap < n) {
+        uint32_t *p = realloc(s->idx, n * sizeof *p);
+        if (!p)
+            return SL_ERR_NOMEM;
+        s->idx = p;
+        s->idx_cap = n;
+    }
+    size_t cur = 0, i;
+    for (i = 0; i < n; i++) {
+        uint32_t len;
+        const uint8_t *p = next_value(c, &cur, &len);
+        sl_status st = pq_dict_put(&s->dict, p, len, opt->dictionary_max_bytes, &s->idx[i]);
+        if (st == SL_ERR_LIMIT)
+            break;
+        if (st)
+            return st;
+        if (i + 1 == DICT_PROBE && (size_t)s->dict.count * 4 > (size_t)DICT_PROBE * 3)
+            return SL_OK;   /* mostly distinct: PLAIN is smaller and faster */
+    }
+    *covered = i;
+    return SL_OK;
+}
+
+/* The first slot of the row that holds value v (v < nvalues), and the number of
+ * values before that slot. */
+static size_t row_start_of_value(const pq_wcol *c, size_t v, size_t *values_before)
+{
+    size_t slot = v, k = v;
+    if (c->max_def) {
+        k = 0;
+        for (slot = 0; slot < c->nslots; slot++) {
+            if (c->defs.data[slot] == c->max_def) {
+                if (k == v)
+                    break;
+                k++;
+            }
+        }
+    }
+    while (slot > 0 && !slot_row_start(c, slot)) {
+        slot--;
+        if (slot_present(c, slot))
+            k--;
+    }
+    *values_before = k;
+    return slot;
+}
+
+/* ------------------------------------------------------------ pages */
+
+static sl_status put_page(const pq_enc_opts *opt, pq_scratch *s, pq_chunk_out *o,
+                          pq_w_page_header *h, const sl_buf *levels, const sl_buf *body)
+{
+    sl_status st;
+    const uint8_t *cp = body->data;
+    size_t clen = body->len;
+    if (opt->codec != SL_PQ_CODEC_NONE && body->len) {
+        sl_buf_clear(&s->comp);
+        if ((st = sl_pq_compress(opt->codec, opt->level, body->data, body->len, &s->comp)))
+            return st;
+        cp = s->comp.data;
+        clen = s->comp.len;
+    }
+    size_t lvl = levels ? levels->len : 0;
+    if (lvl + body->len > INT32_MAX || lvl + clen > INT32_MAX)
+        return SL_ERR_LIMIT;
+    h->uncompressed_size = (int32_t)(lvl + body->len);
+    h->compressed_size = (int32_t)(lvl + clen);
+    sl_buf_clear(&s->hdr);
+    if ((st = pq_tw_page_header(&s->hdr, h)) ||
+        (st = sl_buf_append(&o->bytes, s->hdr.data, s->hdr.len)) ||
+        (lvl && (st = sl_buf_append(&o->bytes, levels->data, lvl))) ||
+        (st = sl_buf_append(&o->bytes, cp, clen)))
+        return st;
+    o->uncompressed += (int64_t)(s->hdr.len + lvl + body->len);
+    return SL_OK;
+}
+
+/* Levels of slots [s0, s1) as the RLE hybrid; v1 prefixes each with its length. */
+static sl_status put_levels(sl_buf *out, const uint8_t *lv, size_t n, int bw, bool prefix,
+                            int32_t *len)
+{
+    size_t at = out->len;
+    sl_status st;
+    if (prefix && (st = sl_buf_append(out, "\0\0\0\0", 4)))
+        return st;
+    if ((st = pq_rle_encode_u8(out, lv, n, bw)))
+        return st;
+    size_t k = out->len - at - (prefix ? 4 : 0);
+    if (k > INT32_MAX)
+        return SL_ERR_LIMIT;
+    if (prefix) {
+        uint8_t *p = out->data + at;
+        p[0] = (uint8_t)k; p[1] = (uint8_t)(k >> 8); p[2] = (uint8_t)(k >> 16); p[3] = (uint8_t)(k >> 24);
+    }
+    *len = (int32_t)k;
+    return SL_OK;
+}
+
+typedef struct page_span {
+    size_t s0, s1;       /* slots */
+    size_t v0, v1;       /* values */
+    size_t b0, b1;       /* bytes of the values buffer */
+    bool dict;
+    int bw;              /* dictionary index bit width */
+} page_span;
+
+static sl_status encode_data_page(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *s,
+                                  pq_chunk_out *o, const page_span *p)
+{
+    sl_status st;
+    bool v2 = opt->page_version == 2;
+    size_t n = p->s1 - p->s0;
+    pq_w_page_header h = {
+        .type = v2 ? PQ_PAGE_DATA_V2 : PQ_PAGE_DATA,
+        .num_values = (int32_t)n,
+        .encoding = p->dict ? PQ_ENC_RLE_DICTIONARY : PQ_ENC_PLAIN,
+        .num_rows = (int32_t)n,
+        .is_compressed = opt->codec != SL_PQ_CODEC_NONE,
+    };
+    sl_buf *body = &s->page;
+    sl_buf *lv = v2 ? &s->levels : body;
+    sl_buf_clear(body);
+    sl_buf_clear(&s->levels);
+    if (c->max_rep) {
+        const uint8_t *r = c->reps.data + p->s0;
+        int32_t rows = 0;
+        for (size_t i = 0; i < n; i++)
+            rows += r[i] == 0;
+        h.num_rows = rows;
+        if ((st = put_levels(lv, r, n, pq_bit_width(c->max_rep), !v2, &h.rep_len)))
+            return st;
+    }
+    if (c->max_def) {
+        const uint8_t *d = c->defs.data + p->s0;
+        int32_t nulls = 0;
+        for (size_t i = 0; i < n; i++)
+            nulls += d[i] != c->max_def;
+        h.num_nulls = nulls;
+        if ((st = put_levels(lv, d, n, pq_bit_width(c->max_def), !v2, &h.def_len)))
+            return st;
+    }
+    size_t nv = p->v1 - p->v0;
+    if (p->dict) {
+        if ((st = sl_buf_putc(body, (uint8_t)p->bw)) ||
+            (st = pq_rle_encode_u32(body, s->idx + p->v0, nv, p->bw)))
+            return st;
+    } else if (c->phys == PQ_BOOLEAN) {
+        if ((st = pq_plain_bools(body, c->values.data + p->v0, nv)))
+            return st;
+    } else if ((st = sl_buf_append(body, c->values.data + p->b0, p->b1 - p->b0))) {
+        return st;
+    }
+    return put_page(opt, s, o, &h, v2 ? &s->levels : NULL, body);
+}
+
+static sl_status encode_pages(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *s,
+                              pq_chunk_out *o, size_t dict_slots, int bw,
+                              int *ndict_pages, int *nplain_pages)
+{
+    size_t ns = (size_t)c->nslots;
+    uint64_t limit_bits = (uint64_t)opt->page_size * 8;
+    page_span p = {0};
+    p.bw = bw;
+    while (p.s0 < ns) {
+        p.dict = p.s0 < dict_slots;
+        size_t end = p.dict ? dict_slots : ns;
+        size_t s1 = p.s0, v1 = p.v0, b1 = p.b0;
+        uint64_t bits = 0;
+        for (; s1 < end; s1++) {
+            if (s1 > p.s0 && slot_row_start(c, s1) &&
+                (bits >= limit_bits || s1 - p.s0 >= PAGE_MAX_SLOTS))
+                break;
+            if (!slot_present(c, s1))
+                continue;
+            uint64_t vb;
+            if (c->width) {
+                vb = c->width;
+            } else {
+                uint32_t len;
+                memcpy(&len, c->values.data + b1, 4);
+                vb = 4 + (uint64_t)len;
+            }
+            b1 += vb;
+            bits += p.dict ? (uint64_t)bw : c->phys == PQ_BOOLEAN ? 1 : vb * 8;
+            v1++;
+        }
+        p.s1 = s1;
+        p.v1 = v1;
+        p.b1 = b1;
+        sl_status st = encode_data_page(c, opt, s, o, &p);
+        if (st)
+            return st;
+        if (p.dict)
+            (*ndict_pages)++;
+        else
+            (*nplain_pages)++;
+        p.s0 = p.s1;
+        p.v0 = p.v1;
+        p.b0 = p.b1;
+    }
+    return SL_OK;
+}
+
+static sl_status encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *s,
+                              pq_chunk_out *o)
+{
+    sl_status st;
+    size_t n = (size_t)c->nvalues;
+    size_t covered = 0, dict_slots = 0;
+    if (opt->dictionary && c->phys != PQ_BOOLEAN && n > 0) {
+        if ((st = build_dict(c, opt, s, &covered)))
+            return st;
+        dict_slots = (size_t)c->nslots;
+        if (covered < n)
+            dict_slots = row_start_of_value(c, covered, &covered);
+    }
+    bool use_dict = covered > 0;
+    if (!use_dict)
+        dict_slots = 0;
+
+    /* Statistics: the dictionary holds every value of the dictionary-encoded part
+     * (and perhaps a few of the rest), so only the PLAIN part is scanned value by
+     * value. */
+    stat_acc acc = {0};
+    size_t cur = 0;
+    if (use_dict) {
+        for (uint32_t e = 0; e < s->dict.count; e++) {
+            uint32_t len;
+            const uint8_t *p = pq_dict_entry(&s->dict, e, &len);
+            stat_add(c->phys, &acc, p, len);
+        }
+        if (c->width) {
+            cur = covered * c->width;
+        } else {
+            for (size_t i = 0; i < covered; i++) {
+                uint32_t len;
+                next_value(c, &cur, &len);
+            }
+        }
+    }
+    for (size_t i = use_dict ? covered : 0; i < n; i++) {
+        uint32_t len;
+        const uint8_t *p = next_value(c, &cur, &len);
+        stat_add(c->phys, &acc, p, len);
+    }
+    if ((st = stat_finish(c->phys, &acc, o)))
+        return st;
+    o->null_count = (int64_t)(c->nslots - c->nvalues);
+
+    int data_type = opt->page_version == 2 ? PQ_PAGE_DATA_V2 : PQ_PAGE_DATA;
+    int bw = 0;
+    if (use_dict) {
+        pq_w_page_header h = {
+            .type = PQ_PAGE_DICTIONARY,
+            .num_values = (int32_t)s->dict.count,
+            .encoding = PQ_ENC_PLAIN,
+        };
+        o->dict_off = 0;
+        if ((st = put_page(opt, s, o, &h, NULL, &s->dict.data)))
+            return st;
+        bw = pq_bit_width(s->dict.count - 1);
+        if (bw == 0)
+            bw = 1;   /* a one-entry dictionary: width 1 keeps every reader happy */
+        o->encodings |= 1u << PQ_ENC_PLAIN | 1u << PQ_ENC_RLE_DICTIONARY;
+        o->enc_stats[o->n_enc_stats++] = (pq_w_enc_stat){PQ_PAGE_DICTIONARY, PQ_ENC_PLAIN, 1};
+    }
+    o->data_off = (int64_t)o->bytes.len;
+    int ndict = 0, nplain = 0;
+    if ((st = encode_pages(c, opt, s, o, dict_slots, bw, &ndict, &nplain)))
+        return st;
+    if (ndict)
+        o->enc_stats[o->n_enc_stats++] = (pq_w_enc_stat){data_type, PQ_ENC_RLE_DICTIONARY, ndict};
+    if (nplain) {
+        o->encodings |= 1u << PQ_ENC_PLAIN;
+        o->enc_stats[o->n_enc_stats++] = (pq_w_enc_stat){data_type, PQ_ENC_PLAIN, nplain};
+    }
+    if (c->max_def || c->max_rep)
+        o->encodings |= 1u << PQ_ENC_RLE;
+    return SL_OK;
+}
+
+sl_status pq_encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *s,
+                          pq_chunk_out *o)
+{
+    sl_buf_clear(&o->bytes);
+    sl_buf_clear(&o->min);
+    sl_buf_clear(&o->max);
+    o->dict_off = -1;
+    o->data_off = 0;
+    o->uncompressed = 0;
+    o->encodings = 0;
+    o->n_enc_stats = 0;
+    o->null_count = 0;
+    o->has_min_max = false;
+    o->status = encode_chunk(c, opt, s, o);
+    return o->status;
+}

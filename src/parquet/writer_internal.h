@@ -1,0 +1,125 @@
+/* Internals shared by writer.c (the API, row assembly, file and footer) and
+ * writer_column.c (encoding one buffered column chunk into pages). A column chunk
+ * is encoded from its own buffers into its own output with its own scratch, so
+ * the chunks of one row group can be encoded on separate threads. */
+#ifndef SL_PARQUET_WRITER_INTERNAL_H
+#define SL_PARQUET_WRITER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "parquet/encode.h"
+#include "parquet/thrift_write.h"
+#include "sluice/parquet.h"
+
+/* How a buffered value is stored: its PLAIN encoding (little-endian fixed width;
+ * byte arrays as 4-byte length + bytes), except booleans at one byte each. */
+typedef struct pq_wcol {
+    sl_pq_column def;        /* def.name points at name below */
+    char *name;
+    int32_t phys;            /* enum pq_physical */
+    uint32_t width;          /* bytes per buffered value; 0 for byte arrays */
+    uint8_t max_def, max_rep;
+    const char *path[3];
+    size_t path_len;
+
+    /* the current row */
+    bool got;                /* the row has this column's value (or open list) */
+    bool in_list;
+    uint32_t list_len;
+
+    /* the row group so far */
+    sl_buf values;
+    sl_buf defs;             /* one byte per slot when max_def > 0 */
+    sl_buf reps;             /* one byte per slot when max_rep > 0 */
+    uint64_t nvalues;        /* present (non-null) values */
+    uint64_t nslots;         /* level entries: rows for flat columns */
+} pq_wcol;
+
+typedef struct pq_scratch {
+    sl_buf page;             /* uncompressed page body */
+    sl_buf levels;           /* v2: encoded levels */
+    sl_buf comp;             /* compressed body */
+    sl_buf hdr;
+    uint32_t *idx;           /* dictionary index per value */
+    size_t idx_cap;
+    pq_dict dict;
+} pq_scratch;
+
+typedef struct pq_chunk_out {
+    sl_buf bytes;            /* every page of the chunk, headers included */
+    int64_t dict_off;        /* relative to the chunk start; -1: none */
+    int64_t data_off;
+    int64_t uncompressed;    /* page headers plus uncompressed bodies */
+    uint32_t encodings;
+    pq_w_enc_stat enc_stats[4];
+    size_t n_enc_stats;
+    int64_t null_count;
+    bool has_min_max;
+    sl_buf min, max;
+    sl_status status;
+} pq_chunk_out;
+
+typedef struct pq_enc_opts {
+    sl_pq_codec codec;
+    int level;
+    uint32_t page_size;
+    uint8_t page_version;
+    bool dictionary;
+    uint32_t dictionary_max_bytes;
+} pq_enc_opts;
+
+void pq_scratch_free(pq_scratch *s);
+void pq_chunk_out_free(pq_chunk_out *o);
+
+/* Encodes column c's buffered row group into o (cleared first). Sets o->status
+ * and returns it. Reads c, writes only o and s. */
+sl_status pq_encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *s,
+                          pq_chunk_out *o);
+
+/* ------------------------------------------------------------ the writer */
+
+#include "base/arena.h"
+
+#define PQ_THREADS 2
+/* A buffer may pass the row-group byte threshold by at most one row; this is the
+ * ceiling past it (a single page cannot pass 2 GiB anyway). */
+#define PQ_BUF_SLACK ((size_t)1 << 31)
+
+typedef struct pq_rg_meta {
+    pq_w_row_group rg;
+    pq_w_chunk *chunks;
+} pq_rg_meta;
+
+struct sl_pq_writer {
+    int fd;
+    char *path;
+    sl_pq_writer_options opt;
+    char *created_by;
+    size_t ncols;
+    pq_wcol *cols;
+    size_t filled;            /* columns with a value in the current row */
+    uint64_t rows;            /* rows ended, all row groups */
+    uint64_t rg_rows;         /* rows buffered */
+    uint64_t rg_bytes;        /* bytes buffered (values and levels) */
+    uint64_t offset;          /* bytes written to the file */
+    sl_status failed;         /* sticky I/O or memory failure */
+
+    pq_chunk_out *outs;       /* one per column, reused by every row group */
+    pq_scratch scratch[PQ_THREADS];
+
+    sl_arena meta;            /* footer data: row groups, stats, key-values */
+    pq_rg_meta *rgs;
+    size_t nrgs, cap_rgs;
+    pq_w_kv *kv;
+    size_t nkv, cap_kv;
+    sl_error err;
+};
+
+/* writer_rowgroup.c */
+sl_status pq_write_all(sl_pq_writer *w, const void *p, size_t n);
+sl_status pq_write_footer(sl_pq_writer *w);
+const char *pq_type_name(sl_pq_type t);
+
+#endif
