@@ -46,7 +46,9 @@ function summarize(label) {
 
 const baseline = summarize('node-baseline');
 const tools = {};
-for (const t of ['sluice', 'duckdb', 'polars']) {
+const labels = ['sluice', 'duckdb', 'polars'];
+if (runs.some((r) => r.label === 'polars-eager')) labels.push('polars-eager');
+for (const t of labels) {
   const s = summarize(t);
   const out = `${outDir}/w1-${t}.parquet`;
   s.output_mb = existsSync(out) ? statSync(out).size / MB : null;
@@ -87,16 +89,16 @@ const status = (t) => (t.missing ? 'MISSING' : !t.runs ? 'not run' : !t.ok ? `FA
   : !t.output_ok ? `WRONG OUTPUT: ${t.output_check}` : 'ok');
 console.log(`\nW1: ${(inputBytes / MB).toFixed(1)} MB NDJSON -> zstd Parquet, ${cpus().length} cores, ` +
             `${Math.max(...Object.values(tools).map((t) => t.runs), 0)} runs per tool (median wall, max peak RSS)\n`);
-console.log('tool      wall s   peak MB   peak-node MB   cpu s   output MB   status');
+console.log('tool            wall s   peak MB   peak-node MB   cpu s   output MB   status');
 for (const t of Object.values(tools)) {
-  console.log(`${t.label.padEnd(8)} ${f(t.wall_s).padStart(7)} ${f(t.peak_mb, 0).padStart(9)} ` +
+  console.log(`${t.label.padEnd(14)} ${f(t.wall_s).padStart(7)} ${f(t.peak_mb, 0).padStart(9)} ` +
               `${(t.label === 'sluice' ? '' : f(t.peak_minus_node_mb, 0)).padStart(14)} ${f(t.cpu_s).padStart(7)} ` +
               `${f(t.output_mb, 1).padStart(11)}   ${status(t)}`);
 }
 console.log(`(empty node process: ${f(baseline.wall_s)} s, ${f(baseline.peak_mb, 0)} MB peak; ` +
             'DuckDB and Polars run inside node, sluice does not)');
 console.log(`\nsluice/DuckDB: time ${rx(ratios.time_vs_duckdb)}, memory ${rx(ratios.memory_vs_duckdb)}, ` +
-            `output ${rx(ratios.output_vs_duckdb)}`);
+            `output ${ratios.output_vs_duckdb === null ? "n/a" : ratios.output_vs_duckdb.toFixed(3) + "x"}`);
 console.log(`sluice/Polars: time ${rx(ratios.time_vs_polars)}, memory ${rx(ratios.memory_vs_polars)}`);
 const why = usable(S) && usable(D) ? '' : ' (no valid measurement of both sluice and DuckDB)';
 console.log(`\ngoal: time under 0.4x DuckDB's             ${goals.time_under_0_4x_duckdb}${why}`);
