@@ -265,6 +265,10 @@ done:
 static int from_parquet(char **inputs, int ninputs, const convert_args *a)
 {
     bool csv = ends_with(a->out, ".csv");
+    if (csv && ninputs > 1) {
+        sl_cli_fail("convert", "CSV output takes one Parquet input (each has its own header)");
+        return SL_EXIT_USAGE;
+    }
     FILE *f = strcmp(a->out, "-") == 0 ? stdout : fopen(a->out, "w");
     if (!f) {
         sl_cli_fail(a->out, "cannot create: %s", strerror(errno));
@@ -277,7 +281,7 @@ static int from_parquet(char **inputs, int ninputs, const convert_args *a)
         sl_pq_reader *r;
         sl_status st = sl_pq_reader_open(inputs[i], &r, &err);
         if (!st)
-            st = csv ? sl_pq_reader_write_csv(r, f, UINT64_MAX, i == 0, &err)
+            st = csv ? sl_pq_reader_write_csv(r, f, UINT64_MAX, &err)
                      : sl_pq_reader_write_ndjson(r, f, UINT64_MAX, &err);
         sl_pq_reader_free(r);
         if (st) {

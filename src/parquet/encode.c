@@ -8,7 +8,7 @@
 #include <string.h>
 #include <xxhash.h>
 
-int pq_bit_width(uint32_t max)
+int pq_enc_bit_width(uint32_t max)
 {
     int w = 0;
     while (max) {

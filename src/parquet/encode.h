@@ -15,7 +15,7 @@
 #include "sluice/status.h"
 
 /* Bits needed for values 0..max (0 for max 0). */
-int pq_bit_width(uint32_t max);
+int pq_enc_bit_width(uint32_t max);
 
 /* Appends the RLE / bit-packed hybrid encoding of v[0..n) at bit_width (0..32),
  * without a length prefix. Runs of 8 or more equal values become RLE runs, the

@@ -327,7 +327,7 @@ static sl_status encode_data_page(const pq_wcol *c, const pq_enc_opts *opt, pq_s
         for (size_t i = 0; i < n; i++)
             rows += r[i] == 0;
         h.num_rows = rows;
-        if ((st = put_levels(lv, r, n, pq_bit_width(c->max_rep), !v2, &h.rep_len)))
+        if ((st = put_levels(lv, r, n, pq_enc_bit_width(c->max_rep), !v2, &h.rep_len)))
             return st;
     }
     if (c->max_def) {
@@ -336,7 +336,7 @@ static sl_status encode_data_page(const pq_wcol *c, const pq_enc_opts *opt, pq_s
         for (size_t i = 0; i < n; i++)
             nulls += d[i] != c->max_def;
         h.num_nulls = nulls;
-        if ((st = put_levels(lv, d, n, pq_bit_width(c->max_def), !v2, &h.def_len)))
+        if ((st = put_levels(lv, d, n, pq_enc_bit_width(c->max_def), !v2, &h.def_len)))
             return st;
     }
     size_t nv = p->v1 - p->v0;
@@ -458,7 +458,7 @@ static sl_status encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
         o->dict_off = 0;
         if ((st = put_page(opt, s, o, &h, NULL, &s->dict.data)))
             return st;
-        bw = pq_bit_width(s->dict.count - 1);
+        bw = pq_enc_bit_width(s->dict.count - 1);
         if (bw == 0)
             bw = 1;   /* a one-entry dictionary: width 1 keeps every reader happy */
         o->encodings |= 1u << PQ_ENC_PLAIN | 1u << PQ_ENC_RLE_DICTIONARY;
