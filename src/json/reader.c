@@ -222,13 +222,15 @@ static const uint8_t *utf8_seq(sl_json_reader *r, const uint8_t *p)
         else if (c == 0xF4)
             hi = 0x8F;          /* above U+10FFFF */
     }
-    if (p[1] < lo || p[1] > hi)
-        return fail(r, p, p + 1, SL_ERR_JSON,
-                    "invalid UTF-8 sequence: byte 0x%02x after 0x%02x in string", p[1], c);
-    for (int k = 2; k <= n; k++)
-        if ((p[k] & 0xC0) != 0x80)
+    for (int k = 1; k <= n; k++) {
+        uint8_t b = p[k];
+        if (k == 1 ? (b < lo || b > hi) : (b & 0xC0) != 0x80) {
+            if (p + k >= r->end)
+                return fail(r, p, p + k, SL_ERR_JSON, "truncated UTF-8 sequence in string");
             return fail(r, p, p + k, SL_ERR_JSON,
-                        "invalid UTF-8 sequence: byte 0x%02x after 0x%02x in string", p[k], c);
+                        "invalid UTF-8 sequence: byte 0x%02x after 0x%02x in string", b, c);
+        }
+    }
     return p + n + 1;
 }
 
@@ -273,6 +275,10 @@ static long read_u4(sl_json_reader *r, const uint8_t *p)
     long v = 0;
     for (int k = 2; k < 6; k++) {
         int h = hexval(p[k]);
+        if (h < 0 && p + k >= r->end) {
+            fail(r, p, p + k, SL_ERR_JSON, "truncated escape '\\u' in string");
+            return -1;
+        }
         if (h < 0) {
             fail(r, p, p + k, SL_ERR_JSON, "invalid escape '\\u': expected 4 hex digits");
             return -1;
@@ -345,6 +351,8 @@ static const uint8_t *escape(sl_json_reader *r, const uint8_t *p)
         return next;
     }
     default:
+        if (p + 1 >= r->end)
+            return fail(r, p, p + 1, SL_ERR_JSON, "unterminated string after '\\'");
         if (c >= 0x20 && c < 0x7F)
             return fail(r, p, p + 1, SL_ERR_JSON, "invalid escape '\\%c' in string", c);
         return fail(r, p, p + 1, SL_ERR_JSON, "invalid escape: byte 0x%02x after '\\' in string",
@@ -357,6 +365,8 @@ static const uint8_t *escape(sl_json_reader *r, const uint8_t *p)
 
 static const uint8_t *bad_string_byte(sl_json_reader *r, const uint8_t *p)
 {
+    if (p >= r->end)
+        return fail(r, p, p, SL_ERR_JSON, "unterminated string, expected '\"'");
     return fail(r, p, p, SL_ERR_JSON, "unescaped control character 0x%02x in string", *p);
 }
 
@@ -625,6 +635,8 @@ static const uint8_t *literal(sl_json_reader *r, const uint8_t *p, const char *w
 static const uint8_t *unexpected(sl_json_reader *r, const uint8_t *p, const char *what)
 {
     uint8_t c = *p;
+    if (p >= r->end)
+        return fail(r, p, p, SL_ERR_JSON, "expected %s", what);
     if (c > 0x20 && c < 0x7F)
         return fail(r, p, p, SL_ERR_JSON, "unexpected character '%c', expected %s", c, what);
     return fail(r, p, p, SL_ERR_JSON, "unexpected byte 0x%02x, expected %s", c, what);
