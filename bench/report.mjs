@@ -39,6 +39,7 @@ function summarize(label) {
     wall_s: median(fig.map((r) => r.wall_s)),
     wall_s_all: rs.map((r) => r.wall_s),
     peak_mb: Math.max(...fig.map((r) => r.peak_rss_mb)),
+    peak_mb_all: rs.map((r) => r.peak_rss_mb),
     cpu_s: median(fig.map((r) => r.user_s + r.sys_s)),
     exits: rs.map((r) => (r.signal ? `signal ${r.signal}` : r.exit)),
   };
