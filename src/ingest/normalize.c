@@ -20,6 +20,7 @@ typedef struct norm_col {
     size_t len;
     sl_infer inf;               /* type over every value seen */
     sl_infer part_inf;          /* type in the open part, when in_part */
+    sl_pq_column part_col;      /* part_inf as a Parquet column */
     bool in_part;
     bool synthetic;             /* _key, _parent_key, _pos */
     uint64_t gen;               /* row generation in which val was set */
@@ -35,6 +36,14 @@ typedef struct norm_table {
     uint64_t rows;              /* rows written (or, before the first write, seen) */
     bool dirty;                 /* schema changed since the open part began */
     sl_pq_writer *w;
+    /* Shape cache: the member keys met in the last row, in visiting order, and the
+     * column each scalar went to. Rows of one table usually have the same keys in
+     * the same order, so a row that repeats its predecessor's shape finds its
+     * columns with one short memcmp per member instead of a hash lookup. */
+    struct shape_entry { char key[24]; uint32_t key_len; int32_t col; } *shape;
+    size_t nshape, shape_cap;
+    size_t shape_pos;           /* position in the current row */
+    bool shape_ok;              /* the current row matches the cache so far */
     uint32_t *part_map;         /* part column -> table column */
     size_t part_ncols;
     char **parts;
@@ -63,6 +72,7 @@ struct sl_normalizer {
     uint64_t gen;
     uint64_t ord_seen;          /* records observed */
     uint64_t ord_written;       /* records written */
+    uint64_t cur_ordinal;       /* ordinal of the record being exploded */
     bool windowing;             /* still in the inference window */
     bool finished;
     sl_buf window;              /* serialized records of the window */
@@ -253,6 +263,8 @@ static sl_status begin_row(sl_normalizer *n, norm_table *t)
         n->rcap = cap;
     }
     n->rows[n->nrows++] = (row_ref){t, n->ncells, 0};
+    t->shape_pos = 0;
+    t->shape_ok = true;
     return SL_OK;
 }
 
@@ -303,6 +315,79 @@ static norm_col *synth_col(norm_table *t, const char *name, sl_type type, sl_sta
     return c;
 }
 
+static struct shape_entry *shape_slot(norm_table *t)
+{
+    if (t->shape_pos == t->shape_cap) {
+        size_t cap = t->shape_cap ? t->shape_cap * 2 : 32;
+        struct shape_entry *p = realloc(t->shape, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        t->shape = p;
+        t->shape_cap = cap;
+    }
+    return &t->shape[t->shape_pos];
+}
+
+static bool shape_match(norm_table *t, const sl_json_member *m)
+{
+    if (!t->shape_ok || t->shape_pos >= t->nshape)
+        return false;
+    const struct shape_entry *e = &t->shape[t->shape_pos];
+    return e->key_len == m->key_len && m->key_len <= sizeof e->key &&
+           memcmp(e->key, m->key, m->key_len) == 0;
+}
+
+static void shape_record(norm_table *t, const sl_json_member *m, int32_t col)
+{
+    struct shape_entry *e = shape_slot(t);
+    t->shape_ok = false;
+    if (!e)
+        return;
+    e->key_len = m->key_len <= sizeof e->key ? (uint32_t)m->key_len : UINT32_MAX;
+    if (m->key_len <= sizeof e->key)
+        memcpy(e->key, m->key, m->key_len);
+    e->col = col;
+    t->nshape = ++t->shape_pos;
+}
+
+/* An object member: part of the shape (so its prefix is the same), no column. */
+static void shape_note_object(norm_table *t, const sl_json_member *m)
+{
+    if (shape_match(t, m) && t->shape[t->shape_pos].col == -1)
+        t->shape_pos++;
+    else
+        shape_record(t, m, -1);
+}
+
+/* The end of an object member's fields: without this mark, {"o":{"x":1},"y":2}
+ * and {"o":{"x":1,"y":2}} would share a shape and y would find the wrong column. */
+static void shape_note_end(norm_table *t)
+{
+    if (t->shape_ok && t->shape_pos < t->nshape && t->shape[t->shape_pos].col == -2) {
+        t->shape_pos++;
+        return;
+    }
+    struct shape_entry *e = shape_slot(t);
+    t->shape_ok = false;
+    if (!e)
+        return;
+    e->key_len = 0;
+    e->col = -2;
+    t->nshape = ++t->shape_pos;
+}
+
+/* The column for scalar member m whose flattened name is in name. */
+static norm_col *shape_col(norm_table *t, const sl_json_member *m, const sl_buf *name,
+                           sl_status *st)
+{
+    if (shape_match(t, m) && t->shape[t->shape_pos].col >= 0)
+        return &t->cols[t->shape[t->shape_pos++].col];
+    norm_col *c = get_col(t, (const char *)name->data, name->len, st);
+    if (c)
+        shape_record(t, m, (int32_t)(c - t->cols));
+    return c;
+}
+
 /* Flattens the members of obj into cells of the current row of t; arrays of
  * objects are queued as children of that row. n->name holds the prefix. */
 static sl_status flatten(sl_normalizer *n, norm_table *t, const sl_json_value *obj)
@@ -318,8 +403,10 @@ static sl_status flatten(sl_normalizer *n, norm_table *t, const sl_json_value *o
             return st;
         const sl_json_value *v = &m->value;
         if (v->type == SL_JSON_OBJECT) {
+            shape_note_object(t, m);
             if ((st = flatten(n, t, v)))
                 return st;
+            shape_note_end(t);
             continue;
         }
         if (v->type == SL_JSON_ARRAY && is_object_array(v)) {
@@ -337,7 +424,7 @@ static sl_status flatten(sl_normalizer *n, norm_table *t, const sl_json_value *o
             n->pend[n->npend++] = (pending_child){t, field, n->name.len, v, NULL, 0};
             continue;
         }
-        norm_col *c = get_col(t, (const char *)n->name.data, n->name.len, &st);
+        norm_col *c = shape_col(t, m, &n->name, &st);
         if (!c || (st = push_cell(n, c, v)))
             return st ? st : SL_ERR_NOMEM;
     }
@@ -365,6 +452,13 @@ static sl_status emit_row(sl_normalizer *n, norm_table *t, const sl_json_value *
     /* Children of this row need its key; a table with children keys every row. */
     bool children = n->npend > pend_from;
     if (children || t->key_col >= 0) {
+        char root_key[96];
+        if (!key) {
+            int k = snprintf(root_key, sizeof root_key, "%.64s%llu", n->key_prefix,
+                             (unsigned long long)n->cur_ordinal);
+            key = root_key;
+            key_len = (size_t)k;
+        }
         norm_col *kc = synth_col(t, "_key", SL_T_STRING, &st);
         if (!kc)
             return st ? st : SL_ERR_NOMEM;
@@ -453,9 +547,8 @@ static sl_status explode(sl_normalizer *n, const sl_json_value *rec, uint64_t or
     n->ncells = n->nrows = n->npend = 0;
     if (n->ntables == 0 && !add_table(n, n->root_name, strlen(n->root_name)))
         return SL_ERR_NOMEM;
-    char key[96];
-    int k = snprintf(key, sizeof key, "%.64s%llu", n->key_prefix, (unsigned long long)ordinal);
-    sl_status st = emit_row(n, n->tables[0], rec, key, (size_t)k, 0);
+    n->cur_ordinal = ordinal;
+    sl_status st = emit_row(n, n->tables[0], rec, NULL, 0, 0);
     return st ? st : emit_children(n);
 }
 
@@ -601,6 +694,7 @@ static sl_status open_part(sl_normalizer *n, norm_table *t, sl_error *err)
     for (size_t i = 0; i < t->ncols; i++) {
         table_column(t, i, &cols[i]);
         t->cols[i].part_inf = t->cols[i].inf;
+        t->cols[i].part_col = cols[i];
         t->cols[i].in_part = true;
         t->part_map[i] = (uint32_t)i;
     }
@@ -638,9 +732,8 @@ static sl_status write_rows(sl_normalizer *n, sl_buf *tmp, sl_error *err)
         }
         for (size_t j = 0; j < t->part_ncols; j++) {
             norm_col *c = &t->cols[t->part_map[j]];
-            sl_pq_column pc;
-            sl_infer_to_column(&c->part_inf, &pc);
-            st = c->gen == gen ? write_value(t->w, j, &pc, c->val, tmp) : sl_pq_write_null(t->w, j);
+            st = c->gen == gen ? write_value(t->w, j, &c->part_col, c->val, tmp)
+                               : sl_pq_write_null(t->w, j);
             if (st)
                 goto fail;
         }
@@ -823,6 +916,7 @@ void sl_norm_free(sl_normalizer *n)
         free(t->parts);
         free(t->cols);
         free(t->slots);
+        free(t->shape);
         free(t->part_map);
         free(t->name);
         free(t);
