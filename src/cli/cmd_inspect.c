@@ -9,8 +9,7 @@
 
 #include "cli/cli.h"
 
-/* src/base/buf.h is internal; inspect only needs a small growable string. */
-#include "base/buf.h"
+#include "sluice/buf.h"
 
 static const char usage[] = "sluice inspect FILE [--head N | --cat]";
 static const char description[] =
