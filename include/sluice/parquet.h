@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sluice/status.h"
 
@@ -198,8 +199,36 @@ typedef struct sl_pq_column_data {
 sl_status sl_pq_reader_read_column(sl_pq_reader *r, size_t rg, size_t col,
                                    sl_pq_column_data *out, sl_error *err);
 
+/* Limits against hostile files: at most max_values level entries (slots) in one
+ * column chunk and max_bytes in one page or in one chunk's byte data; past them a
+ * read is SL_ERR_LIMIT. 0 keeps the default (2^27 values, 1 GiB). */
+void sl_pq_reader_set_limits(sl_pq_reader *r, size_t max_values, size_t max_bytes);
+
+/* Writes the rows of the file (at most max_rows; 0 means all), one JSON object per
+ * line, keys in column order. Values: integers as numbers (UINT64 unsigned);
+ * FLOAT/DOUBLE in the shortest form that round-trips (FLOAT as a float), NaN and
+ * infinities as null; STRING JSON-escaped (invalid UTF-8 replaced by U+FFFD);
+ * BINARY and FIXED as base64 strings; DATE "YYYY-MM-DD"; TIMESTAMP
+ * "YYYY-MM-DDTHH:MM:SS[.fff|.ffffff|.fffffffff]" with the fraction in the column's
+ * unit only when non-zero, and "Z" when UTC; TIME "HH:MM:SS[.fraction]"; DECIMAL
+ * as an exact unquoted number (123.45, -0.50); lists as arrays; null as null.
+ * A column the reader does not support (SL_PQ_UNSUPPORTED) makes the call fail
+ * with SL_ERR_UNSUPPORTED before any row is written. I/O errors are SL_ERR_IO. */
+sl_status sl_pq_reader_write_ndjson(sl_pq_reader *r, FILE *out, uint64_t max_rows,
+                                    sl_error *err);
+
+/* The same as CSV (RFC 4180): a header row of column names, then one line per row
+ * ("\n" line ends); a field is quoted (with "" for a quote) when it holds a comma,
+ * quote, CR or LF; null is an empty field; values formatted as for NDJSON (strings
+ * raw, lists as their JSON array text). */
+sl_status sl_pq_reader_write_csv(sl_pq_reader *r, FILE *out, uint64_t max_rows,
+                                 sl_error *err);
+
 /* Appends a readable form of a statistics value (PLAIN bytes of column c's type)
- * to out: numbers, quoted strings, ISO dates and timestamps. */
+ * to out: numbers, quoted strings, ISO dates and timestamps. Integer-based types
+ * are read by length (4: int32, 8: int64, 12: INT96); a DECIMAL is little-endian
+ * when 4 or 8 bytes and fixed_len is 0, big-endian otherwise. Bytes that do not
+ * fit the type append "?" and return SL_ERR_CORRUPT. */
 struct sl_buf;
 sl_status sl_pq_format_stat(const sl_pq_column *c, const uint8_t *p, uint32_t len,
                             struct sl_buf *out);
