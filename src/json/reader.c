@@ -596,7 +596,21 @@ static bool grow_frames(sl_json_reader *r)
 /* Closes the innermost container, whose items are stk[base..ns), into *v. */
 static bool close_container(sl_json_reader *r, const frame *f, size_t ns, sl_json_value *v)
 {
+    /* Empty containers point at a shared empty array, never NULL and never written. */
+    static sl_json_member no_members[1];
+    static sl_json_value no_items[1];
     size_t n = ns - f->base;
+    if (n == 0) {
+        v->type = f->is_obj ? SL_JSON_OBJECT : SL_JSON_ARRAY;
+        if (f->is_obj) {
+            v->u.obj.members = no_members;
+            v->u.obj.len = 0;
+        } else {
+            v->u.arr.items = no_items;
+            v->u.arr.len = 0;
+        }
+        return true;
+    }
     sl_json_member *m = r->stk + f->base;
     if (f->is_obj) {
         n = dedupe(r, m, n);
