@@ -281,6 +281,23 @@ static bool is_object_array(const sl_json_value *v)
     return any;
 }
 
+/* An array with no element but nulls. */
+static bool empty_array(const sl_json_value *v)
+{
+    for (size_t i = 0; i < v->u.arr.len; i++)
+        if (v->u.arr.items[i].type != SL_JSON_NULL)
+            return false;
+    return true;
+}
+
+static bool has_child_table(sl_normalizer *n, const norm_table *t, const sl_buf *field)
+{
+    char name[4096];
+    int k = snprintf(name, sizeof name, "%s__%.*s", t->name, (int)field->len,
+                     (const char *)field->data);
+    return k > 0 && (size_t)k < sizeof name && find_table(n, name, (size_t)k) != NULL;
+}
+
 static sl_json_value *synth_string(sl_normalizer *n, const char *s, size_t len)
 {
     sl_json_value *v = sl_arena_alloc(&n->scratch, sizeof *v);
@@ -409,6 +426,9 @@ static sl_status flatten(sl_normalizer *n, norm_table *t, const sl_json_value *o
             shape_note_end(t);
             continue;
         }
+        if (v->type == SL_JSON_ARRAY && !is_object_array(v) && empty_array(v) &&
+            has_child_table(n, t, &n->name))
+            continue; /* no children this time; the child table already holds the rest */
         if (v->type == SL_JSON_ARRAY && is_object_array(v)) {
             if (n->npend == n->pcap) {
                 size_t cap = n->pcap ? n->pcap * 2 : 16;
@@ -875,6 +895,13 @@ sl_status sl_norm_publish(sl_normalizer *n, size_t ti, const char *dest, sl_erro
     norm_table *t = n->tables[ti];
     size_t ncols = t->ncols;
     sl_pq_column *cols = calloc(ncols ? ncols : 1, sizeof *cols);
+    if (ncols == 0 && cols) {
+        /* No record at all: a table needs a column, and `value` is what a record
+         * that is not an object would have filled. */
+        sl_infer none = {0};
+        sl_infer_to_column(&none, &cols[0]);
+        cols[0].name = "value";
+    }
     sl_buf schema;
     sl_buf_init(&schema, 0);
     if (!cols || schema_json(t, &schema) || sl_buf_putc(&schema, '\0')) {
@@ -884,7 +911,8 @@ sl_status sl_norm_publish(sl_normalizer *n, size_t ti, const char *dest, sl_erro
     }
     for (size_t i = 0; i < ncols; i++)
         table_column(t, i, &cols[i]);
-    sl_status st = sl_unify_parts(dest, (const char *const *)t->parts, t->nparts, cols, ncols,
+    sl_status st = sl_unify_parts(dest, (const char *const *)t->parts, t->nparts, cols,
+                                  ncols ? ncols : 1,
                                   &n->opts.writer, (const char *)schema.data, n->opts.lineage,
                                   err);
     free(cols);
