@@ -24,7 +24,7 @@
 # BENCH_POLARS_EAGER=1 (also time Polars reading the whole file into a DataFrame
 # first, for information), SLUICE (build/sluice).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 RUNS=${BENCH_RUNS:-3}
 TIMEOUT=${BENCH_TIMEOUT:-900}
@@ -64,7 +64,8 @@ if input_ok; then
 else
     echo "bench: generating $IN ($ROWS rows)"
     "$OUT/w1gen" --rows "$ROWS" --stats "$EXPECT.tmp" > "$IN.tmp" || die "w1gen failed"
-    mv "$IN.tmp" "$IN" && mv "$EXPECT.tmp" "$EXPECT" || die "cannot write $IN"
+    mv "$IN.tmp" "$IN" || die "cannot write $IN"
+    mv "$EXPECT.tmp" "$EXPECT" || die "cannot write $EXPECT"
     input_ok || die "$IN does not have the pinned SHA-256 $W1_SHA256: w1gen's output changed"
     sync # so that writing back the new file does not slow the first measured runs
 fi
