@@ -131,8 +131,10 @@ static sl_status write_row_group(sl_pq_writer *w)
             uint8_t *mn = sl_arena_alloc(&w->meta, o->min.len + o->max.len);
             if (!mn)
                 goto nomem;
-            memcpy(mn, o->min.data, o->min.len);
-            memcpy(mn + o->min.len, o->max.data, o->max.len);
+            if (o->min.len)   /* an empty string is a valid min */
+                memcpy(mn, o->min.data, o->min.len);
+            if (o->max.len)
+                memcpy(mn + o->min.len, o->max.data, o->max.len);
             k->stats.has_min_max = true;
             /* The deprecated fields use signed order, which matches for ints. */
             k->stats.legacy_min_max = c->phys == PQ_INT32 || c->phys == PQ_INT64;
