@@ -14,13 +14,37 @@
  * sl_json_reader_next() or sl_json_reader_free(). Strings are UTF-8, unescaped, not
  * NUL-terminated in general (use len); they may contain U+0000.
  *
+ * Strictness: RFC 8259, nothing more: no comments, NaN/Infinity, single quotes,
+ * trailing commas, leading zeros or '+'; strings must be valid UTF-8 (no overlongs,
+ * no encoded surrogates, nothing above U+10FFFF) with every control character
+ * escaped, and \u escapes may not leave a lone surrogate. Two choices the RFC
+ * leaves open: a UTF-8 byte order mark at the very start is skipped, and a number
+ * too large for a double (1e400) is an error, "number out of range", since
+ * neither JSON output nor Parquet can hold infinity; a number too small (1e-400)
+ * becomes 0.
+ *
+ * Empty input (nothing but whitespace) is zero records in the SEQUENCE and AUTO
+ * forms, and an error in the DOCUMENT and ARRAY forms. In a sequence, a top-level
+ * number or literal must be followed by whitespace, a bracket, a quote or the end
+ * ("1true" is an error; "1 2", "{}{}" and "\"a\"[1]" are two records each).
+ *
  * Duplicate keys: the last one wins (its position is that of the first occurrence),
  * and every duplicate is counted (sl_json_reader_duplicate_keys()).
  *
  * Numbers: an integer that fits int64 is SL_JSON_INT with its exact value. An
- * integer that does not is SL_JSON_BIGINT with its exact digits in num.raw. Any
- * number with a fraction or exponent is SL_JSON_DOUBLE, correctly rounded (strtod
- * semantics in the C locale), with the original text in num.raw too. */
+ * integer that does not is SL_JSON_BIGINT with its exact digits in num.raw (num.d
+ * then holds the nearest double, possibly infinite, as a convenience). Any number
+ * with a fraction or exponent is SL_JSON_DOUBLE, correctly rounded (strtod
+ * semantics in the C locale), with the original text in num.raw too. num.raw is
+ * set for SL_JSON_INT as well.
+ *
+ * Positions in errors: line is 1-based; column is 1-based and counts Unicode code
+ * points (UTF-8 sequences), not bytes, from the start of the line; offset is the
+ * 0-based byte offset in the decompressed input (a skipped byte order mark counts
+ * in offsets, not in columns). An error at the end of the input says "unexpected
+ * end of input (...)" and points just past the last byte.
+ *
+ * Empty arrays and objects have len 0 and a non-NULL items/members pointer. */
 #ifndef SLUICE_JSON_H
 #define SLUICE_JSON_H
 
@@ -72,7 +96,8 @@ typedef struct sl_json_options {
     sl_json_form form;
     uint32_t max_depth;              /* nesting limit; 0 means 1000. Deeper is SL_ERR_LIMIT */
     uint64_t max_record_size;        /* bytes of one record's text; 0 means 256 MiB */
-    uint64_t max_decompressed_size;  /* total bytes after decompression; 0: unlimited */
+    uint64_t max_decompressed_size;  /* total bytes after decompression (of plain input
+                                        too); 0: unlimited. Beyond is SL_ERR_LIMIT */
 } sl_json_options;
 
 /* Fills o with the defaults described above. */
@@ -97,7 +122,11 @@ sl_status sl_json_reader_open_mem(const void *data, size_t len, const char *name
 /* Reads the next record. Returns SL_OK and sets *out, SL_EOF at the end of input
  * (*out NULL), or an error (SL_ERR_JSON, SL_ERR_LIMIT, SL_ERR_IO, SL_ERR_CORRUPT for
  * a broken compressed stream) with err naming file, line, column, byte offset and
- * what was expected. After an error, further calls return the same error. */
+ * what was expected. err (may be NULL) is written only on an error. After an error,
+ * further calls return the same error. In the DOCUMENT form, data after the value
+ * is reported by the call that returns the value when it is already buffered, else
+ * by the next call. SL_ERR_LIMIT: nesting deeper than max_depth, a record longer
+ * than max_record_size, or more than max_decompressed_size bytes of input. */
 sl_status sl_json_reader_next(sl_json_reader *r, const sl_json_value **out, sl_error *err);
 
 /* Position of the start of the record last returned: 1-based line, 0-based offset. */
@@ -125,11 +154,15 @@ struct sl_buf;
  * control characters; everything else passed through as UTF-8). */
 sl_status sl_json_write_string(struct sl_buf *out, const char *s, size_t len);
 
-/* Appends a double the shortest way that reads back to the same value ("%.17g"
- * trimmed); NaN and infinities, which JSON cannot hold, are written as null. */
+/* Appends a double the shortest way that reads back to the same value (the first of
+ * %.15g, %.16g, %.17g that does, in the C locale), with ".0" added when that text
+ * would read back as an integer ("1.0", "-0.0"); NaN and infinities, which JSON
+ * cannot hold, are written as null. */
 sl_status sl_json_write_double(struct sl_buf *out, double d);
 
-/* Appends v as compact JSON. */
+/* Appends v as compact JSON: INT as digits, BIGINT as its num.raw digits
+ * (SL_ERR_USAGE when raw is NULL), DOUBLE with sl_json_write_double. Iterative:
+ * any nesting depth is safe. Returns SL_OK, or the buffer's SL_ERR_LIMIT/NOMEM. */
 sl_status sl_json_write_value(struct sl_buf *out, const sl_json_value *v);
 
 #endif
