@@ -14,7 +14,7 @@
 #include "parquet/format.h"
 #include "parquet/writer_internal.h"
 
-#define DICT_PROBE 4096                 /* values seen before the payoff check */
+#define DICT_PROBE 16384                /* values seen before the payoff check */
 #define PAGE_MAX_SLOTS ((size_t)1 << 24)
 
 void pq_scratch_free(pq_scratch *s)
@@ -214,7 +214,7 @@ static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch
             break;
         if (st)
             return st;
-        if (i + 1 == DICT_PROBE && (size_t)s->dict.count * 4 > (size_t)DICT_PROBE * 3)
+        if (i + 1 == DICT_PROBE && (size_t)s->dict.count * 10 > (size_t)DICT_PROBE * 9)
             return SL_OK;   /* mostly distinct: PLAIN is smaller and faster */
     }
     *covered = i;
