@@ -10,6 +10,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/input.h"
+#include "base/utf8.h"
 
 #define CHUNK (1u << 20)
 
@@ -258,6 +259,8 @@ static sl_status read_header(sl_csv_reader *r, sl_error *err)
         return sl_error_at(err, SL_ERR_CSV, 1, 1, 0, "empty input: expected a header row");
     if (st)
         return st;
+    if (sl_utf8_invalid_at(r->field_bytes.data, r->field_bytes.len) < r->field_bytes.len)
+        return sl_error_at(err, SL_ERR_CSV, 1, 1, UINT64_MAX, "invalid UTF-8 in the header row");
     r->ncols = r->nfields;
     r->names = calloc(r->ncols, sizeof *r->names);
     r->name_lens = calloc(r->ncols, sizeof *r->name_lens);
@@ -343,6 +346,19 @@ sl_status sl_csv_reader_next(sl_csv_reader *r, const sl_json_value **out, sl_err
         r->sticky = st;
         sl_error_set_file(err, sl_input_name(r->in));
         return st;
+    }
+    /* Parquet strings must be UTF-8, and nothing is silently replaced: a row with
+     * invalid bytes is an error naming them. */
+    size_t bad = sl_utf8_invalid_at(r->field_bytes.data, r->field_bytes.len);
+    if (bad < r->field_bytes.len) {
+        size_t k = 0;
+        while (k + 1 < r->nfields && r->starts[k + 1] <= bad)
+            k++;
+        r->sticky = sl_error_at(err, SL_ERR_CSV, line, 1, UINT64_MAX,
+                                "invalid UTF-8 byte 0x%02x in field %zu (\"%s\")",
+                                r->field_bytes.data[bad], k + 1, r->names[k]);
+        sl_error_set_file(err, sl_input_name(r->in));
+        return r->sticky;
     }
     sl_arena_reset(&r->arena);
     sl_json_member *m = sl_arena_alloc(&r->arena, r->ncols * sizeof *m);

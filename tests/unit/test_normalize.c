@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "base/utf8.h"
 #include "schema/infer.h"
 #include "sluice/sluice.h"
 
@@ -169,6 +170,20 @@ static void test_csv(void **state)
     assert_int_equal(sl_csv_reader_next(r, &v, NULL), SL_EOF);
     sl_csv_reader_free(r);
     unlink(path);
+
+    path = write_temp("a,b\n1,\"ok \xc3\xa9\"\n2,\"bad \xc3\x28\"\n", ".csv");
+    assert_int_equal(sl_csv_reader_open(path, NULL, &r, NULL), SL_OK);
+    sl_error uerr;
+    assert_int_equal(sl_csv_reader_next(r, &v, &uerr), SL_OK);
+    assert_int_equal(sl_csv_reader_next(r, &v, &uerr), SL_ERR_CSV);
+    assert_int_equal(uerr.line, 3);
+    assert_non_null(strstr(uerr.msg, "invalid UTF-8 byte 0xc3 in field 2"));
+    sl_csv_reader_free(r);
+    unlink(path);
+    static const char *bad_utf8[] = {"\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\x80", "\xff"};
+    for (size_t i = 0; i < sizeof bad_utf8 / sizeof bad_utf8[0]; i++)
+        assert_int_equal(sl_utf8_invalid_at((const uint8_t *)bad_utf8[i], strlen(bad_utf8[i])), 0);
+    assert_int_equal(sl_utf8_invalid_at((const uint8_t *)"a\xf0\x9f\x90\x9f", 5), 5);
 
     path = write_temp("a,b\n1,2\n3\n", ".csv");
     assert_int_equal(sl_csv_reader_open(path, NULL, &r, NULL), SL_OK);
