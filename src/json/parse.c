@@ -290,58 +290,103 @@ static inline const uint8_t *parse_string(sl_json_reader *r, const uint8_t *p,
 
 /* ---- numbers ---- */
 
+static const uint8_t *number_slow(sl_json_reader *r, const uint8_t *s, const uint8_t *p,
+                                  bool is_int, sl_json_value *v);
+
+static const double pow10_exact[23] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+static inline bool is_digit(uint8_t c)
+{
+    return (uint8_t)(c - '0') < 10;
+}
+
+/* Checks the grammar and converts in one pass where it can: integers of up to 18
+ * digits, and doubles whose digits form an integer m <= 2^53 with a decimal
+ * exponent within +-22 (then m and 10^e are exact doubles and one multiplication
+ * or division rounds correctly). Everything else goes to sl_json_number_convert. */
 static const uint8_t *parse_number(sl_json_reader *r, const uint8_t *p, sl_json_value *v)
 {
     const uint8_t *s = p;
-    bool is_int = true;
-    if (*p == '-')
-        p++;
+    bool neg = *p == '-';
+    p += neg;
+    uint64_t m = 0;
+    const uint8_t *ds = p;     /* first digit */
     if (*p == '0') {
         p++;
-        if (*p >= '0' && *p <= '9')
+        if (is_digit(*p))
             return fail(r, p - 1, p - 1, SL_ERR_JSON, "leading zero in number");
-    } else if (*p >= '1' && *p <= '9') {
-        uint64_t m = (uint64_t)(*p++ - '0');
-        while (*p >= '0' && *p <= '9')
+    } else if (is_digit(*p)) {
+        while (is_digit(*p))
             m = m * 10 + (uint64_t)(*p++ - '0');
-        /* Fast path: a plain integer of at most 18 digits always fits int64. */
-        if (*p != '.' && (*p | 0x20) != 'e' && p - s <= 18 + (*s == '-')) {
-            if (p >= r->end && !r->eof) {
-                r->pst = NEED_MORE;
-                return NULL;
-            }
+    } else {
+        return fail(r, p, p, SL_ERR_JSON, "expected a digit after '-'");
+    }
+    size_t ndigits = (size_t)(p - ds);
+    if (*p != '.' && (*p | 0x20) != 'e') {
+        if (p >= r->end && !r->eof) {
+            r->pst = NEED_MORE;
+            return NULL;
+        }
+        if (ndigits <= 18) {   /* always fits int64 */
             v->type = SL_JSON_INT;
-            v->u.num.i = *s == '-' ? -(int64_t)m : (int64_t)m;
+            v->u.num.i = neg ? -(int64_t)m : (int64_t)m;
             v->u.num.d = (double)v->u.num.i;
             v->u.num.raw = (const char *)s;
             v->u.num.raw_len = (uint32_t)(p - s);
             return p;
         }
-    } else {
-        return fail(r, p, p, SL_ERR_JSON, "expected a digit after '-'");
+        return number_slow(r, s, p, true, v);
     }
+    int exp10 = 0;
     if (*p == '.') {
         p++;
-        is_int = false;
-        if (*p < '0' || *p > '9')
+        if (!is_digit(*p))
             return fail(r, p, p, SL_ERR_JSON, "expected a digit after the decimal point");
-        while (*p >= '0' && *p <= '9')
-            p++;
+        const uint8_t *fs = p;
+        while (is_digit(*p))
+            m = m * 10 + (uint64_t)(*p++ - '0');
+        exp10 = -(int)(p - fs < 100000 ? p - fs : 100000);
+        ndigits += (size_t)(p - fs);
     }
     if ((*p | 0x20) == 'e') {
         p++;
-        is_int = false;
+        bool eneg = false;
         if (*p == '+' || *p == '-')
-            p++;
-        if (*p < '0' || *p > '9')
+            eneg = *p++ == '-';
+        if (!is_digit(*p))
             return fail(r, p, p, SL_ERR_JSON, "expected a digit in the exponent");
-        while (*p >= '0' && *p <= '9')
+        int x = 0;
+        while (is_digit(*p)) {
+            if (x < 1000000)
+                x = x * 10 + (*p - '0');
             p++;
+        }
+        exp10 += eneg ? -x : x;
     }
     if (p >= r->end && !r->eof) {
         r->pst = NEED_MORE;
         return NULL;
     }
+    if (ndigits <= 19 && m <= ((uint64_t)1 << 53) && exp10 >= -22 && exp10 <= 22) {
+        double d = (double)m;
+        d = exp10 < 0 ? d / pow10_exact[-exp10] : d * pow10_exact[exp10];
+        v->type = SL_JSON_DOUBLE;
+        v->u.num.d = neg ? -d : d;
+        v->u.num.i = 0;
+        v->u.num.raw = (const char *)s;
+        v->u.num.raw_len = (uint32_t)(p - s);
+        return p;
+    }
+    return number_slow(r, s, p, false, v);
+}
+
+/* Numbers the fast paths do not take: big integers, long or far-out doubles. */
+static const uint8_t *number_slow(sl_json_reader *r, const uint8_t *s, const uint8_t *p,
+                                  bool is_int, sl_json_value *v)
+{
     size_t len = (size_t)(p - s);
     if (len > UINT32_MAX)
         return fail(r, s, s, SL_ERR_LIMIT, "number longer than 4 GiB");
@@ -384,16 +429,28 @@ static size_t dedupe(sl_json_reader *r, sl_json_member *m, size_t n)
     if (n < 2)
         return n;
     if (n <= SMALL_OBJECT) {
-        for (size_t j = 1; j < n; j++) {
-            size_t i = 0;
-            while (i < out && !key_eq(&m[i], &m[j]))
-                i++;
-            if (i < out) {
-                m[i].value = m[j].value;
-                r->dups++;
-            } else {
-                m[out++] = m[j];
+        /* A 256-bit filter on (length, first byte, last byte): only a key whose tag
+         * was seen before is compared with the earlier keys. */
+        uint64_t seen[4] = { 0, 0, 0, 0 };
+        out = 0;
+        for (size_t j = 0; j < n; j++) {
+            size_t len = m[j].key_len;
+            unsigned t = len ? (unsigned)(len * 7 + (uint8_t)m[j].key[0] * 31 +
+                                          (uint8_t)m[j].key[len - 1]) & 255u
+                             : 0;
+            uint64_t bit = (uint64_t)1 << (t & 63);
+            if (seen[t >> 6] & bit) {
+                size_t i = 0;
+                while (i < out && !key_eq(&m[i], &m[j]))
+                    i++;
+                if (i < out) {
+                    m[i].value = m[j].value;
+                    r->dups++;
+                    continue;
+                }
             }
+            seen[t >> 6] |= bit;
+            m[out++] = m[j];
         }
         return out;
     }
