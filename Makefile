@@ -23,7 +23,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-FUZZ_REPLAY := $(BUILD)/tests/fuzz_replay_json $(BUILD)/tests/fuzz_replay_parquet
+FUZZ_REPLAY := $(BUILD)/tests/fuzz_replay_json $(BUILD)/tests/fuzz_replay_parquet $(BUILD)/tests/fuzz_replay_csv
 
 .PHONY: all deps test-deps check asan fuzz bench demo clean
 
@@ -71,7 +71,7 @@ asan: test-deps
 fuzz: test-deps
 	@$(MAKE) --no-print-directory build-fuzz/libsluice.a BUILD=build-fuzz CC=clang \
 	    OPT="-O1 -g" CFLAGS="-fsanitize=fuzzer-no-link,address,undefined"
-	@for t in json parquet; do \
+	@for t in json parquet csv; do \
 	    clang -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
 	        -o build-fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c build-fuzz/libsluice.a $(LIBS) || exit 1; \
 	    mkdir -p tests/fuzz/corpus/$$t tests/fuzz/crashes; \

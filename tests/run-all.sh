@@ -31,7 +31,7 @@ for t in "$B"/tests/test_*; do
 done
 
 # Fuzz corpus replay: every saved input, including past crashes, must run clean.
-for kind in json parquet; do
+for kind in json parquet csv; do
     r="$B/tests/fuzz_replay_$kind"
     if [ ! -x "$r" ]; then
         note_fail 1 "fuzz_replay_$kind(missing)"

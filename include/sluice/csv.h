@@ -33,6 +33,10 @@ typedef struct sl_csv_reader sl_csv_reader;
 sl_status sl_csv_reader_open(const char *path, const sl_csv_options *opts,
                              sl_csv_reader **out, sl_error *err);
 
+/* Reads from memory (not copied; must outlive the reader); name is for errors. */
+sl_status sl_csv_reader_open_mem(const void *data, size_t len, const char *name,
+                                 const sl_csv_options *opts, sl_csv_reader **out, sl_error *err);
+
 /* Next row as an object; SL_EOF at the end; SL_ERR_CSV with a position on bad input. */
 sl_status sl_csv_reader_next(sl_csv_reader *r, const sl_json_value **out, sl_error *err);
 

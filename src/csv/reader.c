@@ -291,8 +291,8 @@ static sl_status read_header(sl_csv_reader *r, sl_error *err)
     return SL_OK;
 }
 
-sl_status sl_csv_reader_open(const char *path, const sl_csv_options *opts,
-                             sl_csv_reader **out, sl_error *err)
+static sl_status open_input(const char *path, const void *data, size_t len,
+                            const sl_csv_options *opts, sl_csv_reader **out, sl_error *err)
 {
     *out = NULL;
     sl_csv_reader *r = calloc(1, sizeof *r);
@@ -312,7 +312,8 @@ sl_status sl_csv_reader_open(const char *path, const sl_csv_options *opts,
     r->chunk = malloc(CHUNK);
     sl_status st = r->chunk ? SL_OK : SL_ERR_NOMEM;
     if (!st)
-        st = sl_input_open_path(path, r->opts.max_decompressed_size, &r->in, err);
+        st = data ? sl_input_open_mem(data, len, path, r->opts.max_decompressed_size, &r->in, err)
+                  : sl_input_open_path(path, r->opts.max_decompressed_size, &r->in, err);
     if (!st)
         st = read_header(r, err);
     if (st) {
@@ -324,6 +325,19 @@ sl_status sl_csv_reader_open(const char *path, const sl_csv_options *opts,
     }
     *out = r;
     return SL_OK;
+}
+
+sl_status sl_csv_reader_open(const char *path, const sl_csv_options *opts,
+                             sl_csv_reader **out, sl_error *err)
+{
+    return open_input(path, NULL, 0, opts, out, err);
+}
+
+sl_status sl_csv_reader_open_mem(const void *data, size_t len, const char *name,
+                                 const sl_csv_options *opts, sl_csv_reader **out, sl_error *err)
+{
+    static const char empty[1];
+    return open_input(name ? name : "", data ? data : empty, len, opts, out, err);
 }
 
 sl_status sl_csv_reader_next(sl_csv_reader *r, const sl_json_value **out, sl_error *err)
