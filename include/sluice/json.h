@@ -160,8 +160,9 @@ sl_status sl_json_write_string(struct sl_buf *out, const char *s, size_t len);
  * cannot hold, are written as null. */
 sl_status sl_json_write_double(struct sl_buf *out, double d);
 
-/* Appends v as compact JSON: INT as digits, BIGINT as its num.raw digits
- * (SL_ERR_USAGE when raw is NULL), DOUBLE with sl_json_write_double. Iterative:
+/* Appends v as compact JSON. Numbers that carry their source text (num.raw) are
+ * written as that text, so 1.50 and 1e2 keep their digits; otherwise INT as digits,
+ * DOUBLE with sl_json_write_double, and a BIGINT without raw is SL_ERR_USAGE. Iterative:
  * any nesting depth is safe. Returns SL_OK, or the buffer's SL_ERR_LIMIT/NOMEM. */
 sl_status sl_json_write_value(struct sl_buf *out, const sl_json_value *v);
 

@@ -51,7 +51,9 @@ typedef struct norm_table {
     long key_col;               /* index of `_key`, or -1 */
 } norm_table;
 
-typedef struct cell { norm_col *col; const sl_json_value *v; } cell;
+/* A value for column `col` (an index: the column array may grow while a record is
+ * exploded, so pointers into it would dangle). */
+typedef struct cell { uint32_t col; const sl_json_value *v; } cell;
 typedef struct row_ref { norm_table *t; size_t first, count; } row_ref;
 
 /* An array of objects waiting to become child rows of an emitted row. */
@@ -240,6 +242,7 @@ static norm_col *get_col(norm_table *t, const char *name, size_t len, sl_status 
 
 static sl_status push_cell(sl_normalizer *n, norm_col *c, const sl_json_value *v)
 {
+    norm_table *t = n->rows[n->nrows - 1].t;
     if (n->ncells == n->ccap) {
         size_t cap = n->ccap ? n->ccap * 2 : 256;
         cell *p = realloc(n->cells, cap * sizeof *p);
@@ -248,7 +251,7 @@ static sl_status push_cell(sl_normalizer *n, norm_col *c, const sl_json_value *v
         n->cells = p;
         n->ccap = cap;
     }
-    n->cells[n->ncells++] = (cell){c, v};
+    n->cells[n->ncells++] = (cell){(uint32_t)(c - t->cols), v};
     return SL_OK;
 }
 
@@ -452,12 +455,16 @@ static sl_status flatten(sl_normalizer *n, norm_table *t, const sl_json_value *o
     return SL_OK;
 }
 
-/* Emits one row of t from value v (an object, or anything else as `value`), with
- * the given key; then its children, breadth first. */
+/* Emits one row of t from value v (an object, or anything else as `value`): its
+ * fields, then for a child row its links (`_parent_key`, `_pos`), then `_key` when
+ * the row is a child (always keyed, so users and grandchildren can refer to it) or
+ * has children, or its table is keyed. A NULL key means "the record's ordinal". */
 static sl_status emit_row(sl_normalizer *n, norm_table *t, const sl_json_value *v,
-                          const char *key, size_t key_len, size_t pend_from)
+                          const char *key, size_t key_len, const pending_child *link,
+                          size_t pos)
 {
     sl_status st;
+    size_t pend_from = n->npend;
     if ((st = begin_row(n, t)))
         return st;
     n->name.len = 0;
@@ -469,9 +476,18 @@ static sl_status emit_row(sl_normalizer *n, norm_table *t, const sl_json_value *
         if (!c || (st = push_cell(n, c, v)))
             return st ? st : SL_ERR_NOMEM;
     }
-    /* Children of this row need its key; a table with children keys every row. */
+    if (link) {
+        norm_col *pk = synth_col(t, "_parent_key", SL_T_STRING, &st);
+        sl_json_value *pkv = pk ? synth_string(n, link->parent_key, link->parent_key_len) : NULL;
+        if (!pkv || (st = push_cell(n, pk, pkv)))
+            return st ? st : SL_ERR_NOMEM;
+        norm_col *pc = synth_col(t, "_pos", SL_T_INT, &st);
+        sl_json_value *posv = pc ? synth_int(n, (int64_t)pos) : NULL;
+        if (!posv || (st = push_cell(n, pc, posv)))
+            return st ? st : SL_ERR_NOMEM;
+    }
     bool children = n->npend > pend_from;
-    if (children || t->key_col >= 0) {
+    if (link || children || t->key_col >= 0) {
         char root_key[96];
         if (!key) {
             int k = snprintf(root_key, sizeof root_key, "%.64s%llu", n->key_prefix,
@@ -495,6 +511,8 @@ static sl_status emit_row(sl_normalizer *n, norm_table *t, const sl_json_value *
     return SL_OK;
 }
 
+/* Turns the queued arrays of objects into child rows, breadth first; rows queue
+ * their own children as they go. */
 static sl_status emit_children(sl_normalizer *n)
 {
     sl_status st;
@@ -509,38 +527,17 @@ static sl_status emit_children(sl_normalizer *n)
         if (!t)
             return SL_ERR_NOMEM;
         for (size_t i = 0; i < pc.arr->u.arr.len; i++) {
-            const sl_json_value *e = &pc.arr->u.arr.items[i];
-            char key[64];
-            size_t klen = pc.parent_key_len + 1 + (size_t)snprintf(key, sizeof key, "%zu", i);
+            char pos[24];
+            int pl = snprintf(pos, sizeof pos, "%zu", i);
+            size_t klen = pc.parent_key_len + 1 + (size_t)pl;
             char *kbuf = sl_arena_alloc(&n->scratch, klen + 1);
             if (!kbuf)
                 return SL_ERR_NOMEM;
             memcpy(kbuf, pc.parent_key, pc.parent_key_len);
             kbuf[pc.parent_key_len] = '.';
-            memcpy(kbuf + pc.parent_key_len + 1, key, klen - pc.parent_key_len - 1);
-            kbuf[klen] = '\0';
-            size_t pend_from = n->npend;
-            if ((st = emit_row(n, t, e, kbuf, klen, pend_from)))
+            memcpy(kbuf + pc.parent_key_len + 1, pos, (size_t)pl + 1);
+            if ((st = emit_row(n, t, &pc.arr->u.arr.items[i], kbuf, klen, &pc, i)))
                 return st;
-            /* the child's own link columns (after its fields, before grandchildren) */
-            norm_col *pk = synth_col(t, "_parent_key", SL_T_STRING, &st);
-            norm_col *pos = pk ? synth_col(t, "_pos", SL_T_INT, &st) : NULL;
-            if (!pos)
-                return st ? st : SL_ERR_NOMEM;
-            sl_json_value *pkv = synth_string(n, pc.parent_key, pc.parent_key_len);
-            sl_json_value *posv = synth_int(n, (int64_t)i);
-            if (!pkv || !posv || (st = push_cell(n, pk, pkv)) || (st = push_cell(n, pos, posv)))
-                return st ? st : SL_ERR_NOMEM;
-            n->rows[n->nrows - 1].count += 2;
-            if (t->key_col < 0) {
-                /* every child row is keyed, so grandchildren and users can refer to it */
-                norm_col *kc = synth_col(t, "_key", SL_T_STRING, &st);
-                sl_json_value *kv = kc ? synth_string(n, kbuf, klen) : NULL;
-                if (!kv || (st = push_cell(n, kc, kv)))
-                    return st ? st : SL_ERR_NOMEM;
-                t->key_col = kc - t->cols;
-                n->rows[n->nrows - 1].count++;
-            }
         }
     }
     return SL_OK;
@@ -554,7 +551,7 @@ static void observe_rows(sl_normalizer *n)
         norm_table *t = n->rows[r].t;
         for (size_t i = 0; i < n->rows[r].count; i++) {
             cell *c = &n->cells[n->rows[r].first + i];
-            if (sl_infer_observe(&c->col->inf, c->v))
+            if (sl_infer_observe(&t->cols[c->col].inf, c->v))
                 t->dirty = true;
         }
     }
@@ -568,7 +565,7 @@ static sl_status explode(sl_normalizer *n, const sl_json_value *rec, uint64_t or
     if (n->ntables == 0 && !add_table(n, n->root_name, strlen(n->root_name)))
         return SL_ERR_NOMEM;
     n->cur_ordinal = ordinal;
-    sl_status st = emit_row(n, n->tables[0], rec, NULL, 0, 0);
+    sl_status st = emit_row(n, n->tables[0], rec, NULL, 0, NULL, 0);
     return st ? st : emit_children(n);
 }
 
@@ -747,8 +744,8 @@ static sl_status write_rows(sl_normalizer *n, sl_buf *tmp, sl_error *err)
         uint64_t gen = ++n->gen;
         for (size_t i = 0; i < n->rows[r].count; i++) {
             cell *c = &n->cells[n->rows[r].first + i];
-            c->col->gen = gen;
-            c->col->val = c->v;
+            t->cols[c->col].gen = gen;
+            t->cols[c->col].val = c->v;
         }
         for (size_t j = 0; j < t->part_ncols; j++) {
             norm_col *c = &t->cols[t->part_map[j]];
@@ -914,7 +911,7 @@ sl_status sl_norm_publish(sl_normalizer *n, size_t ti, const char *dest, sl_erro
     sl_status st = sl_unify_parts(dest, (const char *const *)t->parts, t->nparts, cols,
                                   ncols ? ncols : 1,
                                   &n->opts.writer, (const char *)schema.data, n->opts.lineage,
-                                  err);
+                                  ti == 0 ? n->key_prefix : NULL, err);
     free(cols);
     sl_buf_free(&schema);
     if (!st) {

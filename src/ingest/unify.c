@@ -145,7 +145,8 @@ static sl_status list_text(const sl_pq_column *src, const sl_pq_column_data *d, 
 }
 
 static sl_status copy_part(sl_pq_writer *w, const char *path, const sl_pq_column *cols,
-                           size_t ncols, sl_buf *tmp, sl_error *err)
+                           size_t ncols, const char *root_key_prefix, uint64_t *ordinal,
+                           sl_buf *tmp, sl_error *err)
 {
     sl_pq_reader *r;
     sl_status st = sl_pq_reader_open(path, &r, err);
@@ -171,7 +172,15 @@ static sl_status copy_part(sl_pq_writer *w, const char *path, const sl_pq_column
         uint64_t rows = sl_pq_reader_row_group_rows(r, rg);
         for (uint64_t row = 0; row < rows; row++) {
             for (size_t i = 0; i < ncols; i++) {
-                if (map[i] < 0) {
+                if (map[i] < 0 && root_key_prefix && strcmp(cols[i].name, "_key") == 0) {
+                    /* a root row written before the table had children: its key is
+                     * its ordinal, as it would have been */
+                    sl_buf_clear(tmp);
+                    st = sl_buf_printf(tmp, "%s%llu", root_key_prefix,
+                                       (unsigned long long)(*ordinal + row));
+                    if (!st)
+                        st = sl_pq_write_bytes(w, i, tmp->data, tmp->len);
+                } else if (map[i] < 0) {
                     st = sl_pq_write_null(w, i);
                 } else {
                     const sl_pq_column *src = sl_pq_reader_column(r, (size_t)map[i]);
@@ -198,6 +207,7 @@ static sl_status copy_part(sl_pq_writer *w, const char *path, const sl_pq_column
             if ((st = sl_pq_write_end_row(w)))
                 goto writer_error;
         }
+        *ordinal += rows;
     }
     goto done;
 writer_error:
@@ -213,7 +223,7 @@ done:
 sl_status sl_unify_parts(const char *dest, const char *const *parts, size_t nparts,
                          const sl_pq_column *cols, size_t ncols,
                          const sl_pq_writer_options *wopts, const char *schema_json,
-                         const char *lineage, sl_error *err)
+                         const char *lineage, const char *root_key_prefix, sl_error *err)
 {
     if (nparts == 1 && part_is_final(parts[0], cols, ncols)) {
         if (rename(parts[0], dest) == 0)
@@ -231,8 +241,9 @@ sl_status sl_unify_parts(const char *dest, const char *const *parts, size_t npar
     }
     sl_buf tmp;
     sl_buf_init(&tmp, 0);
+    uint64_t ordinal = 0;
     for (size_t i = 0; !st && i < nparts; i++)
-        st = copy_part(w, parts[i], cols, ncols, &tmp, err);
+        st = copy_part(w, parts[i], cols, ncols, root_key_prefix, &ordinal, &tmp, err);
     sl_buf_free(&tmp);
     if (st) {
         sl_pq_writer_abort(w);

@@ -15,10 +15,12 @@
 
 /* Writes dest from parts[0..nparts) with the columns cols[0..ncols), setting
  * "sluice.schema" (and "sluice.lineage" when not NULL) in the footer. The parts
- * are left in place (renamed away only in the single-part case). */
+ * are left in place (renamed away only in the single-part case). For the root
+ * table, root_key_prefix is the prefix of `_key` values: rows of parts written
+ * before the table had a `_key` column get "<prefix><ordinal>"; NULL otherwise. */
 sl_status sl_unify_parts(const char *dest, const char *const *parts, size_t nparts,
                          const sl_pq_column *cols, size_t ncols,
                          const sl_pq_writer_options *wopts, const char *schema_json,
-                         const char *lineage, sl_error *err);
+                         const char *lineage, const char *root_key_prefix, sl_error *err);
 
 #endif

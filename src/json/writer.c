@@ -89,12 +89,17 @@ static sl_status write_scalar(sl_buf *out, const sl_json_value *v)
     case SL_JSON_TRUE:
         return sl_buf_append(out, "true", 4);
     case SL_JSON_INT:
+        if (v->u.num.raw && v->u.num.raw_len)
+            return sl_buf_append(out, v->u.num.raw, v->u.num.raw_len);
         return sl_buf_printf(out, "%lld", (long long)v->u.num.i);
     case SL_JSON_BIGINT:
         if (!v->u.num.raw || v->u.num.raw_len == 0)
             return SL_ERR_USAGE;
         return sl_buf_append(out, v->u.num.raw, v->u.num.raw_len);
     case SL_JSON_DOUBLE:
+        /* The source text is exact and already valid JSON: "1.50" stays "1.50". */
+        if (v->u.num.raw && v->u.num.raw_len)
+            return sl_buf_append(out, v->u.num.raw, v->u.num.raw_len);
         return sl_json_write_double(out, v->u.num.d);
     case SL_JSON_STRING:
         return sl_json_write_string(out, v->u.str.ptr, v->u.str.len);

@@ -268,8 +268,8 @@ static void test_flatten_and_children(void **state)
     assert_string_equal(t0, "{\"id\":1,\"a_b_c\":\"x\",\"tags\":[\"p\",null],\"_key\":\"0\",\"a\":null}\n"
                             "{\"id\":2,\"a_b_c\":null,\"tags\":null,\"_key\":\"1\",\"a\":null}\n");
     char *t1 = publish_ndjson(&rn, 1);
-    assert_string_equal(t1, "{\"k\":1,\"_key\":\"0.0\",\"_parent_key\":\"0\",\"_pos\":0}\n"
-                            "{\"k\":2,\"_key\":\"0.1\",\"_parent_key\":\"0\",\"_pos\":1}\n");
+    assert_string_equal(t1, "{\"k\":1,\"_parent_key\":\"0\",\"_pos\":0,\"_key\":\"0.0\"}\n"
+                            "{\"k\":2,\"_parent_key\":\"0\",\"_pos\":1,\"_key\":\"0.1\"}\n");
     char *t2 = publish_ndjson(&rn, 2);
     assert_string_equal(t2, "{\"z\":true,\"_parent_key\":\"0.0\",\"_pos\":0,\"_key\":\"0.0.0\"}\n");
     free(t0);
@@ -295,6 +295,19 @@ static void test_widening_across_parts(void **state)
                             "{\"n\":2,\"s\":\"b\",\"late\":null}\n"
                             "{\"n\":2.5,\"s\":\"3\",\"late\":\"[1]\"}\n"
                             "{\"n\":4,\"s\":\"true\",\"late\":\"x\"}\n");
+    free(t0);
+    run_free(&rn);
+}
+
+/* Children that first appear after rows were written: the earlier root rows still
+ * get their `_key` (their ordinal) when the parts are unified. */
+static void test_late_children_keys(void **state)
+{
+    (void)state;
+    run rn;
+    run_text(&rn, "{\"a\":1}\n{\"a\":2}\n{\"a\":3,\"c\":[{\"x\":1}]}\n", 1);
+    char *t0 = publish_ndjson(&rn, 0);
+    assert_string_equal(t0, "{\"a\":1,\"_key\":\"0\"}\n{\"a\":2,\"_key\":\"1\"}\n{\"a\":3,\"_key\":\"2\"}\n");
     free(t0);
     run_free(&rn);
 }
@@ -340,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_flatten_and_children),
         cmocka_unit_test(test_widening_across_parts),
+        cmocka_unit_test(test_late_children_keys),
         cmocka_unit_test(test_shape_cache_prefix),
         cmocka_unit_test(test_scalar_records_and_empty),
     };
