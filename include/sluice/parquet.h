@@ -155,6 +155,13 @@ typedef struct sl_pq_chunk_info {
     uint32_t max_len;
 } sl_pq_chunk_info;
 
+/* Columns are the file's top-level fields, in schema order. A primitive field is a
+ * flat column; a LIST of a primitive (standard 3-level form, legacy 2-level forms,
+ * or a bare repeated primitive) is a list column. Any other field (struct, map,
+ * list of structs or of lists, FLOAT16) is one column of type SL_PQ_UNSUPPORTED:
+ * described, its chunk info taken from its first leaf, and reading it is
+ * SL_ERR_UNSUPPORTED with a message naming what it is. */
+
 /* Opens a file and reads its footer. */
 sl_status sl_pq_reader_open(const char *path, sl_pq_reader **out, sl_error *err);
 

@@ -273,7 +273,9 @@ static sl_status page_values(chunk_ctx *x, int enc, const uint8_t *p, size_t n, 
     uint8_t elem_def = c->pub.list ? (uint8_t)(c->list_def + 1) : 0;
     /* Pass 1: rows started, slots, present values. */
     size_t nrows = 0, nslots = 0, nvals = 0;
-    for (size_t k = 0; k < count; k++) {
+    if (!def && !rep)
+        nslots = nvals = count;
+    for (size_t k = 0; (def || rep) && k < count; k++) {
         uint8_t d = def ? def[k] : c->max_def;
         if (rep && rep[k] == 0)
             nrows++;
@@ -335,7 +337,12 @@ static sl_status page_values(chunk_ctx *x, int enc, const uint8_t *p, size_t n, 
 
     /* Spread over the slots; fill valid, list offsets and validity. */
     uint8_t *valid = c->valid + base;
-    if (c->target == PQ_TGT_BYTES) {
+    if (nvals == nslots) {
+        /* No nulls in this page: the dense values already are the slots. */
+        memset(valid, 1, nslots);
+        if (c->target == PQ_TGT_BYTES && nslots)
+            memcpy(c->offsets + base + 1, snk.ends, nslots * sizeof *snk.ends);
+    } else if (c->target == PQ_TGT_BYTES) {
         uint64_t *off = c->offsets + base;   /* off[k + 1] is the end of slot k */
         size_t j = 0, slot = 0;
         for (size_t k = 0; k < count; k++) {

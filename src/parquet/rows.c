@@ -141,6 +141,17 @@ void pq_fmt_date(sl_buf *b, int64_t days)
     sl_buf_printf(b, y >= 0 ? "%04lld-%02u-%02u" : "%05lld-%02u-%02u", (long long)y, m, d);
 }
 
+/* v = secs * per + frac with 0 <= frac < per, without overflow at the extremes. */
+static void split_unit(int64_t v, int64_t per, int64_t *secs, int64_t *frac)
+{
+    *secs = v / per;
+    *frac = v % per;
+    if (*frac < 0) {
+        *frac += per;
+        *secs -= 1;
+    }
+}
+
 static const int64_t unit_per_sec[] = {1000, 1000000, 1000000000};
 static const int unit_digits[] = {3, 6, 9};
 
@@ -156,7 +167,8 @@ void pq_fmt_timestamp(sl_buf *b, int64_t v, sl_pq_time_unit unit, bool utc, char
     if ((unsigned)unit > SL_PQ_NANOS)
         unit = SL_PQ_MICROS;
     int64_t per = unit_per_sec[unit];
-    int64_t secs = floor_div(v, per), frac = v - secs * per;
+    int64_t secs, frac;
+    split_unit(v, per, &secs, &frac);
     int64_t days = floor_div(secs, 86400), sod = secs - days * 86400;
     pq_fmt_date(b, days);
     sl_buf_putc(b, (uint8_t)sep);
@@ -170,7 +182,8 @@ void pq_fmt_time(sl_buf *b, int64_t v, sl_pq_time_unit unit)
     if ((unsigned)unit > SL_PQ_NANOS)
         unit = SL_PQ_MICROS;
     int64_t per = unit_per_sec[unit];
-    int64_t secs = floor_div(v, per), frac = v - secs * per;
+    int64_t secs, frac;
+    split_unit(v, per, &secs, &frac);
     if (secs < 0 || secs > 86400) {
         sl_buf_printf(b, "%lld", (long long)v);   /* not a time of day */
         return;

@@ -676,6 +676,22 @@ static void test_format_helpers(void **state)
     sl_buf_putc(&b, 0);
     assert_string_equal((char *)b.data, "1969-12-31T23:59:59.999999");
     sl_buf_clear(&b);
+    /* The extremes of every unit format without overflow. */
+    for (int unit = 0; unit < 3; unit++) {
+        int64_t ext[] = {INT64_MIN, INT64_MAX};
+        ts.time_unit = (sl_pq_time_unit)unit;
+        for (int k = 0; k < 2; k++) {
+            sl_buf_clear(&b);
+            assert_int_equal(sl_pq_format_stat(&ts, (const uint8_t *)&ext[k], 8, &b), SL_OK);
+        }
+    }
+    sl_buf_clear(&b);
+    ts.time_unit = SL_PQ_NANOS;
+    int64_t ns_min = INT64_MIN;   /* 1677-09-21T00:12:43.145224192 */
+    assert_int_equal(sl_pq_format_stat(&ts, (const uint8_t *)&ns_min, 8, &b), SL_OK);
+    sl_buf_putc(&b, 0);
+    assert_string_equal((char *)b.data, "1677-09-21T00:12:43.145224192");
+    sl_buf_clear(&b);
     sl_pq_column s = {.name = "s", .type = SL_PQ_STRING};
     assert_int_equal(sl_pq_format_stat(&s, (const uint8_t *)"a\"\n\xff", 4, &b), SL_OK);
     sl_buf_putc(&b, 0);
