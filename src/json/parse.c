@@ -587,8 +587,10 @@ value:
     case '{':
     case '[':
         if (depth >= max_depth)
+            /* the limit counts every level of the input, including a top-level
+             * array whose elements are parsed with one level less */
             return fail(r, p, p, SL_ERR_LIMIT, "nesting deeper than the maximum depth of %zu",
-                        max_depth);
+                        (size_t)r->opt.max_depth);
         if (depth == r->frames_cap && !grow_frames(r))
             return fail(r, p, p, SL_ERR_NOMEM, "out of memory");
         r->frames[depth].base = ns;
