@@ -12,6 +12,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/grow.h"
 #include "ingest/unify.h"
 #include "schema/infer.h"
 
@@ -148,12 +149,10 @@ static norm_table *find_table(sl_normalizer *n, const char *name, size_t len)
 static norm_table *add_table(sl_normalizer *n, const char *name, size_t len)
 {
     if (n->ntables == n->tcap) {
-        size_t cap = n->tcap ? n->tcap * 2 : 8;
-        norm_table **p = realloc(n->tables, cap * sizeof *p);
+        norm_table **p = sl_grow_array(n->tables, &n->tcap, sizeof *p, 8);
         if (!p)
             return NULL;
         n->tables = p;
-        n->tcap = cap;
     }
     norm_table *t = calloc(1, sizeof *t);
     if (!t)
@@ -208,14 +207,12 @@ static norm_col *get_col(norm_table *t, const char *name, size_t len, sl_status 
         }
     }
     if (t->ncols == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        norm_col *p = realloc(t->cols, cap * sizeof *p);
+        norm_col *p = sl_grow_array(t->cols, &t->cap, sizeof *p, 16);
         if (!p) {
             *st = SL_ERR_NOMEM;
             return NULL;
         }
         t->cols = p;
-        t->cap = cap;
     }
     norm_col *c = &t->cols[t->ncols];
     memset(c, 0, sizeof *c);
@@ -244,12 +241,10 @@ static sl_status push_cell(sl_normalizer *n, norm_col *c, const sl_json_value *v
 {
     norm_table *t = n->rows[n->nrows - 1].t;
     if (n->ncells == n->ccap) {
-        size_t cap = n->ccap ? n->ccap * 2 : 256;
-        cell *p = realloc(n->cells, cap * sizeof *p);
+        cell *p = sl_grow_array(n->cells, &n->ccap, sizeof *p, 256);
         if (!p)
             return SL_ERR_NOMEM;
         n->cells = p;
-        n->ccap = cap;
     }
     n->cells[n->ncells++] = (cell){(uint32_t)(c - t->cols), v};
     return SL_OK;
@@ -258,12 +253,10 @@ static sl_status push_cell(sl_normalizer *n, norm_col *c, const sl_json_value *v
 static sl_status begin_row(sl_normalizer *n, norm_table *t)
 {
     if (n->nrows == n->rcap) {
-        size_t cap = n->rcap ? n->rcap * 2 : 16;
-        row_ref *p = realloc(n->rows, cap * sizeof *p);
+        row_ref *p = sl_grow_array(n->rows, &n->rcap, sizeof *p, 16);
         if (!p)
             return SL_ERR_NOMEM;
         n->rows = p;
-        n->rcap = cap;
     }
     n->rows[n->nrows++] = (row_ref){t, n->ncells, 0};
     t->shape_pos = 0;
@@ -338,12 +331,10 @@ static norm_col *synth_col(norm_table *t, const char *name, sl_type type, sl_sta
 static struct shape_entry *shape_slot(norm_table *t)
 {
     if (t->shape_pos == t->shape_cap) {
-        size_t cap = t->shape_cap ? t->shape_cap * 2 : 32;
-        struct shape_entry *p = realloc(t->shape, cap * sizeof *p);
+        struct shape_entry *p = sl_grow_array(t->shape, &t->shape_cap, sizeof *p, 32);
         if (!p)
             return NULL;
         t->shape = p;
-        t->shape_cap = cap;
     }
     return &t->shape[t->shape_pos];
 }
@@ -434,12 +425,10 @@ static sl_status flatten(sl_normalizer *n, norm_table *t, const sl_json_value *o
             continue; /* no children this time; the child table already holds the rest */
         if (v->type == SL_JSON_ARRAY && is_object_array(v)) {
             if (n->npend == n->pcap) {
-                size_t cap = n->pcap ? n->pcap * 2 : 16;
-                pending_child *p = realloc(n->pend, cap * sizeof *p);
+                pending_child *p = sl_grow_array(n->pend, &n->pcap, sizeof *p, 16);
                 if (!p)
                     return SL_ERR_NOMEM;
                 n->pend = p;
-                n->pcap = cap;
             }
             char *field = sl_arena_strndup(&n->scratch, (const char *)n->name.data, n->name.len);
             if (!field)
