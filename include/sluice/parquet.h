@@ -78,7 +78,10 @@ typedef struct sl_pq_writer_options {
     sl_pq_codec codec;              /* default ZSTD */
     int level;                      /* codec level; 0 = codec default */
     uint64_t row_group_rows;        /* default 1,048,576 */
-    uint64_t row_group_bytes;       /* uncompressed bytes buffered; default 128 MiB */
+    uint64_t row_group_bytes;       /* uncompressed bytes buffered; default 128 MiB.
+                                     * Memory: up to about twice this, as the row
+                                     * group being filled and the previous one,
+                                     * being encoded and written in the background */
     uint32_t page_size;             /* target data page size; default 1 MiB */
     uint8_t page_version;           /* 1 (default) or 2 */
     bool dictionary;                /* default true */
@@ -116,11 +119,16 @@ sl_status sl_pq_write_decimal128(sl_pq_writer *w, size_t col, int64_t hi, uint64
 sl_status sl_pq_write_list_begin(sl_pq_writer *w, size_t col);
 sl_status sl_pq_write_list_end(sl_pq_writer *w, size_t col);
 
-/* Ends the current row: every column must have received exactly one value. May
- * write a row group when the row or byte threshold is reached. */
+/* Ends the current row: every column must have received exactly one value. At the
+ * row or byte threshold, hands the row group to a background thread, which encodes
+ * and writes it while the caller fills the next (waiting first for the previous one:
+ * at most one is in flight). A failure there (SL_ERR_IO, SL_ERR_NOSPACE,
+ * SL_ERR_NOMEM) is returned by a later end_row, flush or close, and detailed by
+ * sl_pq_writer_error(). */
 sl_status sl_pq_write_end_row(sl_pq_writer *w);
 
-/* Writes the buffered rows as a row group now (nothing when empty). */
+/* Writes the buffered rows as a row group now (nothing when empty), after the row
+ * group in flight; both are in the file when it returns. */
 sl_status sl_pq_writer_flush(sl_pq_writer *w);
 
 /* Rows written so far (ended rows). */
@@ -130,7 +138,8 @@ uint64_t sl_pq_writer_rows(const sl_pq_writer *w);
  * On failure the file is left incomplete; the caller removes it. */
 sl_status sl_pq_writer_close(sl_pq_writer *w, bool fsync_file, sl_error *err);
 
-/* Frees without finishing the file (the partial file stays; the caller removes it). */
+/* Frees without finishing the file (the partial file stays; the caller removes it).
+ * Waits for the row group in flight, if any, to be written first. */
 void sl_pq_writer_abort(sl_pq_writer *w);
 
 /* The last error of w (code SL_OK when none). */

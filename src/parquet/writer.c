@@ -116,10 +116,16 @@ static void free_columns(sl_pq_writer *w)
         sl_buf_free(&c->values);
         sl_buf_free(&c->defs);
         sl_buf_free(&c->reps);
+        if (w->job.cols) {   /* shares the name and paths of c */
+            sl_buf_free(&w->job.cols[i].values);
+            sl_buf_free(&w->job.cols[i].defs);
+            sl_buf_free(&w->job.cols[i].reps);
+        }
         if (w->outs)
             pq_chunk_out_free(&w->outs[i]);
     }
     free(w->cols);
+    free(w->job.cols);
     free(w->outs);
 }
 
@@ -127,6 +133,9 @@ static void writer_free(sl_pq_writer *w)
 {
     if (!w)
         return;
+    pq_stop(w);
+    pthread_cond_destroy(&w->job.cv);
+    pthread_mutex_destroy(&w->job.mu);
     if (w->fd >= 0)
         close(w->fd);
     free_columns(w);
@@ -136,6 +145,7 @@ static void writer_free(sl_pq_writer *w)
         free(w->rgs[i].chunks);
     free(w->rgs);
     free(w->kv);
+    sl_arena_free(&w->kv_mem);
     sl_arena_free(&w->meta);
     free(w->created_by);
     free(w->path);
@@ -154,7 +164,11 @@ sl_status sl_pq_writer_open(const char *path, const sl_pq_column *cols, size_t n
     if (!w)
         return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
     w->fd = -1;
+    pthread_mutex_init(&w->job.mu, NULL);
+    pthread_cond_init(&w->job.cv, NULL);
+    atomic_init(&w->job.failed, false);
     sl_arena_init(&w->meta, 0);
+    sl_arena_init(&w->kv_mem, 0);
     if (opts)
         w->opt = *opts;
     else
@@ -174,8 +188,9 @@ sl_status sl_pq_writer_open(const char *path, const sl_pq_column *cols, size_t n
     w->created_by = strdup(w->opt.created_by ? w->opt.created_by : cb);
     w->path = strdup(path);
     w->cols = calloc(ncols, sizeof *w->cols);
+    w->job.cols = calloc(ncols, sizeof *w->job.cols);
     w->outs = calloc(ncols, sizeof *w->outs);
-    if (!w->created_by || !w->path || !w->cols || !w->outs) {
+    if (!w->created_by || !w->path || !w->cols || !w->job.cols || !w->outs) {
         s = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
         goto fail;
     }
@@ -197,6 +212,12 @@ sl_status sl_pq_writer_open(const char *path, const sl_pq_column *cols, size_t n
                 s = sl_error_set(err, SL_ERR_USAGE, "column '%s' appears twice", c->name);
                 goto fail;
             }
+        /* The same column for the background job, with buffers of its own. */
+        pq_wcol *f = &w->job.cols[i];
+        *f = *c;
+        sl_buf_init(&f->values, bufmax);
+        sl_buf_init(&f->defs, bufmax);
+        sl_buf_init(&f->reps, bufmax);
     }
     w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w->fd < 0) {
@@ -228,8 +249,8 @@ sl_status sl_pq_writer_set_kv(sl_pq_writer *w, const char *key, const char *valu
         w->kv = p;
         w->cap_kv = cap;
     }
-    const char *k = sl_arena_strndup(&w->meta, key, strlen(key));
-    const char *v = value ? sl_arena_strndup(&w->meta, value, strlen(value)) : NULL;
+    const char *k = sl_arena_strndup(&w->kv_mem, key, strlen(key));
+    const char *v = value ? sl_arena_strndup(&w->kv_mem, value, strlen(value)) : NULL;
     if (!k || (value && !v))
         return sl_error_set(&w->err, SL_ERR_NOMEM, "out of memory");
     /* A repeated key replaces the earlier value. */
@@ -519,6 +540,9 @@ sl_status sl_pq_write_end_row(sl_pq_writer *w)
 {
     if (w->failed)
         return w->failed;
+    /* A failed background job stops the caller at the next row, not a row group later. */
+    if (atomic_load_explicit(&w->job.failed, memory_order_relaxed))
+        return pq_wait(w);
     if (w->filled != w->ncols) {
         for (size_t i = 0; i < w->ncols; i++)
             if (!w->cols[i].got)
@@ -538,7 +562,7 @@ sl_status sl_pq_write_end_row(sl_pq_writer *w)
     w->rows++;
     w->rg_rows++;
     if (w->rg_rows >= w->opt.row_group_rows || w->rg_bytes >= w->opt.row_group_bytes)
-        return sl_pq_writer_flush(w);
+        return pq_flush(w, true);
     return SL_OK;
 }
 
@@ -546,12 +570,12 @@ sl_status sl_pq_writer_close(sl_pq_writer *w, bool fsync_file, sl_error *err)
 {
     if (!w)
         return SL_OK;
-    sl_status s = w->failed;
+    sl_status s = pq_wait(w);
     if (!s && w->filled)
         s = sl_error_set(&w->err, SL_ERR_USAGE, "close in the middle of row %llu: end the row first",
                          (unsigned long long)w->rows);
     if (!s)
-        s = sl_pq_writer_flush(w);
+        s = pq_flush(w, false);
     if (!s)
         s = pq_write_footer(w);
     if (!s && fsync_file && fsync(w->fd) != 0)
@@ -572,6 +596,7 @@ sl_status sl_pq_writer_close(sl_pq_writer *w, bool fsync_file, sl_error *err)
     return s;
 }
 
+/* writer_free waits for the row group in flight before it closes the file. */
 void sl_pq_writer_abort(sl_pq_writer *w)
 {
     writer_free(w);

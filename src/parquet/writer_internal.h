@@ -1,7 +1,9 @@
 /* Internals shared by writer.c (the API, row assembly, file and footer) and
  * writer_column.c (encoding one buffered column chunk into pages). A column chunk
  * is encoded from its own buffers into its own output with its own scratch, so
- * the chunks of one row group can be encoded on separate threads. */
+ * the chunks of one row group can be encoded on separate threads, and a row group
+ * can be encoded and written by a background thread while the caller fills the
+ * next one (writer_rowgroup.c). */
 #ifndef SL_PARQUET_WRITER_INTERNAL_H
 #define SL_PARQUET_WRITER_INTERNAL_H
 
@@ -80,9 +82,16 @@ sl_status pq_encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *
 
 /* ------------------------------------------------------------ the writer */
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "base/arena.h"
 
+/* Threads that encode the chunks of a row group written by sl_pq_writer_flush or
+ * close, while the caller waits; and of one handed to the background encoder, while
+ * the caller goes on filling rows (measured on 2 cores: see writer_rowgroup.c). */
 #define PQ_THREADS 2
+#define PQ_BG_THREADS 1
 /* A buffer may pass the row-group byte threshold by at most one row; this is the
  * ceiling past it (a single page cannot pass 2 GiB anyway). */
 #define PQ_BUF_SLACK ((size_t)1 << 31)
@@ -92,32 +101,68 @@ typedef struct pq_rg_meta {
     pq_w_chunk *chunks;
 } pq_rg_meta;
 
+/* The background encoder: at most one row group in flight. The caller hands a
+ * filled row group over by swapping its column buffers with the empty ones in
+ * cols, sets busy and signals; the encoder encodes, writes and records it, clears
+ * busy and signals. mu orders everything: while busy, the encoder alone uses the
+ * fields marked "row-group side" in sl_pq_writer, and the caller alone the rest. */
+typedef struct pq_job {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;       /* broadcast when busy or quit changes */
+    pthread_t thread;
+    bool started;            /* the thread runs */
+    bool busy;               /* a row group is handed over and not yet written */
+    bool quit;
+    atomic_bool failed;      /* status is set: lets end_row stop early, unlocked */
+
+    /* row-group side */
+    pq_wcol *cols;           /* the same columns, holding the handed-over buffers */
+    uint64_t rows;
+    sl_status status;        /* the first failure; sticky */
+    sl_error err;
+} pq_job;
+
 struct sl_pq_writer {
-    int fd;
-    char *path;
     sl_pq_writer_options opt;
+    char *path;
     char *created_by;
     size_t ncols;
+
+    /* the caller's side: row assembly, key-values, errors */
     pq_wcol *cols;
     size_t filled;            /* columns with a value in the current row */
     uint64_t rows;            /* rows ended, all row groups */
     uint64_t rg_rows;         /* rows buffered */
     uint64_t rg_bytes;        /* bytes buffered (values and levels) */
-    uint64_t offset;          /* bytes written to the file */
     sl_status failed;         /* sticky I/O or memory failure */
-
-    pq_chunk_out *outs;       /* one per column, reused by every row group */
-    pq_scratch scratch[PQ_THREADS];
-
-    sl_arena meta;            /* footer data: row groups, stats, key-values */
-    pq_rg_meta *rgs;
-    size_t nrgs, cap_rgs;
+    sl_arena kv_mem;          /* key-value strings */
     pq_w_kv *kv;
     size_t nkv, cap_kv;
     sl_error err;
+
+    /* the row-group side (see pq_job): the file and what has been written to it */
+    int fd;
+    uint64_t offset;          /* bytes written to the file */
+    pq_chunk_out *outs;       /* one per column, reused by every row group */
+    pq_scratch scratch[PQ_THREADS];
+    sl_arena meta;            /* footer data: statistics of the row groups */
+    pq_rg_meta *rgs;
+    size_t nrgs, cap_rgs;
+
+    pq_job job;
 };
 
 /* writer_rowgroup.c */
+/* Writes a row group of the buffered rows (nothing when there are none). With
+ * background, hands it to the encoder thread and returns at once; otherwise it is
+ * written before the call returns. Either way first waits for the row group in
+ * flight and returns its failure, if any. */
+sl_status pq_flush(sl_pq_writer *w, bool background);
+/* Waits until no row group is in flight; returns w->failed, which then includes
+ * any failure of the encoder. */
+sl_status pq_wait(sl_pq_writer *w);
+/* Waits for the row group in flight and ends the encoder thread. */
+void pq_stop(sl_pq_writer *w);
 sl_status pq_write_all(sl_pq_writer *w, const void *p, size_t n);
 sl_status pq_write_footer(sl_pq_writer *w);
 const char *pq_type_name(sl_pq_type t);

@@ -1,7 +1,14 @@
-/* Row groups and the footer of the Parquet writer: the column chunks of a row
- * group are encoded on two threads (each chunk by one thread, from its own buffers
- * into its own output), then written in column order; the footer's schema and
- * FileMetaData are built from the columns and the recorded row groups. */
+/* Row groups and the footer of the Parquet writer.
+ *
+ * At a row-group boundary the caller's filled column buffers are handed to one
+ * background encoder thread (pq_job in writer_internal.h), which encodes, writes
+ * and records the row group while the caller fills the next; the next hand-over
+ * waits for it, so at most one row group is in flight. A flush or close asked for
+ * by the caller runs the same job on its own thread, split by columns over two
+ * threads, since the caller would only wait. The background job encodes its
+ * columns serially: on 2 cores the caller is busy parsing, and a second encoder
+ * thread measured slower (bench/README.md). The footer's schema and FileMetaData
+ * are built from the columns and the recorded row groups. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -12,9 +19,10 @@
 #include "parquet/format.h"
 #include "parquet/writer_internal.h"
 
-/* ------------------------------------------------------------ row groups */
+/* ------------------------------------------------------------ writing */
 
-sl_status pq_write_all(sl_pq_writer *w, const void *p, size_t n)
+/* Appends p to the file; a failure is described in err (the caller's or the job's). */
+static sl_status write_bytes(sl_pq_writer *w, const void *p, size_t n, sl_error *err)
 {
     const uint8_t *q = p;
     while (n) {
@@ -22,9 +30,8 @@ sl_status pq_write_all(sl_pq_writer *w, const void *p, size_t n)
         if (k < 0) {
             if (errno == EINTR)
                 continue;
-            w->failed = errno == ENOSPC ? SL_ERR_NOSPACE : SL_ERR_IO;
-            return sl_error_set(&w->err, w->failed, "cannot write '%s': %s", w->path,
-                                strerror(errno));
+            return sl_error_set(err, errno == ENOSPC ? SL_ERR_NOSPACE : SL_ERR_IO,
+                                "cannot write '%s': %s", w->path, strerror(errno));
         }
         q += k;
         n -= (size_t)k;
@@ -33,11 +40,20 @@ sl_status pq_write_all(sl_pq_writer *w, const void *p, size_t n)
     return SL_OK;
 }
 
+sl_status pq_write_all(sl_pq_writer *w, const void *p, size_t n)
+{
+    sl_status s = write_bytes(w, p, n, &w->err);
+    if (s)
+        w->failed = s;
+    return s;
+}
+
+/* ------------------------------------------------------------ encoding */
+
 typedef struct flush_job {
     sl_pq_writer *w;
     pq_enc_opts opt;
     atomic_size_t next;
-    int thread;
 } flush_job;
 
 static void run_chunks(flush_job *job, pq_scratch *scratch)
@@ -45,7 +61,7 @@ static void run_chunks(flush_job *job, pq_scratch *scratch)
     sl_pq_writer *w = job->w;
     size_t i;
     while ((i = atomic_fetch_add(&job->next, 1)) < w->ncols)
-        pq_encode_chunk(&w->cols[i], &job->opt, scratch, &w->outs[i]);
+        pq_encode_chunk(&w->job.cols[i], &job->opt, scratch, &w->outs[i]);
 }
 
 static void *chunk_thread(void *arg)
@@ -55,8 +71,9 @@ static void *chunk_thread(void *arg)
     return NULL;
 }
 
-/* Encodes every column chunk: this thread and one helper take columns in turn. */
-static void encode_row_group(sl_pq_writer *w)
+/* Encodes every column chunk of the handed-over row group: this thread and, with
+ * threads > 1, one helper take columns in turn. */
+static void encode_row_group(sl_pq_writer *w, int threads)
 {
     flush_job job = {.w = w};
     job.opt = (pq_enc_opts){
@@ -69,7 +86,8 @@ static void encode_row_group(sl_pq_writer *w)
     };
     atomic_init(&job.next, 0);
     pthread_t th;
-    bool helper = w->ncols > 1 && pthread_create(&th, NULL, chunk_thread, &job) == 0;
+    bool helper = threads > 1 && w->ncols > 1 &&
+                  pthread_create(&th, NULL, chunk_thread, &job) == 0;
     run_chunks(&job, &w->scratch[0]);
     if (helper)
         pthread_join(th, NULL);
@@ -81,7 +99,7 @@ static const char *status_what(sl_status s)
 }
 
 /* Writes the encoded chunks in column order and records their metadata. */
-static sl_status write_row_group(sl_pq_writer *w)
+static sl_status write_row_group(sl_pq_writer *w, sl_error *err)
 {
     sl_status s;
     if (w->nrgs == w->cap_rgs) {
@@ -98,16 +116,16 @@ static sl_status write_row_group(sl_pq_writer *w)
         goto nomem;
     m->rg = (pq_w_row_group){
         .chunks = m->chunks,
-        .num_rows = (int64_t)w->rg_rows,
+        .num_rows = (int64_t)w->job.rows,
         .file_offset = (int64_t)w->offset,
         .ordinal = w->nrgs <= INT16_MAX ? (int16_t)w->nrgs : -1,
     };
     w->nrgs++;
     for (size_t i = 0; i < w->ncols; i++) {
-        const pq_wcol *c = &w->cols[i];
+        const pq_wcol *c = &w->job.cols[i];
         const pq_chunk_out *o = &w->outs[i];
         int64_t start = (int64_t)w->offset;
-        if ((s = pq_write_all(w, o->bytes.data, o->bytes.len)))
+        if ((s = write_bytes(w, o->bytes.data, o->bytes.len, err)))
             return s;
         pq_w_chunk *k = &m->chunks[i];
         *k = (pq_w_chunk){
@@ -148,41 +166,137 @@ static sl_status write_row_group(sl_pq_writer *w)
     }
     return SL_OK;
 nomem:
-    w->failed = SL_ERR_NOMEM;
-    return sl_error_set(&w->err, SL_ERR_NOMEM, "out of memory writing a row group of '%s'", w->path);
+    return sl_error_set(err, SL_ERR_NOMEM, "out of memory writing a row group of '%s'", w->path);
 }
 
-sl_status sl_pq_writer_flush(sl_pq_writer *w)
+/* Encodes, writes and records the handed-over row group, then empties its buffers
+ * for the next hand-over. A failure goes to job.status and job.err. Runs on the
+ * encoder thread, or on the caller's when nothing is in flight. */
+static void run_job(sl_pq_writer *w, int threads)
 {
-    if (w->failed)
-        return w->failed;
-    if (w->rg_rows == 0)
-        return SL_OK;
-    if (w->filled)
-        return sl_error_set(&w->err, SL_ERR_USAGE, "flush in the middle of row %llu: end the row first",
-                            (unsigned long long)w->rows);
-    encode_row_group(w);
+    pq_job *j = &w->job;
+    sl_status s = SL_OK;
+    encode_row_group(w, threads);
+    for (size_t i = 0; i < w->ncols && !s; i++)
+        if ((s = w->outs[i].status))
+            sl_error_set(&j->err, s, "cannot encode column '%s' of '%s': %s",
+                         j->cols[i].name, w->path, status_what(s));
+    if (!s)
+        s = write_row_group(w, &j->err);
     for (size_t i = 0; i < w->ncols; i++) {
-        sl_status s = w->outs[i].status;
-        if (s) {
-            w->failed = s;
-            return sl_error_set(&w->err, s, "cannot encode column '%s' of '%s': %s",
-                                w->cols[i].name, w->path, status_what(s));
-        }
-    }
-    sl_status s = write_row_group(w);
-    if (s)
-        return s;
-    for (size_t i = 0; i < w->ncols; i++) {
-        pq_wcol *c = &w->cols[i];
+        pq_wcol *c = &j->cols[i];
         sl_buf_clear(&c->values);
         sl_buf_clear(&c->defs);
         sl_buf_clear(&c->reps);
         c->nvalues = c->nslots = 0;
     }
+    j->status = s;
+}
+
+/* ------------------------------------------------------------ the encoder thread */
+
+static void *encoder_main(void *arg)
+{
+    sl_pq_writer *w = arg;
+    pq_job *j = &w->job;
+    pthread_mutex_lock(&j->mu);
+    for (;;) {
+        while (!j->busy && !j->quit)
+            pthread_cond_wait(&j->cv, &j->mu);
+        if (!j->busy)
+            break;
+        pthread_mutex_unlock(&j->mu);
+        run_job(w, PQ_BG_THREADS);
+        pthread_mutex_lock(&j->mu);
+        j->busy = false;
+        if (j->status)
+            atomic_store_explicit(&j->failed, true, memory_order_relaxed);
+        pthread_cond_broadcast(&j->cv);
+    }
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+sl_status pq_wait(sl_pq_writer *w)
+{
+    pq_job *j = &w->job;
+    if (j->started) {
+        pthread_mutex_lock(&j->mu);
+        while (j->busy)
+            pthread_cond_wait(&j->cv, &j->mu);
+        pthread_mutex_unlock(&j->mu);
+    }
+    if (j->status && !w->failed) {
+        w->failed = j->status;
+        w->err = j->err;
+    }
+    return w->failed;
+}
+
+void pq_stop(sl_pq_writer *w)
+{
+    pq_job *j = &w->job;
+    if (!j->started)
+        return;
+    pthread_mutex_lock(&j->mu);
+    j->quit = true;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    pthread_join(j->thread, NULL);   /* after the row group in flight, if any */
+    j->started = false;
+}
+
+static void swap_buf(sl_buf *a, sl_buf *b)
+{
+    sl_buf t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Gives the buffered row group to the job, taking the job's emptied buffers in
+ * exchange. Only while nothing is in flight. */
+static void hand_over(sl_pq_writer *w)
+{
+    for (size_t i = 0; i < w->ncols; i++) {
+        pq_wcol *c = &w->cols[i], *f = &w->job.cols[i];
+        swap_buf(&c->values, &f->values);
+        swap_buf(&c->defs, &f->defs);
+        swap_buf(&c->reps, &f->reps);
+        f->nvalues = c->nvalues;
+        f->nslots = c->nslots;
+        c->nvalues = c->nslots = 0;
+    }
+    w->job.rows = w->rg_rows;
     w->rg_rows = 0;
     w->rg_bytes = 0;
+}
+
+sl_status pq_flush(sl_pq_writer *w, bool background)
+{
+    pq_job *j = &w->job;
+    sl_status s = pq_wait(w);
+    if (s || w->rg_rows == 0)
+        return s;
+    if (w->filled)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "flush in the middle of row %llu: end the row first",
+                            (unsigned long long)w->rows);
+    hand_over(w);
+    if (background && !j->started)
+        j->started = pthread_create(&j->thread, NULL, encoder_main, w) == 0;
+    if (!background || !j->started) {
+        run_job(w, PQ_THREADS);
+        return pq_wait(w);
+    }
+    pthread_mutex_lock(&j->mu);
+    j->busy = true;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
     return SL_OK;
+}
+
+sl_status sl_pq_writer_flush(sl_pq_writer *w)
+{
+    return pq_flush(w, false);
 }
 
 /* ------------------------------------------------------------ footer */
