@@ -31,7 +31,7 @@ typedef enum {
     SL_PQ_STRING,      /* BYTE_ARRAY, UTF-8 */
     SL_PQ_BINARY,      /* BYTE_ARRAY, no annotation */
     SL_PQ_DATE,        /* int32 days since 1970-01-01 */
-    SL_PQ_TIMESTAMP,   /* int64 since the epoch, in time_unit; writer: MICROS, UTC */
+    SL_PQ_TIMESTAMP,   /* int64 since the epoch, in time_unit; writer: MICROS, utc as given */
     SL_PQ_TIME,        /* since midnight, in time_unit; writer: MICROS */
     SL_PQ_DECIMAL,     /* precision, scale: <= 9 INT32, <= 18 INT64, else FIXED(16) */
     /* reader only */

@@ -87,7 +87,7 @@ static sl_status setup_column(pq_wcol *c, const sl_pq_column *in, size_t i, sl_e
     }
     if (in->type == SL_PQ_TIMESTAMP) {
         c->def.time_unit = SL_PQ_MICROS;
-        c->def.utc = true;
+        c->def.utc = in->utc;
     } else if (in->type == SL_PQ_TIME) {
         c->def.time_unit = SL_PQ_MICROS;
         c->def.utc = false;

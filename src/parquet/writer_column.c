@@ -253,6 +253,10 @@ static sl_status put_page(const pq_enc_opts *opt, pq_scratch *s, pq_chunk_out *o
     sl_status st;
     const uint8_t *cp = body->data;
     size_t clen = body->len;
+    /* An empty v2 values section (an all-null page) is stored as it is and says
+     * so; v1 pages always hold their levels, so they always compress. */
+    if (h->type == PQ_PAGE_DATA_V2)
+        h->is_compressed = opt->codec != SL_PQ_CODEC_NONE && body->len > 0;
     if (opt->codec != SL_PQ_CODEC_NONE && body->len) {
         sl_buf_clear(&s->comp);
         if ((st = sl_pq_compress(opt->codec, opt->level, body->data, body->len, &s->comp)))

@@ -328,9 +328,12 @@ static void leaf_schema(pq_w_schema *e, const pq_wcol *c, const char *name, int 
         break;
     case SL_PQ_TIMESTAMP:
         e->logical = PQ_LT_TIMESTAMP;
-        e->utc = true;
+        e->utc = d->utc;
         e->time_unit = SL_PQ_MICROS;
-        e->converted = PQ_CT_TIMESTAMP_MICROS;
+        /* TIMESTAMP_MICROS means UTC-adjusted: a naive (local) timestamp has the
+         * logical type only, as TIME does. */
+        if (d->utc)
+            e->converted = PQ_CT_TIMESTAMP_MICROS;
         break;
     case SL_PQ_TIME:
         /* No ConvertedType: TIME_MICROS would claim isAdjustedToUTC = true. */
