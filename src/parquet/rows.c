@@ -385,9 +385,18 @@ static void fmt_cell(sl_buf *b, const sl_pq_column *c, const sl_pq_column_data *
     sl_buf_putc(b, ']');
 }
 
+static bool cell_is_null(const sl_pq_column *c, const sl_pq_column_data *d, size_t row)
+{
+    if (c->list)
+        return d->list_valid && !d->list_valid[row];
+    return d->valid && !d->valid[row];
+}
+
+/* A present value; an empty one is quoted ("") so it is not read back as null,
+ * which is an empty unquoted field. */
 static void csv_field(sl_buf *b, const uint8_t *s, size_t n)
 {
-    bool quote = false;
+    bool quote = n == 0;
     for (size_t i = 0; i < n && !quote; i++)
         quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
     if (!quote) {
@@ -461,6 +470,8 @@ static sl_status write_rows(sl_pq_reader *r, FILE *out, uint64_t max_rows, enum 
                     if (k)
                         sl_buf_putc(&b, ',');
                     sl_buf_clear(&cell);
+                    if (cell_is_null(c, &cds[k], i))
+                        continue; /* null: an empty, unquoted field */
                     fmt_cell(&cell, c, &cds[k], i, M_CSV);
                     csv_field(&b, cell.data ? cell.data : (const uint8_t *)"", cell.len);
                 }
