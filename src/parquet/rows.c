@@ -283,6 +283,23 @@ void pq_fmt_double(sl_buf *b, double d, bool is_float)
         puts_(b, "null");
         return;
     }
+    if (d > -0x1p53 && d < 0x1p53 && d == (double)(int64_t)d && !(d == 0 && signbit(d))) {
+        /* Integral and exact in int64: "%.17g" would print the same digits, slowly. */
+        int64_t v = (int64_t)d;
+        char t[24];
+        size_t n = 0;
+        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        do {
+            t[sizeof t - 1 - n++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            t[sizeof t - 1 - n++] = '-';
+        if (n <= 15) {   /* longer ones %g prints in exponent form: keep its text */
+            put(b, t + sizeof t - n, n);
+            return;
+        }
+    }
     char tmp[40];
     int lo = is_float ? 6 : 15, hi = is_float ? 9 : 17;
     for (int prec = lo; prec <= hi; prec++) {
@@ -295,6 +312,24 @@ void pq_fmt_double(sl_buf *b, double d, bool is_float)
 }
 
 /* ------------------------------------------------------------ rows */
+
+static void fmt_u64(sl_buf *b, uint64_t u, bool neg)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[sizeof tmp - 1 - n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (neg)
+        tmp[sizeof tmp - 1 - n++] = '-';
+    put(b, tmp + sizeof tmp - n, n);
+}
+
+static void fmt_i64(sl_buf *b, int64_t v)
+{
+    fmt_u64(b, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, v < 0);
+}
 
 enum mode { M_JSON, M_CSV };
 
@@ -315,10 +350,10 @@ static void fmt_value(sl_buf *b, const sl_pq_column *c, const sl_pq_column_data 
         break;
     case SL_PQ_INT8: case SL_PQ_INT16: case SL_PQ_INT32: case SL_PQ_INT64:
     case SL_PQ_UINT8: case SL_PQ_UINT16: case SL_PQ_UINT32:
-        sl_buf_printf(b, "%lld", (long long)cd->i64[k]);
+        fmt_i64(b, cd->i64[k]);
         break;
     case SL_PQ_UINT64:
-        sl_buf_printf(b, "%llu", (unsigned long long)(uint64_t)cd->i64[k]);
+        fmt_u64(b, (uint64_t)cd->i64[k], false);
         break;
     case SL_PQ_FLOAT:
     case SL_PQ_DOUBLE:
@@ -440,6 +475,22 @@ static sl_status write_rows(sl_pq_reader *r, FILE *out, uint64_t max_rows, enum 
     sl_pq_column_data *cds = calloc(nc ? nc : 1, sizeof *cds);
     if (!cds)
         return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    /* The JSON keys, escaped once: ",\"name\":" (no comma for the first). */
+    sl_buf keys;
+    sl_buf_init(&keys, 0);
+    size_t *key_at = calloc(nc + 1, sizeof *key_at);
+    if (!key_at) {
+        free(cds);
+        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < nc; k++) {
+        key_at[k] = keys.len;
+        if (k)
+            sl_buf_putc(&keys, ',');
+        pq_fmt_json_string(&keys, (const uint8_t *)r->cols[k].pub.name, strlen(r->cols[k].pub.name));
+        sl_buf_putc(&keys, ':');
+    }
+    key_at[nc] = keys.len;
     if (mode == M_CSV) {
         for (size_t k = 0; k < nc; k++) {
             if (k)
@@ -461,10 +512,7 @@ static sl_status write_rows(sl_pq_reader *r, FILE *out, uint64_t max_rows, enum 
             for (size_t k = 0; k < nc; k++) {
                 const sl_pq_column *c = &r->cols[k].pub;
                 if (mode == M_JSON) {
-                    if (k)
-                        sl_buf_putc(&b, ',');
-                    pq_fmt_json_string(&b, (const uint8_t *)c->name, strlen(c->name));
-                    sl_buf_putc(&b, ':');
+                    put(&b, (const char *)keys.data + key_at[k], key_at[k + 1] - key_at[k]);
                     fmt_cell(&b, c, &cds[k], i, M_JSON);
                 } else {
                     if (k)
@@ -486,6 +534,8 @@ static sl_status write_rows(sl_pq_reader *r, FILE *out, uint64_t max_rows, enum 
     s = flush(&b, out, err);
 out:
     free(cds);
+    free(key_at);
+    sl_buf_free(&keys);
     sl_buf_free(&b);
     sl_buf_free(&cell);
     return s;
