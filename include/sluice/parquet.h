@@ -235,7 +235,8 @@ sl_status sl_pq_reader_write_ndjson(sl_pq_reader *r, FILE *out, uint64_t max_row
 
 /* The same as CSV (RFC 4180): a header row of column names, then one line per row
  * ("\n" line ends); a field is quoted (with "" for a quote) when it holds a comma,
- * quote, CR or LF; null is an empty field; values formatted as for NDJSON (strings
+ * quote, CR or LF, or is empty (so that "" is an empty string and an empty unquoted
+ * field is null); values formatted as for NDJSON (strings
  * raw, lists as their JSON array text). */
 sl_status sl_pq_reader_write_csv(sl_pq_reader *r, FILE *out, uint64_t max_rows,
                                  sl_error *err);
