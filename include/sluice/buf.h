@@ -19,7 +19,8 @@ typedef struct sl_buf {
 /* Initialises an empty buffer bounded by max bytes (0: unbounded). Allocates nothing. */
 void sl_buf_init(sl_buf *b, size_t max);
 
-/* Makes room for n more bytes. SL_ERR_LIMIT past max, SL_ERR_NOMEM on malloc failure. */
+/* Makes room for n more bytes (data is non-NULL afterwards, even for n == 0).
+ * SL_ERR_LIMIT past max, SL_ERR_NOMEM on malloc failure. */
 sl_status sl_buf_reserve(sl_buf *b, size_t n);
 
 sl_status sl_buf_append(sl_buf *b, const void *p, size_t n);

@@ -19,7 +19,9 @@ sl_status sl_buf_reserve(sl_buf *b, size_t n)
     if (n > b->max || b->len > b->max - n)
         return SL_ERR_LIMIT;
     size_t need = b->len + n;
-    if (need <= b->cap)
+    /* Even a reservation of 0 bytes leaves data non-NULL, so a caller may always
+     * write (or memset/memcpy zero bytes) at data + len. */
+    if (need <= b->cap && b->data)
         return SL_OK;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need)
