@@ -2,7 +2,9 @@
 #   make          build build/sluice and build/libsluice.a (installs missing packages)
 #   make check    build and run every test (unit, golden, fuzz replay, end-to-end)
 #   make asan     the same suite on an ASan+UBSan build (build-asan/)
-#   make fuzz     run the libFuzzer targets for FUZZ_SECONDS each (clang)
+#   make fuzz     run the libFuzzer targets for FUZZ_SECONDS each (clang); new inputs
+#                 go to build-fuzz/corpus/, crashes to tests/fuzz/crashes/ (save the
+#                 ones you fix into tests/fuzz/corpus/ so make check replays them)
 #   make bench    side-by-side benchmarks against DuckDB and Polars (bench/)
 #   make demo     the pipeline end to end on local directories
 
@@ -70,13 +72,13 @@ asan: test-deps
 
 fuzz: test-deps
 	@$(MAKE) --no-print-directory build-fuzz/libsluice.a BUILD=build-fuzz CC=clang \
-	    OPT="-O1 -g" CFLAGS="-fsanitize=fuzzer-no-link,address,undefined"
+	    OPT="-O1 -g" CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
 	@for t in json parquet csv; do \
-	    clang -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
+	    clang -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	        -o build-fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c build-fuzz/libsluice.a $(LIBS) || exit 1; \
-	    mkdir -p tests/fuzz/corpus/$$t tests/fuzz/crashes; \
+	    mkdir -p build-fuzz/corpus/$$t tests/fuzz/crashes; \
 	    build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/crashes/ \
-	        tests/fuzz/corpus/$$t || exit 1; \
+	        build-fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
 
 bench: all test-deps

@@ -86,6 +86,8 @@ static sl_status end_field(sl_csv_reader *r, bool quoted)
 static sl_status read_record(sl_csv_reader *r, sl_error *err)
 {
     sl_buf_clear(&r->field_bytes);
+    if (sl_buf_reserve(&r->field_bytes, 0)) /* data non-NULL even for empty rows */
+        return SL_ERR_NOMEM;
     r->nfields = 0;
     if (!r->starts && end_field(r, false))  /* allocate */
         return SL_ERR_NOMEM;

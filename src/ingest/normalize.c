@@ -221,7 +221,8 @@ static norm_col *get_col(norm_table *t, const char *name, size_t len, sl_status 
         *st = SL_ERR_NOMEM;
         return NULL;
     }
-    memcpy(c->name, name, len);
+    if (len)
+        memcpy(c->name, name, len);
     c->name[len] = '\0';
     c->len = len;
     t->ncols++;
