@@ -29,7 +29,7 @@
 
 typedef struct sl_norm_options {
     const char *root_table;          /* name of the root table; required */
-    const char *tmp_dir;             /* where part files go; required, must exist */
+    const char *tmp_dir;             /* where part files go; must exist; NULL with infer_only */
     const char *key_prefix;          /* prefix of root `_key` values; default "" */
     const char *lineage;             /* JSON for "sluice.lineage"; may be NULL; not copied */
     sl_pq_writer_options writer;     /* codec, row group size, ... */

@@ -141,12 +141,10 @@ static int inspect_parquet(const char *path, bool cat, uint64_t head)
 static int inspect_json(const char *path)
 {
     bool csv = strlen(path) > 4 && (strstr(path, ".csv") || strstr(path, ".tsv"));
-    char tmp[] = "/tmp/sluice-inspect-XXXXXX"; /* unused by infer_only, but required */
     sl_norm_options no;
     sl_norm_options_init(&no);
     no.root_table = "data";
-    no.tmp_dir = tmp;
-    no.infer_only = true;
+    no.infer_only = true; /* tables and types only: nothing is written */
     sl_error err;
     sl_error_clear(&err);
     sl_normalizer *nz;

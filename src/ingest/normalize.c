@@ -113,14 +113,14 @@ static char *xstrdup(const char *s)
 sl_status sl_norm_open(const sl_norm_options *opts, sl_normalizer **out, sl_error *err)
 {
     *out = NULL;
-    if (!opts || !opts->root_table || !opts->root_table[0] || !opts->tmp_dir)
+    if (!opts || !opts->root_table || !opts->root_table[0] || (!opts->tmp_dir && !opts->infer_only))
         return sl_error_set(err, SL_ERR_USAGE, "normalizer needs a root table name and a temporary directory");
     sl_normalizer *n = calloc(1, sizeof *n);
     if (!n)
         return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
     n->opts = *opts;
     n->root_name = xstrdup(opts->root_table);
-    n->tmp_dir = xstrdup(opts->tmp_dir);
+    n->tmp_dir = xstrdup(opts->tmp_dir ? opts->tmp_dir : "");
     n->key_prefix = xstrdup(opts->key_prefix ? opts->key_prefix : "");
     if (!n->root_name || !n->tmp_dir || !n->key_prefix) {
         sl_norm_free(n);

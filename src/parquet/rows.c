@@ -2,9 +2,10 @@
  * (sl_pq_reader_write_ndjson/_csv), the value formatters they share with
  * sl_pq_format_stat, and sl_pq_format_stat itself.
  *
- * The JSON string escaper here is local on purpose: the JSON module's writer
- * (sl_json_write_string) was not there yet when this was written. TODO: switch to
- * it once it exists, keeping the invalid-UTF-8 replacement. */
+ * The JSON string escaper here is not sl_json_write_string on purpose: a Parquet
+ * file from elsewhere may hold invalid UTF-8 in a STRING column, and the NDJSON we
+ * print must still be valid JSON, so invalid bytes become U+FFFD here, while the
+ * JSON module's writer passes its (already valid) input through. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

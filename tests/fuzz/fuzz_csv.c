@@ -24,7 +24,6 @@ static void run(const uint8_t *data, size_t size, char delim)
     sl_norm_options no;
     sl_norm_options_init(&no);
     no.root_table = "t";
-    no.tmp_dir = "/nonexistent";
     no.infer_only = true;
     sl_normalizer *n;
     if (sl_norm_open(&no, &n, &err)) {
