@@ -29,9 +29,13 @@ if [ -n "$missing" ]; then
 fi
 
 if [ $want_test -eq 1 ]; then
-    # Test oracles (DuckDB, Polars, hyparquet, parquet-wasm) from the committed lockfile.
+    # Test oracles (DuckDB, Polars, hyparquet, parquet-wasm) at the versions of the
+    # committed lockfile. Not `npm ci`: the registry here lists only the linux-x64
+    # builds of DuckDB's and Polars' native packages, so the lockfile cannot name
+    # the other platforms' optional packages and `npm ci` refuses it as out of
+    # sync. `npm install --no-save` installs the locked versions and writes nothing.
     if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-        echo "sluice: installing test oracles with npm ci" >&2
-        npm ci --no-audit --no-fund --loglevel=error >&2
+        echo "sluice: installing test oracles from package-lock.json" >&2
+        npm install --no-save --no-audit --no-fund --loglevel=error >&2
     fi
 fi
