@@ -13,6 +13,7 @@ import {spawnSync} from 'node:child_process';
 import {
   JNum, JObj, parseJsonSeq, jsonText, daysFromCivil, dateFromDays, timestampFromMicros,
   readAll, assertRows, assertColumns, duckSchema, duckQuery, sqlString, show,
+  parseCsv,
 } from './lib/oracles.mjs';
 
 const SLUICE = path.resolve(process.env.SLUICE_BUILD ?? 'build', 'sluice');
@@ -212,28 +213,6 @@ export function reference(records, root) {
 /** Records of a JSON input: each document, or each element of a top-level array. */
 const jsonRecords = (text) => parseJsonSeq(text).flatMap((d) => (Array.isArray(d) ? d : [d]));
 
-/** RFC 4180 rows (arrays of {text, quoted}). */
-function parseCsv(text) {
-  const rows = [];
-  let row = [], i = 0;
-  for (;;) {
-    let f = '', quoted = false;
-    if (text[i] === '"') {
-      quoted = true; i++;
-      for (;;) {
-        if (text[i] === '"' && text[i + 1] === '"') { f += '"'; i += 2; } else if (text[i] === '"') { i++; break; } else f += text[i++];
-      }
-    } else {
-      while (i < text.length && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') f += text[i++];
-    }
-    row.push({text: f, quoted});
-    if (text[i] === ',') { i++; continue; }
-    if (text[i] === '\r') i++;
-    if (text[i] === '\n') i++;
-    rows.push(row); row = [];
-    if (i >= text.length) return rows;
-  }
-}
 
 /** CSV records typed as include/sluice/csv.h says: empty unquoted -> null, the
  * words true/false, JSON numbers, else the text. */

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {spawnSync} from 'node:child_process';
-import {duck, duckQuery, duckSchema, sqlString, parseJsonSeq, JNum, JObj, show, timestampFromMicros, daysFromCivil} from './lib/oracles.mjs';
+import {duck, duckQuery, duckSchema, sqlString, parseJsonSeq, parseCsv, JNum, JObj, show, timestampFromMicros, daysFromCivil} from './lib/oracles.mjs';
 
 const SLUICE = path.resolve(process.env.SLUICE_BUILD ?? 'build', 'sluice');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-p2n-'));
@@ -163,28 +163,6 @@ test('a Parquet file written by sluice itself round-trips to NDJSON', async () =
 
 // ------------------------------------------------------------ CSV
 
-function parseCsv(text) {
-  const rows = [];
-  let row = [], i = 0;
-  while (i < text.length) {
-    let f = '', quoted = false;
-    if (text[i] === '"') {
-      quoted = true; i++;
-      for (;;) {
-        if (i >= text.length) throw new Error('unterminated quote in sluice CSV output');
-        if (text[i] === '"' && text[i + 1] === '"') { f += '"'; i += 2; } else if (text[i] === '"') { i++; break; } else f += text[i++];
-      }
-    } else {
-      while (i < text.length && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') f += text[i++];
-    }
-    row.push({text: f, quoted});
-    if (text[i] === ',') { i++; continue; }
-    if (text[i] === '\r') i++;
-    if (text[i] === '\n') i++;
-    rows.push(row); row = [];
-  }
-  return rows;
-}
 
 test('DuckDB Parquet to CSV: header, quoting, empty field for null, every scalar value', async () => {
   const pq = path.join(TMP, 'csv_src.parquet');

@@ -538,3 +538,26 @@ export function jsonText(v) {
   if (v instanceof JObj) return `{${v.entries.map(([k, x]) => `${JSON.stringify(k)}:${jsonText(x)}`).join(',')}}`;
   throw new Error(`jsonText: ${v}`);
 }
+
+export function parseCsv(text) {
+  const rows = [];
+  let row = [], i = 0;
+  while (i < text.length) {
+    let f = '', quoted = false;
+    if (text[i] === '"') {
+      quoted = true; i++;
+      for (;;) {
+        if (i >= text.length) throw new Error('unterminated quote in sluice CSV output');
+        if (text[i] === '"' && text[i + 1] === '"') { f += '"'; i += 2; } else if (text[i] === '"') { i++; break; } else f += text[i++];
+      }
+    } else {
+      while (i < text.length && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') f += text[i++];
+    }
+    row.push({text: f, quoted});
+    if (text[i] === ',') { i++; continue; }
+    if (text[i] === '\r') i++;
+    if (text[i] === '\n') i++;
+    rows.push(row); row = [];
+  }
+  return rows;
+}
