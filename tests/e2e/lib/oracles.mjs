@@ -539,6 +539,8 @@ export function jsonText(v) {
   throw new Error(`jsonText: ${v}`);
 }
 
+// Splits sluice's CSV output into rows of {text, quoted} fields (RFC 4180), so a
+// test can tell an empty quoted string from an empty unquoted null.
 export function parseCsv(text) {
   const rows = [];
   let row = [], i = 0;
