@@ -25,6 +25,10 @@ void sl_cli_fail(const char *what, const char *fmt, ...) __attribute__((format(p
 /* Prints an sl_error as "sluice: FILE:LINE:COL (byte N): message". */
 void sl_cli_fail_error(const sl_error *err);
 
+/* Reports a failed status st: names path in err when the error has no file yet,
+ * prints it, and returns the exit code for st. */
+int sl_cli_report(sl_error *err, const char *path, sl_status st);
+
 /* Declarative options, in the spirit of git's parse-options. */
 typedef enum { SL_OPT_FLAG, SL_OPT_STRING, SL_OPT_U64, SL_OPT_INT } sl_opt_kind;
 

@@ -94,10 +94,7 @@ static int feed_json(sl_normalizer *nz, const char *path, const convert_args *a)
     sl_json_reader_free(r);
     if (st == SL_EOF)
         return 0;
-    if (!err.file[0])
-        sl_error_set_file(&err, path);
-    sl_cli_fail_error(&err);
-    return sl_cli_exit_code(st);
+    return sl_cli_report(&err, path, st);
 }
 
 static int feed_csv(sl_normalizer *nz, const char *path, const convert_args *a)
@@ -285,10 +282,7 @@ static int from_parquet(char **inputs, int ninputs, const convert_args *a)
                      : sl_pq_reader_write_ndjson(r, f, UINT64_MAX, &err);
         sl_pq_reader_free(r);
         if (st) {
-            if (!err.file[0])
-                sl_error_set_file(&err, inputs[i]);
-            sl_cli_fail_error(&err);
-            rc = sl_cli_exit_code(st);
+            rc = sl_cli_report(&err, inputs[i], st);
         }
     }
     if (fflush(f) != 0 || ferror(f)) {

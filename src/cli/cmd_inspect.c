@@ -73,20 +73,14 @@ static int inspect_parquet(const char *path, bool cat, uint64_t head)
     sl_pq_reader *r;
     sl_status st = sl_pq_reader_open(path, &r, &err);
     if (st) {
-        if (!err.file[0])
-            sl_error_set_file(&err, path);
-        sl_cli_fail_error(&err);
-        return sl_cli_exit_code(st);
+        return sl_cli_report(&err, path, st);
     }
     if (cat || head) {
         st = sl_pq_reader_write_ndjson(r, stdout, cat ? UINT64_MAX : head, &err);
         sl_pq_reader_free(r);
         fflush(stdout);
         if (st) {
-            if (!err.file[0])
-                sl_error_set_file(&err, path);
-            sl_cli_fail_error(&err);
-            return sl_cli_exit_code(st);
+            return sl_cli_report(&err, path, st);
         }
         return SL_EXIT_OK;
     }
@@ -169,11 +163,8 @@ static int inspect_json(const char *path)
         sl_json_reader_free(jr);
     }
     if (st != SL_EOF) {
-        if (!err.file[0])
-            sl_error_set_file(&err, path);
-        sl_cli_fail_error(&err);
         sl_norm_free(nz);
-        return sl_cli_exit_code(st);
+        return sl_cli_report(&err, path, st);
     }
     sl_norm_finish(nz, &err);
     printf("%s: valid %s, %" PRIu64 " records", path, csv ? "CSV" : "JSON", records);

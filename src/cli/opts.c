@@ -39,6 +39,16 @@ void sl_cli_fail_error(const sl_error *err)
     fprintf(stderr, "sluice: %s\n", sl_error_format(err, msg, sizeof msg));
 }
 
+int sl_cli_report(sl_error *err, const char *path, sl_status st)
+{
+    if (!err->file[0])
+        sl_error_set_file(err, path);
+    if (!err->code)
+        sl_error_set(err, st, "%s", sl_strerror(st));
+    sl_cli_fail_error(err);
+    return sl_cli_exit_code(st);
+}
+
 void sl_cli_print_options(const sl_option *opts)
 {
     for (const sl_option *o = opts; o->name; o++) {
