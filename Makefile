@@ -14,18 +14,22 @@ OPT     ?= -O2 -g
 CFLAGS  ?=
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 XCFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Iinclude -Isrc -MMD -MP $(CFLAGS)
-LIBS    := -lzstd -lsnappy -llz4 -lz -lxxhash -lpthread -lm
+LIBS    := -lzstd -lsnappy -llz4 -lz -lxxhash -lyaml -lpthread -lm
 FUZZ_SECONDS ?= 60
 
 LIB_SRC := $(sort $(wildcard src/base/*.c src/json/*.c src/parquet/*.c src/schema/*.c \
-                             src/ingest/*.c src/csv/*.c))
+                             src/ingest/*.c src/csv/*.c src/gen/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-FUZZ_REPLAY := $(BUILD)/tests/fuzz_replay_json $(BUILD)/tests/fuzz_replay_parquet $(BUILD)/tests/fuzz_replay_csv
+# One fuzz target per parser: tests/fuzz/fuzz_<kind>.c with its corpus in tests/fuzz/corpus/<kind>/.
+FUZZ_KINDS := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_REPLAY := $(FUZZ_KINDS:%=$(BUILD)/tests/fuzz_replay_%)
+# Dictionaries and built-in schemas, compiled into the library so the binary needs no data path.
+DATA_FILES := $(sort $(wildcard data/dict/*.txt data/schemas/*.json data/schemas/*.yaml))
 
 .PHONY: all deps test-deps check asan fuzz bench demo clean
 
@@ -43,6 +47,17 @@ $(BUILD)/libsluice.a: $(LIB_OBJ)
 
 $(BUILD)/sluice: $(CLI_OBJ) $(BUILD)/libsluice.a
 	$(CC) $(XCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libsluice.a $(LIBS)
+
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -Wall -Wextra -o $@ $<
+
+$(BUILD)/gen/embedded.c: $(BUILD)/tools/embed $(DATA_FILES)
+	@mkdir -p $(@D)
+	$(BUILD)/tools/embed $@ $(DATA_FILES)
+
+$(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c
+	$(CC) $(XCFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -73,7 +88,7 @@ asan: test-deps
 fuzz: test-deps
 	@$(MAKE) --no-print-directory build-fuzz/libsluice.a BUILD=build-fuzz CC=clang \
 	    OPT="-O1 -g" CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
-	@for t in json parquet csv; do \
+	@for t in $(FUZZ_KINDS); do \
 	    clang -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	        -o build-fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c build-fuzz/libsluice.a $(LIBS) || exit 1; \
 	    mkdir -p build-fuzz/corpus/$$t tests/fuzz/crashes; \

@@ -31,7 +31,8 @@ for t in "$B"/tests/test_*; do
 done
 
 # Fuzz corpus replay: every saved input, including past crashes, must run clean.
-for kind in json parquet csv; do
+for f in tests/fuzz/fuzz_*.c; do
+    kind=${f#tests/fuzz/fuzz_}; kind=${kind%.c}
     r="$B/tests/fuzz_replay_$kind"
     if [ ! -x "$r" ]; then
         note_fail 1 "fuzz_replay_$kind(missing)"

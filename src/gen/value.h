@@ -1,0 +1,47 @@
+/* One generated value, as the generator, the expression evaluator and the emitters
+ * pass it around. Strings point into memory owned by whoever produced the value (a
+ * dictionary, a row's arena); a value is only valid while its row is. */
+#ifndef SLUICE_GEN_VALUE_H
+#define SLUICE_GEN_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    SL_VAL_NULL = 0,
+    SL_VAL_BOOL,       /* u.b */
+    SL_VAL_INT,        /* u.i */
+    SL_VAL_DOUBLE,     /* u.d */
+    SL_VAL_DECIMAL,    /* u.dec: unscaled value and scale (value = unscaled / 10^scale) */
+    SL_VAL_STRING,     /* u.s: UTF-8, not NUL-terminated */
+    SL_VAL_DATE,       /* u.i: days since 1970-01-01 */
+    SL_VAL_TIME,       /* u.i: microseconds since midnight */
+    SL_VAL_TIMESTAMP,  /* u.i: microseconds since 1970-01-01T00:00:00Z */
+    SL_VAL_LIST        /* u.list: elements, all of one kind (or null) */
+} sl_val_kind;
+
+typedef struct sl_val sl_val;
+struct sl_val {
+    sl_val_kind kind;
+    union {
+        bool b;
+        int64_t i;
+        double d;
+        struct { int64_t unscaled; int32_t scale; } dec;
+        struct { const char *ptr; size_t len; } s;
+        struct { const sl_val *items; size_t len; } list;
+    } u;
+};
+
+static inline sl_val sl_val_null(void) { sl_val v = {.kind = SL_VAL_NULL}; return v; }
+static inline sl_val sl_val_int(int64_t i) { sl_val v = {.kind = SL_VAL_INT, .u.i = i}; return v; }
+static inline sl_val sl_val_double(double d) { sl_val v = {.kind = SL_VAL_DOUBLE, .u.d = d}; return v; }
+static inline sl_val sl_val_bool(bool b) { sl_val v = {.kind = SL_VAL_BOOL, .u.b = b}; return v; }
+static inline sl_val sl_val_str(const char *p, size_t n)
+{
+    sl_val v = {.kind = SL_VAL_STRING, .u.s = {p, n}};
+    return v;
+}
+
+#endif
