@@ -10,5 +10,6 @@
 #include "sluice/parquet.h"
 #include "sluice/normalize.h"
 #include "sluice/csv.h"
+#include "sluice/gen.h"
 
 #endif

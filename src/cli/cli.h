@@ -59,5 +59,7 @@ typedef struct sl_command {
 
 int cmd_convert(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
 
 #endif

@@ -1,0 +1,286 @@
+/* Rows out: a generated row as a JSON object (objects nested as the schema nests
+ * them), as a CSV record (nested columns flattened as <object>_<column>), or as a
+ * Parquet row. Hidden columns are left out everywhere. */
+#include "gen/emit.h"
+
+#include <string.h>
+
+#include "schema/infer.h"
+#include "sluice/json.h"
+
+static size_t put_u64(char *out, uint64_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+static size_t put_i64(char *out, int64_t v)
+{
+    if (v < 0) {
+        out[0] = '-';
+        return 1 + put_u64(out + 1, 0 - (uint64_t)v);
+    }
+    return put_u64(out, (uint64_t)v);
+}
+
+/* unscaled / 10^scale as plain decimal text. */
+static size_t put_decimal(char *out, int64_t unscaled, int scale)
+{
+    size_t n = 0;
+    uint64_t u = unscaled < 0 ? 0 - (uint64_t)unscaled : (uint64_t)unscaled;
+    if (unscaled < 0)
+        out[n++] = '-';
+    char digits[24];
+    size_t d = put_u64(digits, u);
+    if (scale <= 0) {
+        memcpy(out + n, digits, d);
+        return n + d;
+    }
+    if (d <= (size_t)scale) {
+        out[n++] = '0';
+        out[n++] = '.';
+        for (size_t i = d; i < (size_t)scale; i++)
+            out[n++] = '0';
+        memcpy(out + n, digits, d);
+        return n + d;
+    }
+    memcpy(out + n, digits, d - (size_t)scale);
+    n += d - (size_t)scale;
+    out[n++] = '.';
+    memcpy(out + n, digits + d - (size_t)scale, (size_t)scale);
+    return n + (size_t)scale;
+}
+
+/* A scalar as JSON. quote_times: dates and times are strings in JSON. */
+static sl_status json_scalar(const sl_val *v, sl_buf *out)
+{
+    char tmp[64];
+    size_t n;
+    switch (v->kind) {
+    case SL_VAL_NULL:
+        return sl_buf_append(out, "null", 4);
+    case SL_VAL_BOOL:
+        return v->u.b ? sl_buf_append(out, "true", 4) : sl_buf_append(out, "false", 5);
+    case SL_VAL_INT:
+        n = put_i64(tmp, v->u.i);
+        return sl_buf_append(out, tmp, n);
+    case SL_VAL_DOUBLE:
+        return sl_json_write_double(out, v->u.d);
+    case SL_VAL_DECIMAL:
+        n = put_decimal(tmp, v->u.dec.unscaled, v->u.dec.scale);
+        return sl_buf_append(out, tmp, n);
+    case SL_VAL_STRING:
+        return sl_json_write_string(out, v->u.s.ptr, v->u.s.len);
+    case SL_VAL_DATE: case SL_VAL_TIME: case SL_VAL_TIMESTAMP:
+        tmp[0] = '"';
+        n = v->kind == SL_VAL_DATE ? sl_format_date(v->u.i, tmp + 1)
+            : v->kind == SL_VAL_TIME ? sl_format_time(v->u.i, tmp + 1)
+                                     : sl_format_timestamp(v->u.i, true, tmp + 1);
+        tmp[n + 1] = '"';
+        return sl_buf_append(out, tmp, n + 2);
+    case SL_VAL_LIST: {
+        sl_status st = sl_buf_putc(out, '[');
+        for (size_t i = 0; st == SL_OK && i < v->u.list.len; i++) {
+            if (i && (st = sl_buf_putc(out, ',')) != SL_OK)
+                break;
+            st = json_scalar(&v->u.list.items[i], out);
+        }
+        return st ? st : sl_buf_putc(out, ']');
+    }
+    }
+    return SL_ERR_USAGE;
+}
+
+sl_status sl_emit_json_row(const sl_gtable *t, const sl_val *vals, sl_buf *out)
+{
+    sl_status st = sl_buf_putc(out, '{');
+    int depth = 0;
+    bool first = true;
+    for (size_t i = 0; st == SL_OK && i < t->ncols; i++) {
+        const sl_gcol *c = &t->cols[i];
+        for (; depth > c->depth && st == SL_OK; depth--)
+            st = sl_buf_putc(out, '}');
+        if (c->hidden || st != SL_OK)
+            continue;
+        if (!first)
+            st = sl_buf_putc(out, ',');
+        first = false;
+        if (st == SL_OK)
+            st = sl_json_write_string(out, c->name, strlen(c->name));
+        if (st == SL_OK)
+            st = sl_buf_putc(out, ':');
+        if (st != SL_OK)
+            break;
+        if (c->gen == G_OBJECT) {
+            st = sl_buf_putc(out, '{');
+            depth++;
+            first = true;
+            continue;
+        }
+        st = json_scalar(&vals[i], out);
+    }
+    for (; depth > 0 && st == SL_OK; depth--)
+        st = sl_buf_putc(out, '}');
+    return st ? st : sl_buf_putc(out, '}');
+}
+
+static bool csv_needs_quotes(const char *s, size_t n)
+{
+    if (n == 0)
+        return true;   /* an empty string is "" so that it differs from null */
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+            return true;
+    return s[0] == ' ' || s[n - 1] == ' ';
+}
+
+static sl_status csv_text(const char *s, size_t n, sl_buf *out)
+{
+    if (!csv_needs_quotes(s, n))
+        return sl_buf_append(out, s, n);
+    sl_status st = sl_buf_putc(out, '"');
+    for (size_t i = 0; st == SL_OK && i < n; i++) {
+        if (s[i] == '"')
+            st = sl_buf_putc(out, '"');
+        if (st == SL_OK)
+            st = sl_buf_putc(out, (uint8_t)s[i]);
+    }
+    return st ? st : sl_buf_putc(out, '"');
+}
+
+sl_status sl_emit_csv_header(const sl_gtable *t, sl_buf *out)
+{
+    sl_status st = SL_OK;
+    bool first = true;
+    for (size_t i = 0; st == SL_OK && i < t->ncols; i++) {
+        const sl_gcol *c = &t->cols[i];
+        if (c->hidden || c->gen == G_OBJECT)
+            continue;
+        if (!first)
+            st = sl_buf_putc(out, ',');
+        first = false;
+        if (st == SL_OK)
+            st = csv_text(c->path, strlen(c->path), out);
+    }
+    return st ? st : sl_buf_putc(out, '\n');
+}
+
+sl_status sl_emit_csv_row(const sl_gtable *t, const sl_val *vals, sl_buf *out, sl_buf *tmp)
+{
+    sl_status st = SL_OK;
+    bool first = true;
+    for (size_t i = 0; st == SL_OK && i < t->ncols; i++) {
+        const sl_gcol *c = &t->cols[i];
+        if (c->hidden || c->gen == G_OBJECT)
+            continue;
+        if (!first && (st = sl_buf_putc(out, ',')) != SL_OK)
+            break;
+        first = false;
+        const sl_val *v = &vals[i];
+        if (v->kind == SL_VAL_NULL)
+            continue;
+        if (v->kind == SL_VAL_STRING) {
+            st = csv_text(v->u.s.ptr, v->u.s.len, out);
+        } else if (v->kind == SL_VAL_LIST) {
+            /* a list is its JSON text in one field */
+            sl_buf_clear(tmp);
+            st = json_scalar(v, tmp);
+            if (st == SL_OK)
+                st = csv_text((const char *)tmp->data, tmp->len, out);
+        } else if (v->kind == SL_VAL_DATE || v->kind == SL_VAL_TIME || v->kind == SL_VAL_TIMESTAMP) {
+            char b[64];
+            size_t n = v->kind == SL_VAL_DATE ? sl_format_date(v->u.i, b)
+                       : v->kind == SL_VAL_TIME ? sl_format_time(v->u.i, b)
+                                                : sl_format_timestamp(v->u.i, true, b);
+            st = sl_buf_append(out, b, n);
+        } else {
+            st = json_scalar(v, out);
+        }
+    }
+    return st ? st : sl_buf_putc(out, '\n');
+}
+
+static sl_pq_type pq_type(sl_gtype t)
+{
+    switch (t) {
+    case SL_G_BOOL: return SL_PQ_BOOL;
+    case SL_G_INT8: return SL_PQ_INT8;
+    case SL_G_INT16: return SL_PQ_INT16;
+    case SL_G_INT32: return SL_PQ_INT32;
+    case SL_G_INT64: return SL_PQ_INT64;
+    case SL_G_DOUBLE: return SL_PQ_DOUBLE;
+    case SL_G_DECIMAL: return SL_PQ_DECIMAL;
+    case SL_G_DATE: return SL_PQ_DATE;
+    case SL_G_TIME: return SL_PQ_TIME;
+    case SL_G_TIMESTAMP: return SL_PQ_TIMESTAMP;
+    default: return SL_PQ_STRING;
+    }
+}
+
+size_t sl_emit_pq_columns(const sl_gtable *t, sl_pq_column *cols)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->ncols; i++) {
+        const sl_gcol *c = &t->cols[i];
+        if (c->hidden || c->gen == G_OBJECT)
+            continue;
+        sl_pq_column *p = &cols[n++];
+        memset(p, 0, sizeof *p);
+        p->name = c->path;
+        p->type = pq_type(c->type);
+        p->list = c->list;
+        p->optional = true;
+        p->element_optional = false;
+        p->time_unit = SL_PQ_MICROS;
+        p->utc = true;
+        p->precision = c->precision;
+        p->scale = c->scale;
+    }
+    return n;
+}
+
+static sl_status pq_scalar(sl_pq_writer *w, size_t col, const sl_val *v)
+{
+    switch (v->kind) {
+    case SL_VAL_NULL: return sl_pq_write_null(w, col);
+    case SL_VAL_BOOL: return sl_pq_write_bool(w, col, v->u.b);
+    case SL_VAL_INT: case SL_VAL_DATE: case SL_VAL_TIME: case SL_VAL_TIMESTAMP:
+        return sl_pq_write_int(w, col, v->u.i);
+    case SL_VAL_DECIMAL: return sl_pq_write_int(w, col, v->u.dec.unscaled);
+    case SL_VAL_DOUBLE: return sl_pq_write_double(w, col, v->u.d);
+    case SL_VAL_STRING: return sl_pq_write_bytes(w, col, v->u.s.ptr, v->u.s.len);
+    default: return SL_ERR_USAGE;
+    }
+}
+
+sl_status sl_emit_pq_row(const sl_gtable *t, const sl_val *vals, sl_pq_writer *w)
+{
+    size_t col = 0;
+    for (size_t i = 0; i < t->ncols; i++) {
+        const sl_gcol *c = &t->cols[i];
+        if (c->hidden || c->gen == G_OBJECT)
+            continue;
+        const sl_val *v = &vals[i];
+        sl_status st;
+        if (v->kind == SL_VAL_LIST) {
+            st = sl_pq_write_list_begin(w, col);
+            for (size_t k = 0; st == SL_OK && k < v->u.list.len; k++)
+                st = pq_scalar(w, col, &v->u.list.items[k]);
+            if (st == SL_OK)
+                st = sl_pq_write_list_end(w, col);
+        } else {
+            st = pq_scalar(w, col, v);
+        }
+        if (st != SL_OK)
+            return st;
+        col++;
+    }
+    return sl_pq_write_end_row(w);
+}
