@@ -12,22 +12,10 @@
 #include "base/embedded.h"
 #include "gen/model.h"
 #include "schema/infer.h"
+#include "gen/schema_int.h"
 #include "schema/node.h"
 #include "sluice/buf.h"
 #include "sluice/gen.h"
-
-typedef struct ctx {
-    sl_gen_schema *s;
-    const char *file;
-    sl_error *err;
-    const sl_gen_param *over;
-    size_t nover;
-    /* growing column list of the table being read */
-    sl_gcol *cols;
-    size_t ncols, cap;
-} ctx;
-
-#define FAIL(c, node, ...) sl_node_error((c)->err, SL_ERR_SCHEMA, (c)->file, (node), __VA_ARGS__)
 
 static const char *const builtins[] = {"school", "card_transactions", NULL};
 
@@ -36,55 +24,7 @@ const char *const *sl_gen_builtin_names(void)
     return builtins;
 }
 
-static const struct { const char *name; sl_gkind g; const char *keys; } gens[] = {
-    {"sequence", G_SEQUENCE, "start step"},
-    {"pattern", G_PATTERN, "pattern"},
-    {"uniform", G_UNIFORM, ""},
-    {"normal", G_NORMAL, "mean stddev"},
-    {"lognormal", G_LOGNORMAL, "mu sigma"},
-    {"exponential", G_EXPONENTIAL, "rate mean"},
-    {"zipf", G_ZIPF, "n s"},
-    {"poisson", G_POISSON, "lambda"},
-    {"bernoulli", G_BERNOULLI, "p"},
-    {"choice", G_CHOICE, "weights"},
-    {"date", G_DATE, "weekday_weights"},
-    {"timestamp", G_TIMESTAMP, "hour_weights weekday_weights"},
-    {"time", G_TIME, "step_minutes"},
-    {"dict", G_DICT, "dict"},
-    {"first_name", G_FIRST_NAME, "gender_column"},
-    {"last_name", G_LAST_NAME, ""},
-    {"full_name", G_FULL_NAME, "gender_column"},
-    {"email", G_EMAIL, "first last domain_dict"},
-    {"phone", G_PHONE, "pattern"},
-    {"street_address", G_STREET, ""},
-    {"city", G_CITY, ""},
-    {"state", G_STATE, ""},
-    {"zip", G_ZIP, ""},
-    {"uuid", G_UUID, ""},
-    {"const", G_CONST, "value"},
-    {"list", G_LIST, "of min_len max_len distinct"},
-};
-
-static const char *common_keys =
-    "name type gen expr ref null_rate unique hidden min max values check default description columns dist s";
-
-const char *sl_gkind_name(sl_gkind g)
-{
-    for (size_t i = 0; i < sizeof gens / sizeof gens[0]; i++)
-        if (gens[i].g == g)
-            return gens[i].name;
-    return g == G_EXPR ? "expr" : g == G_REF ? "ref" : g == G_OBJECT ? "object" : "none";
-}
-
-static const char *const type_names[] = {"boolean", "int8", "int16", "int32", "int64", "double",
-                                         "decimal", "string", "date", "time", "timestamp", "object"};
-
-const char *sl_gtype_name(sl_gtype t)
-{
-    return type_names[t];
-}
-
-static bool word_in(const char *w, const char *list)
+bool sch_word_in(const char *w, const char *list)
 {
     size_t n = strlen(w);
     for (const char *p = list; *p;) {
@@ -99,18 +39,18 @@ static bool word_in(const char *w, const char *list)
     return false;
 }
 
-static char *dup(ctx *c, const char *s)
+char *sch_dup(ctx *c, const char *s)
 {
     return sl_arena_strndup(&c->s->arena, s, strlen(s));
 }
 
-static uint64_t salt_of(const char *s)
+uint64_t sch_salt_of(const char *s)
 {
     return XXH3_64bits(s, strlen(s));
 }
 
 /* A number, or "$param". */
-static sl_status num(ctx *c, const sl_node *n, double *out)
+sl_status sch_num(ctx *c, const sl_node *n, double *out)
 {
     if (sl_node_double(n, out))
         return SL_OK;
@@ -126,24 +66,24 @@ static sl_status num(ctx *c, const sl_node *n, double *out)
     return FAIL(c, n, "expected a number, found %s", sl_node_describe(n));
 }
 
-static sl_status opt_num(ctx *c, const sl_node *m, const char *key, double *out, bool *given)
+sl_status sch_opt_num(ctx *c, const sl_node *m, const char *key, double *out, bool *given)
 {
     const sl_node *n = sl_node_get(m, key);
     if (given)
         *given = n != NULL;
-    return n ? num(c, n, out) : SL_OK;
+    return n ? sch_num(c, n, out) : SL_OK;
 }
 
-static sl_status need_num(ctx *c, const sl_node *m, const char *key, double *out)
+sl_status sch_need_num(ctx *c, const sl_node *m, const char *key, double *out)
 {
     const sl_node *n = sl_node_get(m, key);
     if (!n)
         return FAIL(c, m, "%s '%s' needs '%s'", "generator", sl_node_str(sl_node_get(m, "gen")) ?
                     sl_node_str(sl_node_get(m, "gen")) : "?", key);
-    return num(c, n, out);
+    return sch_num(c, n, out);
 }
 
-static sl_status need_str(ctx *c, const sl_node *m, const char *key, const char **out)
+sl_status sch_need_str(ctx *c, const sl_node *m, const char *key, const char **out)
 {
     const sl_node *n = sl_node_get(m, key);
     if (!n)
@@ -163,461 +103,7 @@ static bool valid_name(const char *s)
     return true;
 }
 
-/* "int32", "decimal(12,2)", "list<string>". */
-static sl_status parse_type(ctx *c, const sl_node *n, sl_gcol *col)
-{
-    const char *t = sl_node_str(n);
-    if (!t)
-        return FAIL(c, n, "'type' must be a string");
-    char buf[64];
-    size_t len = strlen(t);
-    if (len >= sizeof buf)
-        return FAIL(c, n, "unknown type '%s'", t);
-    memcpy(buf, t, len + 1);
-    char *p = buf;
-    if (strncmp(p, "list<", 5) == 0 && p[len - 1] == '>') {
-        col->list = true;
-        p[len - 1] = 0;
-        p += 5;
-    }
-    int prec, scale;
-    char tail;
-    if (sscanf(p, "decimal(%d,%d)%c", &prec, &scale, &tail) == 2 ||
-        sscanf(p, "decimal(%d, %d)%c", &prec, &scale, &tail) == 2) {
-        if (prec < 1 || prec > 18 || scale < 0 || scale > prec)
-            return FAIL(c, n, "decimal(%d,%d): precision must be 1..18 and scale 0..precision",
-                        prec, scale);
-        col->type = SL_G_DECIMAL;
-        col->precision = prec;
-        col->scale = scale;
-        return SL_OK;
-    }
-    static const struct { const char *n; sl_gtype t; } alias[] = {
-        {"bool", SL_G_BOOL}, {"int", SL_G_INT32}, {"integer", SL_G_INT32}, {"bigint", SL_G_INT64},
-        {"float64", SL_G_DOUBLE}, {"float", SL_G_DOUBLE}};
-    for (int i = 0; i <= SL_G_OBJECT; i++)
-        if (strcmp(p, type_names[i]) == 0 && !(col->list && i == SL_G_OBJECT)) {
-            col->type = (sl_gtype)i;
-            return SL_OK;
-        }
-    for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
-        if (strcmp(p, alias[i].n) == 0) {
-            col->type = alias[i].t;
-            return SL_OK;
-        }
-    return FAIL(c, n, "unknown type '%s' (boolean, int8..int64, double, decimal(P,S), string, "
-                      "date, time, timestamp, list<T>, object)", t);
-}
-
-static bool is_int(sl_gtype t) { return t >= SL_G_INT8 && t <= SL_G_INT64; }
-static bool is_num(sl_gtype t) { return is_int(t) || t == SL_G_DOUBLE || t == SL_G_DECIMAL; }
-
-/* A literal value of the column's type, for choice values and const. */
-static sl_status literal(ctx *c, const sl_node *n, const sl_gcol *col, sl_val *out)
-{
-    double d;
-    bool b;
-    const char *s;
-    if (sl_node_is_null(n)) {
-        *out = sl_val_null();
-        return SL_OK;
-    }
-    switch (col->type) {
-    case SL_G_BOOL:
-        if (!sl_node_bool(n, &b))
-            break;
-        *out = sl_val_bool(b);
-        return SL_OK;
-    case SL_G_INT8: case SL_G_INT16: case SL_G_INT32: case SL_G_INT64: {
-        int64_t i;
-        if (!sl_node_int(n, &i))
-            break;
-        *out = sl_val_int(i);
-        return SL_OK;
-    }
-    case SL_G_DOUBLE: case SL_G_DECIMAL:
-        if (!sl_node_double(n, &d))
-            break;
-        *out = sl_val_double(d);
-        return SL_OK;
-    case SL_G_STRING:
-        if (n->kind != SL_NODE_SCALAR)
-            break;
-        *out = sl_val_str(n->text, n->len);
-        return SL_OK;
-    case SL_G_DATE: {
-        int32_t days;
-        if (!(s = sl_node_str(n)) || !sl_parse_date(s, strlen(s), &days))
-            break;
-        out->kind = SL_VAL_DATE;
-        out->u.i = days;
-        return SL_OK;
-    }
-    case SL_G_TIME: case SL_G_TIMESTAMP: {
-        int64_t us;
-        bool zoned;
-        if (!(s = sl_node_str(n)))
-            break;
-        if (col->type == SL_G_TIME ? !sl_parse_time(s, strlen(s), &us)
-                                   : !sl_parse_timestamp(s, strlen(s), &us, &zoned))
-            break;
-        out->kind = col->type == SL_G_TIME ? SL_VAL_TIME : SL_VAL_TIMESTAMP;
-        out->u.i = us;
-        return SL_OK;
-    }
-    default:
-        break;
-    }
-    return FAIL(c, n, "%s is not a %s value", sl_node_describe(n), type_names[col->type]);
-}
-
-/* min/max of a date, time or timestamp column: ISO text to days or microseconds. */
-static sl_status time_bound(ctx *c, const sl_node *m, const char *key, sl_gcol *col,
-                            double *out, bool *has)
-{
-    const sl_node *n = sl_node_get(m, key);
-    *has = n != NULL;
-    if (!n)
-        return SL_OK;
-    sl_val v;
-    sl_status st = literal(c, n, col, &v);
-    if (st != SL_OK)
-        return st;
-    *out = (double)v.u.i;
-    return SL_OK;
-}
-
-static sl_status weights(ctx *c, const sl_node *n, size_t want, double **out, bool cumulative)
-{
-    if (n->kind != SL_NODE_SEQ || (want && n->n != want))
-        return FAIL(c, n, "expected a list of %zu numbers", want);
-    double *w = sl_arena_alloc(&c->s->arena, n->n * sizeof *w);
-    if (!w)
-        return sl_error_set(c->err, SL_ERR_NOMEM, "out of memory");
-    double total = 0, top = 0;
-    for (size_t i = 0; i < n->n; i++) {
-        sl_status st = num(c, n->items[i], &w[i]);
-        if (st != SL_OK)
-            return st;
-        if (!(w[i] >= 0) || !isfinite(w[i]))
-            return FAIL(c, n->items[i], "a weight must be a number >= 0");
-        total += w[i];
-        top = w[i] > top ? w[i] : top;
-    }
-    if (!(total > 0))
-        return FAIL(c, n, "the weights add up to 0");
-    for (size_t i = 0; i < n->n; i++) {
-        if (cumulative)
-            w[i] = (i ? w[i - 1] : 0) + w[i] / total;
-        else
-            w[i] /= top;
-    }
-    if (cumulative)
-        w[n->n - 1] = 1.0;
-    *out = w;
-    return SL_OK;
-}
-
-static sl_status need_dict(ctx *c, const sl_node *at, const char *name, const sl_dict **out)
-{
-    if (!(*out = sl_dict_get(name)))
-        return FAIL(c, at, "%s", sl_dict_error());
-    return SL_OK;
-}
-
-static uint64_t pattern_space(const char *p)
-{
-    uint64_t space = 1;
-    for (; *p; p++) {
-        uint64_t k = *p == '#' ? 10 : *p == '?' ? 26 : *p == '*' ? 36 : 1;
-        if (space > UINT64_MAX / k)
-            return 0;
-        space *= k;
-    }
-    return space;
-}
-
-/* Which generators make which types. */
-static bool gen_fits(sl_gkind g, sl_gtype t)
-{
-    switch (g) {
-    case G_SEQUENCE: case G_ZIPF: case G_POISSON:
-        return is_num(t) || t == SL_G_STRING;
-    case G_UNIFORM: case G_NORMAL: case G_LOGNORMAL: case G_EXPONENTIAL:
-        return is_num(t);
-    case G_BERNOULLI:
-        return t == SL_G_BOOL;
-    case G_DATE:
-        return t == SL_G_DATE;
-    case G_TIMESTAMP:
-        return t == SL_G_TIMESTAMP;
-    case G_TIME:
-        return t == SL_G_TIME;
-    case G_CHOICE: case G_CONST:
-        return t != SL_G_OBJECT;
-    case G_LIST:
-        return true;
-    default:
-        return t == SL_G_STRING;
-    }
-}
-
-static sl_status gen_params(ctx *c, const sl_node *m, sl_gcol *col);
-
-static sl_status read_list(ctx *c, const sl_node *m, sl_gcol *col)
-{
-    const sl_node *of = sl_node_get(m, "of");
-    if (!col->list)
-        return FAIL(c, m, "gen 'list' needs a list<T> type");
-    if (!of || of->kind != SL_NODE_MAP)
-        return FAIL(c, m, "gen 'list' needs 'of': a generator for the elements");
-    sl_gcol *e = sl_arena_alloc(&c->s->arena, sizeof *e);
-    if (!e)
-        return sl_error_set(c->err, SL_ERR_NOMEM, "out of memory");
-    memset(e, 0, sizeof *e);
-    e->type = col->type;
-    e->precision = col->precision;
-    e->scale = col->scale;
-    e->line = of->line;
-    e->column = of->column;
-    e->name = col->name;
-    e->path = col->path;
-    e->group = col->group;
-    e->salt = col->salt;
-    e->arg[0] = e->arg[1] = -1;
-    sl_status st = gen_params(c, of, e);
-    if (st != SL_OK)
-        return st;
-    if (e->gen == G_LIST)
-        return FAIL(c, of, "lists of lists are not supported");
-    double lo = 0, hi = 3;
-    if ((st = opt_num(c, m, "min_len", &lo, NULL)) != SL_OK ||
-        (st = opt_num(c, m, "max_len", &hi, NULL)) != SL_OK)
-        return st;
-    if (lo < 0 || hi < lo || hi > 1000)
-        return FAIL(c, m, "need 0 <= min_len <= max_len <= 1000");
-    col->min_len = (int)lo;
-    col->max_len = (int)hi;
-    const sl_node *d = sl_node_get(m, "distinct");
-    if (d && !sl_node_bool(d, &col->distinct))
-        return FAIL(c, d, "'distinct' must be true or false");
-    if (col->distinct) {
-        size_t pool = e->gen == G_CHOICE ? e->nvalues : e->gen == G_DICT ? e->dict->n : 0;
-        if (!pool)
-            return FAIL(c, d, "'distinct' lists need elements from 'choice' or 'dict'");
-        if ((size_t)col->max_len > pool)
-            return FAIL(c, m, "max_len %d is more than the %zu distinct elements", col->max_len, pool);
-    }
-    col->elem = e;
-    return SL_OK;
-}
-
-/* The generator and its parameters: everything a column says about how its values are
- * made, apart from expressions and references, which are resolved once the whole
- * table is known. */
-static sl_status gen_params(ctx *c, const sl_node *m, sl_gcol *col)
-{
-    const sl_node *gn = sl_node_get(m, "gen");
-    const char *g = sl_node_str(gn);
-    if (!g)
-        return FAIL(c, gn ? gn : m, "'gen' must name a generator");
-    const char *keys = NULL;
-    for (size_t i = 0; i < sizeof gens / sizeof gens[0]; i++)
-        if (strcmp(g, gens[i].name) == 0) {
-            col->gen = gens[i].g;
-            keys = gens[i].keys;
-        }
-    if (!keys)
-        return FAIL(c, gn, "unknown generator '%s'", g);
-    for (size_t i = 0; i < m->n; i++) {
-        const char *k = m->keys[i]->text;
-        if (!word_in(k, common_keys) && !word_in(k, keys))
-            return FAIL(c, m->keys[i], "generator '%s' takes no '%s'", g, k);
-    }
-    if (!gen_fits(col->gen, col->type))
-        return FAIL(c, gn, "generator '%s' cannot make %s values", g, type_names[col->type]);
-    sl_status st;
-    bool timey = col->type == SL_G_DATE || col->type == SL_G_TIME || col->type == SL_G_TIMESTAMP;
-    if (timey) {
-        if ((st = time_bound(c, m, "min", col, &col->min, &col->has_min)) != SL_OK ||
-            (st = time_bound(c, m, "max", col, &col->max, &col->has_max)) != SL_OK)
-            return st;
-    } else if (col->type != SL_G_STRING || col->gen == G_SEQUENCE) {
-        if ((st = opt_num(c, m, "min", &col->min, &col->has_min)) != SL_OK ||
-            (st = opt_num(c, m, "max", &col->max, &col->has_max)) != SL_OK)
-            return st;
-    }
-    if (col->has_min && col->has_max && col->min > col->max)
-        return FAIL(c, m, "min is greater than max");
-    const sl_node *v = sl_node_get(m, "values");
-    if (v) {
-        if (v->kind != SL_NODE_SEQ || v->n == 0)
-            return FAIL(c, v, "'values' must be a non-empty list");
-        col->values = sl_arena_alloc(&c->s->arena, v->n * sizeof *col->values);
-        if (!col->values)
-            return sl_error_set(c->err, SL_ERR_NOMEM, "out of memory");
-        col->nvalues = v->n;
-        for (size_t i = 0; i < v->n; i++)
-            if ((st = literal(c, v->items[i], col, &col->values[i])) != SL_OK)
-                return st;
-    }
-    switch (col->gen) {
-    case G_SEQUENCE:
-        col->a = 1;
-        col->b = 1;
-        if ((st = opt_num(c, m, "start", &col->a, NULL)) != SL_OK ||
-            (st = opt_num(c, m, "step", &col->b, NULL)) != SL_OK)
-            return st;
-        break;
-    case G_PATTERN: case G_PHONE: {
-        const char *p = col->gen == G_PHONE ? "+1-###-###-####" : NULL;
-        if (col->gen == G_PATTERN ? (st = need_str(c, m, "pattern", &p)) != SL_OK
-                                  : sl_node_get(m, "pattern") &&
-                                        (st = need_str(c, m, "pattern", &p)) != SL_OK)
-            return st;
-        col->pattern = dup(c, p);
-        col->space = pattern_space(p);
-        if (col->space == 1)
-            return FAIL(c, sl_node_get(m, "pattern"), "pattern '%s' has no '#', '?' or '*'", p);
-        break;
-    }
-    case G_UNIFORM:
-        if (!col->has_min || !col->has_max)
-            return FAIL(c, m, "generator 'uniform' needs 'min' and 'max'");
-        break;
-    case G_NORMAL:
-        if ((st = need_num(c, m, "mean", &col->a)) != SL_OK ||
-            (st = need_num(c, m, "stddev", &col->b)) != SL_OK)
-            return st;
-        if (!(col->b >= 0))
-            return FAIL(c, m, "stddev must be >= 0");
-        break;
-    case G_LOGNORMAL:
-        if ((st = need_num(c, m, "mu", &col->a)) != SL_OK ||
-            (st = need_num(c, m, "sigma", &col->b)) != SL_OK)
-            return st;
-        if (!(col->b >= 0))
-            return FAIL(c, m, "sigma must be >= 0");
-        break;
-    case G_EXPONENTIAL: {
-        bool has_rate, has_mean;
-        double mean = 0;
-        if ((st = opt_num(c, m, "rate", &col->a, &has_rate)) != SL_OK ||
-            (st = opt_num(c, m, "mean", &mean, &has_mean)) != SL_OK)
-            return st;
-        if (has_rate == has_mean)
-            return FAIL(c, m, "generator 'exponential' needs 'rate' or 'mean'");
-        if (has_mean)
-            col->a = mean > 0 ? 1 / mean : 0;
-        if (!(col->a > 0))
-            return FAIL(c, m, "the rate must be > 0");
-        break;
-    }
-    case G_ZIPF: {
-        double n;
-        if ((st = need_num(c, m, "n", &n)) != SL_OK || (st = need_num(c, m, "s", &col->a)) != SL_OK)
-            return st;
-        if (!(n >= 1 && n <= 1e15) || !(col->a > 0 && col->a <= 20))
-            return FAIL(c, m, "zipf needs n >= 1 and 0 < s <= 20");
-        col->n = (int64_t)n;
-        break;
-    }
-    case G_POISSON:
-        if ((st = need_num(c, m, "lambda", &col->a)) != SL_OK)
-            return st;
-        if (!(col->a > 0 && col->a < 1e9))
-            return FAIL(c, m, "lambda must be > 0");
-        break;
-    case G_BERNOULLI:
-        if ((st = need_num(c, m, "p", &col->a)) != SL_OK)
-            return st;
-        if (!(col->a >= 0 && col->a <= 1))
-            return FAIL(c, m, "p must be in [0, 1]");
-        break;
-    case G_CHOICE: {
-        if (!col->values)
-            return FAIL(c, m, "generator 'choice' needs 'values'");
-        const sl_node *w = sl_node_get(m, "weights");
-        if (w) {
-            if ((st = weights(c, w, col->nvalues, &col->cum, true)) != SL_OK)
-                return st;
-        }
-        break;
-    }
-    case G_DATE: case G_TIMESTAMP: case G_TIME: {
-        if (!col->has_min || !col->has_max)
-            return FAIL(c, m, "generator '%s' needs 'min' and 'max'", g);
-        const sl_node *w = sl_node_get(m, "weekday_weights");
-        if (w && (st = weights(c, w, 7, &col->wday_w, false)) != SL_OK)
-            return st;
-        w = sl_node_get(m, "hour_weights");
-        if (w && (st = weights(c, w, 24, &col->hour_cum, true)) != SL_OK)
-            return st;
-        col->step = 1;
-        if ((st = opt_num(c, m, "step_minutes", &col->step, NULL)) != SL_OK)
-            return st;
-        if (!(col->step >= 1))
-            return FAIL(c, m, "step_minutes must be >= 1");
-        break;
-    }
-    case G_DICT: {
-        const char *d;
-        if ((st = need_str(c, m, "dict", &d)) != SL_OK ||
-            (st = need_dict(c, sl_node_get(m, "dict"), d, &col->dict)) != SL_OK)
-            return st;
-        break;
-    }
-    case G_FIRST_NAME: case G_FULL_NAME:
-        if ((st = need_dict(c, m, "given_names_female", &col->dict)) != SL_OK ||
-            (st = need_dict(c, m, "given_names_male", &col->dict2)) != SL_OK)
-            return st;
-        break;
-    case G_LAST_NAME:
-        if ((st = need_dict(c, m, "family_names", &col->dict)) != SL_OK)
-            return st;
-        break;
-    case G_EMAIL: {
-        const char *d = "email_domains";
-        if (sl_node_get(m, "domain_dict") && (st = need_str(c, m, "domain_dict", &d)) != SL_OK)
-            return st;
-        if ((st = need_dict(c, m, d, &col->dict)) != SL_OK)
-            return st;
-        break;
-    }
-    case G_STREET:
-        if ((st = need_dict(c, m, "streets", &col->dict)) != SL_OK ||
-            (st = need_dict(c, m, "street_suffixes", &col->dict2)) != SL_OK)
-            return st;
-        break;
-    case G_CITY: case G_STATE:
-        if ((st = need_dict(c, m, "cities", &col->dict)) != SL_OK)
-            return st;
-        if (!col->dict->second)
-            return FAIL(c, m, "dictionary 'cities' needs city, state and weight on each line");
-        break;
-    case G_CONST: {
-        const sl_node *cv = sl_node_get(m, "value");
-        if (!cv)
-            return FAIL(c, m, "generator 'const' needs 'value'");
-        col->values = sl_arena_alloc(&c->s->arena, sizeof *col->values);
-        if (!col->values)
-            return sl_error_set(c->err, SL_ERR_NOMEM, "out of memory");
-        col->nvalues = 1;
-        if ((st = literal(c, cv, col, col->values)) != SL_OK)
-            return st;
-        break;
-    }
-    case G_LIST:
-        return read_list(c, m, col);
-    default:
-        break;
-    }
-    if (col->list && col->gen != G_LIST)
-        return FAIL(c, gn, "a list<T> column needs gen 'list'");
-    return SL_OK;
-}
-
-static sl_status push_col(ctx *c, sl_gcol **out)
+/* "int32", "decimal(12,2)", "list<string>". */static sl_status push_col(ctx *c, sl_gcol **out)
 {
     if (c->ncols == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 16;
@@ -637,7 +123,7 @@ static sl_status read_column(ctx *c, const sl_node *m, int depth, const char *pr
     if (m->kind != SL_NODE_MAP)
         return FAIL(c, m, "a column must be a mapping, found %s", sl_node_describe(m));
     const char *name;
-    sl_status st = need_str(c, m, "name", &name);
+    sl_status st = sch_need_str(c, m, "name", &name);
     if (st != SL_OK)
         return st;
     if (!valid_name(name))
@@ -652,18 +138,18 @@ static sl_status read_column(ctx *c, const sl_node *m, int depth, const char *pr
     col->group = group;
     col->arg[0] = col->arg[1] = -1;
     col->ref_table = col->ref_col = -1;
-    col->name = dup(c, name);
+    col->name = sch_dup(c, name);
     char path[256];
     if (snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "_" : "", name) >= (int)sizeof path)
         return FAIL(c, m, "column name too long");
-    col->path = dup(c, path);
-    col->salt = salt_of(path);
+    col->path = sch_dup(c, path);
+    col->salt = sch_salt_of(path);
     const char *desc = sl_node_str(sl_node_get(m, "description"));
-    col->description = desc ? dup(c, desc) : NULL;
+    col->description = desc ? sch_dup(c, desc) : NULL;
     const sl_node *t = sl_node_get(m, "type");
     const sl_node *gen = sl_node_get(m, "gen"), *expr = sl_node_get(m, "expr"),
                   *ref = sl_node_get(m, "ref");
-    if (t && (st = parse_type(c, t, col)) != SL_OK)
+    if (t && (st = sch_parse_type(c, t, col)) != SL_OK)
         return st;
     if (!t && !ref)
         return FAIL(c, m, "column '%s' needs a 'type'", name);
@@ -692,30 +178,30 @@ static sl_status read_column(ctx *c, const sl_node *m, int depth, const char *pr
     if (h && !sl_node_bool(h, &b))
         return FAIL(c, h, "'hidden' must be true or false");
     col->hidden = h && b;
-    if ((st = opt_num(c, m, "null_rate", &col->null_rate, NULL)) != SL_OK)
+    if ((st = sch_opt_num(c, m, "null_rate", &col->null_rate, NULL)) != SL_OK)
         return st;
     if (!(col->null_rate >= 0 && col->null_rate <= 1))
         return FAIL(c, sl_node_get(m, "null_rate"), "null_rate must be in [0, 1]");
     const char *chk = sl_node_str(sl_node_get(m, "check"));
-    col->check_src = chk ? dup(c, chk) : NULL;
+    col->check_src = chk ? sch_dup(c, chk) : NULL;
     if (gen)
-        return gen_params(c, m, col);
+        return sch_gen_params(c, m, col);
     for (size_t i = 0; i < m->n; i++)
-        if (!word_in(m->keys[i]->text, common_keys))
+        if (!sch_word_in(m->keys[i]->text, sch_common_keys))
             return FAIL(c, m->keys[i], "unknown key '%s'", m->keys[i]->text);
     if (expr) {
         const char *src = sl_node_str(expr);
         if (!src)
             return FAIL(c, expr, "'expr' must be a string");
         col->gen = G_EXPR;
-        col->expr_src = dup(c, src);
+        col->expr_src = sch_dup(c, src);
         return SL_OK;
     }
     const char *r = sl_node_str(ref);
     if (!r || !strchr(r, '.'))
         return FAIL(c, ref, "'ref' must be \"table.column\"");
     col->gen = G_REF;
-    col->expr_src = dup(c, r); /* resolved in resolve_refs */
+    col->expr_src = sch_dup(c, r); /* resolved in resolve_refs */
     const sl_node *dist = sl_node_get(m, "dist");
     if (dist) {
         const char *d = sl_node_str(dist);
@@ -723,7 +209,7 @@ static sl_status read_column(ctx *c, const sl_node *m, int depth, const char *pr
             return FAIL(c, dist, "'dist' must be \"uniform\" or \"zipf\"");
         col->ref_zipf = strcmp(d, "zipf") == 0;
         col->ref_s = 1.0;
-        if ((st = opt_num(c, m, "s", &col->ref_s, NULL)) != SL_OK)
+        if ((st = sch_opt_num(c, m, "s", &col->ref_s, NULL)) != SL_OK)
             return st;
     }
     return SL_OK;
@@ -759,10 +245,10 @@ static sl_status read_association(ctx *c, const sl_node *a, sl_gtable *t)
     if (a->kind != SL_NODE_MAP)
         return FAIL(c, a, "'association' must be a mapping");
     for (size_t i = 0; i < a->n; i++)
-        if (!word_in(a->keys[i]->text, "left right capacity utilization max_per_left fill_min"))
+        if (!sch_word_in(a->keys[i]->text, "left right capacity utilization max_per_left fill_min"))
             return FAIL(c, a->keys[i], "unknown key '%s' in an association", a->keys[i]->text);
-    if ((st = need_str(c, a, "left", &l)) != SL_OK || (st = need_str(c, a, "right", &r)) != SL_OK ||
-        (st = need_str(c, a, "capacity", &cap)) != SL_OK)
+    if ((st = sch_need_str(c, a, "left", &l)) != SL_OK || (st = sch_need_str(c, a, "right", &r)) != SL_OK ||
+        (st = sch_need_str(c, a, "capacity", &cap)) != SL_OK)
         return st;
     t->left = find_table(c->s, l, strlen(l));
     t->right = find_table(c->s, r, strlen(r));
@@ -771,16 +257,16 @@ static sl_status read_association(ctx *c, const sl_node *a, sl_gtable *t)
                     t->left < 0 ? l : r);
     const sl_gtable *rt = &c->s->tables[t->right];
     t->cap_col = sl_gtable_find(rt, cap, strlen(cap));
-    if (t->cap_col < 0 || !is_int(rt->cols[t->cap_col].type) || rt->cols[t->cap_col].gen == G_EXPR ||
+    if (t->cap_col < 0 || !sch_is_int(rt->cols[t->cap_col].type) || rt->cols[t->cap_col].gen == G_EXPR ||
         rt->cols[t->cap_col].null_rate > 0)
         return FAIL(c, sl_node_get(a, "capacity"),
                     "capacity '%s' must be a generated, non-null integer column of '%s'", cap, r);
     t->util = 1;
     t->max_per_left = 1e18;
     t->fill_min = 1;
-    if ((st = opt_num(c, a, "utilization", &t->util, NULL)) != SL_OK ||
-        (st = opt_num(c, a, "max_per_left", &t->max_per_left, NULL)) != SL_OK ||
-        (st = opt_num(c, a, "fill_min", &t->fill_min, NULL)) != SL_OK)
+    if ((st = sch_opt_num(c, a, "utilization", &t->util, NULL)) != SL_OK ||
+        (st = sch_opt_num(c, a, "max_per_left", &t->max_per_left, NULL)) != SL_OK ||
+        (st = sch_opt_num(c, a, "fill_min", &t->fill_min, NULL)) != SL_OK)
         return st;
     if (!(t->util > 0 && t->util <= 1) || !(t->max_per_left >= 1) || !(t->fill_min >= 0 && t->fill_min <= 1))
         return FAIL(c, a, "need 0 < utilization <= 1, max_per_left >= 1, 0 <= fill_min <= 1");
@@ -793,24 +279,24 @@ static sl_status read_table(ctx *c, const sl_node *m, sl_gtable *t)
     if (m->kind != SL_NODE_MAP)
         return FAIL(c, m, "a table must be a mapping, found %s", sl_node_describe(m));
     for (size_t i = 0; i < m->n; i++)
-        if (!word_in(m->keys[i]->text, "name rows primary_key association description columns"))
+        if (!sch_word_in(m->keys[i]->text, "name rows primary_key association description columns"))
             return FAIL(c, m->keys[i], "unknown key '%s' in a table", m->keys[i]->text);
     const char *name;
-    sl_status st = need_str(c, m, "name", &name);
+    sl_status st = sch_need_str(c, m, "name", &name);
     if (st != SL_OK)
         return st;
     if (!valid_name(name))
         return FAIL(c, sl_node_get(m, "name"), "'%s' is not a valid table name", name);
     if (find_table(c->s, name, strlen(name)) >= 0)
         return FAIL(c, sl_node_get(m, "name"), "table '%s' is defined twice", name);
-    t->name = dup(c, name);
+    t->name = sch_dup(c, name);
     t->line = m->line;
     t->column = m->column;
-    t->salt = salt_of(name);
+    t->salt = sch_salt_of(name);
     t->per = -1;
     t->left = t->right = -1;
     const char *desc = sl_node_str(sl_node_get(m, "description"));
-    t->description = desc ? dup(c, desc) : NULL;
+    t->description = desc ? sch_dup(c, desc) : NULL;
     const sl_node *a = sl_node_get(m, "association");
     if (a && (st = read_association(c, a, t)) != SL_OK)
         return st;
@@ -819,16 +305,16 @@ static sl_status read_table(ctx *c, const sl_node *m, sl_gtable *t)
         return FAIL(c, m, "table '%s' needs 'rows'", name);
     if (rows && rows->kind == SL_NODE_MAP) {
         const char *per;
-        if ((st = need_str(c, rows, "per", &per)) != SL_OK ||
-            (st = need_num(c, rows, "ratio", &t->ratio)) != SL_OK)
+        if ((st = sch_need_str(c, rows, "per", &per)) != SL_OK ||
+            (st = sch_need_num(c, rows, "ratio", &t->ratio)) != SL_OK)
             return st;
-        t->per_name = dup(c, per); /* resolved in resolve_per, once every table is read */
+        t->per_name = sch_dup(c, per); /* resolved in resolve_per, once every table is read */
         t->line = sl_node_get(rows, "per")->line;
         t->column = sl_node_get(rows, "per")->column;
         if (!(t->ratio > 0 && t->ratio < 1e9))
             return FAIL(c, rows, "ratio must be > 0");
     } else if (rows) {
-        if ((st = num(c, rows, &t->rows)) != SL_OK)
+        if ((st = sch_num(c, rows, &t->rows)) != SL_OK)
             return st;
         if (!(t->rows >= 0 && t->rows <= 1e15))
             return FAIL(c, rows, "rows must be a count >= 0");
@@ -970,7 +456,7 @@ static sl_status resolve(ctx *c, size_t ti)
             const sl_gcol *key = &p->cols[pc];
             if (col->type != key->type && col->type != SL_G_STRING)
                 return COLFAIL("column '%s' is %s but '%s' is %s", col->path,
-                               type_names[col->type], r, type_names[key->type]);
+                               sl_gtype_name(col->type), r, sl_gtype_name(key->type));
             col->type = key->type;
             col->precision = key->precision;
             col->scale = key->scale;
@@ -982,14 +468,10 @@ static sl_status resolve(ctx *c, size_t ti)
                 return st;
             if (!expr_fits(k, col))
                 return COLFAIL("column '%s' is %s but its expression gives another type",
-                               col->path, type_names[col->type]);
-        } else if (col->gen == G_EMAIL || col->gen == G_FIRST_NAME || col->gen == G_FULL_NAME) {
-            /* columns named by parameters were checked for strings in gen_params */
+                               col->path, sl_gtype_name(col->type));
         }
         if (col->check_src) {
             sl_val_kind k;
-            env_ctx e = {t, t->ncols};
-            (void)e;
             if ((st = compile(c, t, i + 1, col->check_src, &col->check, &k)) != SL_OK)
                 return st;
             if (k != SL_VAL_BOOL && k != SL_VAL_NULL)
@@ -1011,15 +493,6 @@ static sl_status resolve(ctx *c, size_t ti)
                                "association '%s' needs a 'ref' column to each of '%s' and '%s'",
                                t->name, c->s->tables[t->left].name, c->s->tables[t->right].name);
     }
-    return SL_OK;
-}
-
-/* Columns that other columns name by parameter (email's first/last, a name's gender). */
-static sl_status bind_args(ctx *c, const sl_node *tm, sl_gtable *t)
-{
-    (void)tm;
-    (void)c;
-    (void)t;
     return SL_OK;
 }
 
@@ -1100,7 +573,7 @@ static sl_status read_params(ctx *c, const sl_node *p)
         return sl_error_set(c->err, SL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         sl_gparam *q = &c->s->params[i];
-        q->name = dup(c, p->keys[i]->text);
+        q->name = sch_dup(c, p->keys[i]->text);
         if (!sl_node_double(p->items[i], &q->value))
             return FAIL(c, p->items[i], "param '%s' must be a number", q->name);
         c->s->nparams = i + 1;
@@ -1133,23 +606,23 @@ sl_status sl_gen_schema_parse(const char *text, size_t len, const char *file,
         return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
     }
     sl_arena_init(&s->arena, 0);
-    s->file = dup(&c, file);
+    s->file = sch_dup(&c, file);
     const sl_node *r = doc.root;
     if (r->kind != SL_NODE_MAP) {
         st = FAIL(&c, r, "a schema is a mapping with 'name' and 'tables', found %s", sl_node_describe(r));
         goto fail;
     }
     for (size_t i = 0; i < r->n; i++)
-        if (!word_in(r->keys[i]->text, "name description size params tables")) {
+        if (!sch_word_in(r->keys[i]->text, "name description size params tables")) {
             st = FAIL(&c, r->keys[i], "unknown key '%s' at the top level", r->keys[i]->text);
             goto fail;
         }
     const char *name;
-    if ((st = need_str(&c, r, "name", &name)) != SL_OK)
+    if ((st = sch_need_str(&c, r, "name", &name)) != SL_OK)
         goto fail;
-    s->name = dup(&c, name);
+    s->name = sch_dup(&c, name);
     const char *desc = sl_node_str(sl_node_get(r, "description"));
-    s->description = desc ? dup(&c, desc) : NULL;
+    s->description = desc ? sch_dup(&c, desc) : NULL;
     if ((st = read_params(&c, sl_node_get(r, "params"))) != SL_OK)
         goto fail;
     const sl_node *tables = sl_node_get(r, "tables");
@@ -1170,7 +643,6 @@ sl_status sl_gen_schema_parse(const char *text, size_t len, const char *file,
         s->tables[i].left_col = s->tables[i].right_col = -1;
         size_t k = 0;
         if ((st = bind_walk(&c, &s->tables[i], sl_node_get(tables->items[i], "columns"), &k)) != SL_OK ||
-            (st = bind_args(&c, tables->items[i], &s->tables[i])) != SL_OK ||
             (st = resolve(&c, i)) != SL_OK)
             goto fail;
     }
