@@ -21,9 +21,25 @@ void sl_buf_init(sl_buf *b, size_t max);
 
 /* Makes room for n more bytes (data is non-NULL afterwards, even for n == 0).
  * SL_ERR_LIMIT past max, SL_ERR_NOMEM on malloc failure. */
-sl_status sl_buf_reserve(sl_buf *b, size_t n);
+sl_status sl_buf_grow(sl_buf *b, size_t n);   /* the slow path of sl_buf_reserve */
+static inline sl_status sl_buf_reserve(sl_buf *b, size_t n)
+{
+    /* cap never exceeds max, so room within cap is room within max */
+    if (b->data && b->cap - b->len >= n)
+        return SL_OK;
+    return sl_buf_grow(b, n);
+}
 
-sl_status sl_buf_append(sl_buf *b, const void *p, size_t n);
+sl_status sl_buf_append_slow(sl_buf *b, const void *p, size_t n);
+static inline sl_status sl_buf_append(sl_buf *b, const void *p, size_t n)
+{
+    if (n && b->data && b->cap - b->len >= n) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        return SL_OK;
+    }
+    return sl_buf_append_slow(b, p, n);
+}
 
 static inline sl_status sl_buf_putc(sl_buf *b, uint8_t c)
 {

@@ -12,7 +12,7 @@ void sl_buf_init(sl_buf *b, size_t max)
     b->max = max ? max : SIZE_MAX;
 }
 
-sl_status sl_buf_reserve(sl_buf *b, size_t n)
+sl_status sl_buf_grow(sl_buf *b, size_t n)
 {
     if (b->max == 0)
         b->max = SIZE_MAX;
@@ -36,7 +36,7 @@ sl_status sl_buf_reserve(sl_buf *b, size_t n)
     return SL_OK;
 }
 
-sl_status sl_buf_append(sl_buf *b, const void *p, size_t n)
+sl_status sl_buf_append_slow(sl_buf *b, const void *p, size_t n)
 {
     if (n == 0)
         return SL_OK;

@@ -98,37 +98,86 @@ static sl_status json_scalar(const sl_val *v, sl_buf *out)
     return SL_ERR_USAGE;
 }
 
-sl_status sl_emit_json_row(const sl_gtable *t, const sl_val *vals, sl_buf *out)
+sl_status sl_emit_prepare(sl_gtable *t, sl_arena *arena)
 {
-    sl_status st = sl_buf_putc(out, '{');
+    sl_buf b;
+    sl_buf_init(&b, 0);
+    sl_status st = sl_buf_putc(&b, '{');
     int depth = 0;
     bool first = true;
     for (size_t i = 0; st == SL_OK && i < t->ncols; i++) {
-        const sl_gcol *c = &t->cols[i];
-        for (; depth > c->depth && st == SL_OK; depth--)
-            st = sl_buf_putc(out, '}');
-        if (c->hidden || st != SL_OK)
+        sl_gcol *c = &t->cols[i];
+        c->jprefix = NULL;
+        if (c->hidden)
             continue;
-        if (!first)
-            st = sl_buf_putc(out, ',');
+        for (; depth > c->depth && st == SL_OK; depth--)
+            st = sl_buf_putc(&b, '}');
+        if (!first && st == SL_OK)
+            st = sl_buf_putc(&b, ',');
         first = false;
         if (st == SL_OK)
-            st = sl_json_write_string(out, c->name, strlen(c->name));
+            st = sl_json_write_string(&b, c->name, strlen(c->name));
         if (st == SL_OK)
-            st = sl_buf_putc(out, ':');
-        if (st != SL_OK)
-            break;
-        if (c->gen == G_OBJECT) {
-            st = sl_buf_putc(out, '{');
+            st = sl_buf_putc(&b, ':');
+        if (st == SL_OK && c->gen == G_OBJECT) {
+            /* an object's text opens it; its first member follows without a comma */
+            st = sl_buf_putc(&b, '{');
             depth++;
             first = true;
             continue;
         }
-        st = json_scalar(&vals[i], out);
+        if (st != SL_OK)
+            break;
+        if (!(c->jprefix = sl_arena_strndup(arena, (const char *)b.data, b.len)))
+            st = SL_ERR_NOMEM;
+        c->jprefix_len = (uint32_t)b.len;
+        sl_buf_clear(&b);
     }
+    /* an object with no visible members still opens and closes */
     for (; depth > 0 && st == SL_OK; depth--)
-        st = sl_buf_putc(out, '}');
-    return st ? st : sl_buf_putc(out, '}');
+        st = sl_buf_putc(&b, '}');
+    if (st == SL_OK)
+        st = sl_buf_putc(&b, '}');
+    if (st == SL_OK && !(t->jsuffix = sl_arena_strndup(arena, (const char *)b.data, b.len)))
+        st = SL_ERR_NOMEM;
+    t->jsuffix_len = (uint32_t)b.len;
+    sl_buf_free(&b);
+    return st;
+}
+
+sl_status sl_emit_json_row(const sl_gtable *t, const sl_val *vals, sl_buf *out)
+{
+    sl_status st = SL_OK;
+    for (size_t i = 0; st == SL_OK && i < t->ncols; i++) {
+        const sl_gcol *c = &t->cols[i];
+        if (!c->jprefix)
+            continue;
+        if ((st = sl_buf_reserve(out, c->jprefix_len + 48)) != SL_OK)
+            break;
+        memcpy(out->data + out->len, c->jprefix, c->jprefix_len);
+        out->len += c->jprefix_len;
+        const sl_val *v = &vals[i];
+        char *p = (char *)out->data + out->len;
+        switch (v->kind) {
+        case SL_VAL_INT:
+            out->len += put_i64(p, v->u.i);
+            break;
+        case SL_VAL_DECIMAL:
+            out->len += put_decimal(p, v->u.dec.unscaled, v->u.dec.scale);
+            break;
+        case SL_VAL_BOOL:
+            memcpy(p, v->u.b ? "true" : "false", v->u.b ? 4 : 5);
+            out->len += v->u.b ? 4 : 5;
+            break;
+        case SL_VAL_NULL:
+            memcpy(p, "null", 4);
+            out->len += 4;
+            break;
+        default:
+            st = json_scalar(v, out);
+        }
+    }
+    return st ? st : sl_buf_append(out, t->jsuffix, t->jsuffix_len);
 }
 
 static bool csv_needs_quotes(const char *s, size_t n)

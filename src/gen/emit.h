@@ -6,6 +6,9 @@
 #include "sluice/buf.h"
 #include "sluice/parquet.h"
 
+/* Precomputes the JSON text around t's values (column keys and braces), in arena. */
+sl_status sl_emit_prepare(sl_gtable *t, sl_arena *arena);
+
 /* Appends the row as one compact JSON object (no newline). */
 sl_status sl_emit_json_row(const sl_gtable *t, const sl_val *vals, sl_buf *out);
 

@@ -68,6 +68,9 @@ struct sl_gcol {
     char *check_src;
     sl_expr *check;
     char *description;
+    char *jprefix;           /* JSON text before the value: `,"name":` (with the braces
+                                that objects open and close), NULL when hidden */
+    uint32_t jprefix_len;
 };
 
 typedef struct sl_gtable {
@@ -88,6 +91,8 @@ typedef struct sl_gtable {
     int left_col, right_col; /* columns holding the left and right keys */
     uint64_t salt;
     char *description;
+    char *jsuffix;           /* JSON text after the last value: the closing braces */
+    uint32_t jsuffix_len;
 } sl_gtable;
 
 typedef struct sl_gparam {

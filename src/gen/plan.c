@@ -111,6 +111,8 @@ sl_status sl_gplan_init(sl_gplan *p, const sl_gen_schema *s, const sl_gen_option
             rt->group_key = sl_rng_hash(p->tkey[t], gsalt ^ 0xc17c17ull);
             if (c->gen == G_ZIPF)
                 sl_gen_zipf_init(rt, c->n, c->a);
+            if (c->gen == G_REF && c->ref_zipf && !p->batch)
+                sl_gen_zipf_init(rt, (int64_t)(p->rows[c->ref_table] ? p->rows[c->ref_table] : 1), c->ref_s);
             const sl_gcol *e = c->gen == G_LIST ? c->elem : c;
             if (e->gen == G_ZIPF)
                 sl_gen_zipf_init(rt, e->n, e->a);

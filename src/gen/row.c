@@ -19,7 +19,7 @@ uint64_t sl_gen_permute(uint64_t key, uint64_t n, uint64_t x)
     do {
         uint64_t l = x >> half, r = x & mask;
         for (uint64_t round = 0; round < 4; round++) {
-            uint64_t f = sl_rng_hash(key + round, r) & mask;
+            uint64_t f = sl_rng_mix(key + round * 0x9e3779b97f4a7c15ull + r) & mask;
             uint64_t t = r;
             r = l ^ f;
             l = t;
@@ -54,6 +54,7 @@ void sl_gen_zipf_init(sl_gcolrt *rt, int64_t n, double s)
     rt->zipf_hx1 = zH(1.5, s) - 1;
     rt->zipf_hn = zH((double)n + 0.5, s);
     rt->zipf_s = 2 - zHinv(zH(2.5, s) - zh(2, s), s);
+    rt->zipf_n = (uint64_t)n;
 }
 
 static int64_t zipf(const sl_gcolrt *rt, int64_t n, double s, uint64_t bits)
@@ -514,7 +515,8 @@ static uint64_t parent_row(const sl_gplan *p, const sl_gcol *c, const sl_gcolrt 
     /* rank k of a zipf over n goes to a fixed random parent, so popular parents are
      * scattered rather than the first rows */
     sl_gcolrt z = *rt;
-    sl_gen_zipf_init(&z, (int64_t)n, c->ref_s);
+    if (z.zipf_n != n)   /* job mode: the parent table grows block by block */
+        sl_gen_zipf_init(&z, (int64_t)n, c->ref_s);
     uint64_t k = (uint64_t)zipf(&z, (int64_t)n, c->ref_s, bits) - 1;
     return sl_gen_permute(rt->key ^ 0x21bf, n, k);
 }

@@ -17,6 +17,7 @@ typedef struct sl_gcolrt {
     uint64_t null_key;
     uint64_t group_key;       /* city and state of one object share draws */
     double zipf_hx1, zipf_hn, zipf_s; /* rejection-inversion constants */
+    uint64_t zipf_n;          /* the n they were computed for */
     uint64_t uniq_space;      /* email: numbers are a bijection on [0, uniq_space) */
     int uniq_digits;
 } sl_gcolrt;

@@ -12,6 +12,7 @@
 #include "base/embedded.h"
 #include "gen/model.h"
 #include "schema/infer.h"
+#include "gen/emit.h"
 #include "gen/schema_int.h"
 #include "schema/node.h"
 #include "sluice/buf.h"
@@ -337,6 +338,8 @@ static sl_status read_table(ctx *c, const sl_node *m, sl_gtable *t)
         return sl_error_set(c->err, SL_ERR_NOMEM, "out of memory");
     memcpy(t->cols, c->cols, c->ncols * sizeof *t->cols);
     t->ncols = c->ncols;
+    if (sl_emit_prepare(t, &c->s->arena) != SL_OK)
+        return sl_error_set(c->err, SL_ERR_NOMEM, "out of memory");
     const sl_node *pk = sl_node_get(m, "primary_key");
     if (pk) {
         size_t n = pk->kind == SL_NODE_SEQ ? pk->n : 1;

@@ -11,12 +11,34 @@
 
 #include "base/buf.h"
 
+/* Bytes a JSON string must escape: the control characters, '"' and '\\'. */
+static const uint8_t needs_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
 sl_status sl_json_write_string(sl_buf *out, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     sl_status st = sl_buf_reserve(out, len + 2);
     if (st)
         return st;
+    /* Most strings need no escape at all: one scan, one copy. */
+    size_t k = 0;
+    while (k < len && !needs_escape[(uint8_t)s[k]])
+        k++;
+    if (k == len) {
+        uint8_t *p = out->data + out->len;
+        p[0] = '"';
+        memcpy(p + 1, s, len);
+        p[len + 1] = '"';
+        out->len += len + 2;
+        return SL_OK;
+    }
     out->data[out->len++] = '"';
     size_t run = 0;   /* start of the bytes not yet copied */
     for (size_t i = 0; i < len; i++) {
