@@ -432,6 +432,16 @@ static sl_status compile(ctx *c, sl_gtable *t, size_t i, const char *src, sl_exp
     return SL_OK;
 }
 
+static bool defined_later(const ctx *c, const char *name, size_t len)
+{
+    for (size_t i = 0; c->tables && i < c->tables->n; i++) {
+        const char *n = sl_node_str(sl_node_get(c->tables->items[i], "name"));
+        if (n && strlen(n) == len && memcmp(n, name, len) == 0)
+            return true;
+    }
+    return false;
+}
+
 static sl_status resolve(ctx *c, size_t ti)
 {
     sl_gtable *t = &c->s->tables[ti];
@@ -442,6 +452,10 @@ static sl_status resolve(ctx *c, size_t ti)
         if (col->gen == G_REF) {
             const char *r = col->expr_src, *dot = strchr(r, '.');
             int pt = find_table(c->s, r, (size_t)(dot - r));
+            if (pt < 0 && defined_later(c, r, (size_t)(dot - r)))
+                return COLFAIL("column '%s' refers to '%s', which is not defined before '%s' "
+                               "(a foreign key names an earlier table, so references cannot "
+                               "form a cycle)", col->path, r, t->name);
             if (pt < 0)
                 return COLFAIL("column '%s' refers to table '%.*s', which is not defined",
                                col->path, (int)(dot - r), r);
@@ -603,7 +617,7 @@ sl_status sl_gen_schema_parse(const char *text, size_t len, const char *file,
     if (st != SL_OK)
         return st;
     sl_gen_schema *s = calloc(1, sizeof *s);
-    ctx c = {s, file, err, overrides, nover, NULL, 0, 0};
+    ctx c = {s, file, err, overrides, nover, NULL, 0, 0, NULL};
     if (!s) {
         sl_node_doc_free(&doc);
         return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
@@ -633,6 +647,7 @@ sl_status sl_gen_schema_parse(const char *text, size_t len, const char *file,
         st = FAIL(&c, tables ? tables : r, "a schema needs a non-empty list of 'tables'");
         goto fail;
     }
+    c.tables = tables;
     s->tables = sl_arena_alloc(&s->arena, tables->n * sizeof *s->tables);
     if (!s->tables) {
         st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");

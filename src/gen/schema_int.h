@@ -16,6 +16,7 @@ typedef struct ctx {
     /* growing column list of the table being read */
     sl_gcol *cols;
     size_t ncols, cap;
+    const sl_node *tables;   /* the file's table list, to tell a later table from none */
 } ctx;
 
 #define FAIL(c, node, ...) sl_node_error((c)->err, SL_ERR_SCHEMA, (c)->file, (node), __VA_ARGS__)
