@@ -85,7 +85,7 @@ void sl_gen_options_init(sl_gen_options *o);
 typedef struct sl_gen_stats {
     uint64_t rows;               /* over every table */
     uint64_t files;
-    uint64_t bytes;              /* written, before gzip */
+    uint64_t bytes;              /* written (text before gzip; Parquet files as written) */
     uint64_t broken;             /* rows that broke a column's `check` (a schema bug) */
     double t0;                   /* when the run started (monotonic seconds), for pacing */
 } sl_gen_stats;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -434,6 +435,9 @@ static sl_status write_table(const sl_gplan *p, const sl_gen_options *o, int t, 
                 sl_pq_writer_abort(q.w);
         }
         free(cols);
+        struct stat sb;
+        if (st == SL_OK && stat(path, &sb) == 0)
+            stats->bytes += (uint64_t)sb.st_size;
         if (st == SL_OK)
             stats->files++;
         sl_gseats_free(&seats);
@@ -443,13 +447,13 @@ static sl_status write_table(const sl_gplan *p, const sl_gen_options *o, int t, 
     st = out_open(&f, path, o->to_stdout, o->gzip, err);
     sl_buf head;
     sl_buf_init(&head, 0);
-    if (st == SL_OK && lo == 0 && o->format == SL_GEN_CSV && sl_emit_csv_header(tb, &head) == SL_OK)
+    if (st == SL_OK && o->shard == 0 && o->format == SL_GEN_CSV && sl_emit_csv_header(tb, &head) == SL_OK)
         st = out_write(&f, head.data, head.len, err);
-    if (st == SL_OK && lo == 0 && o->format == SL_GEN_JSON)
+    if (st == SL_OK && o->shard == 0 && o->format == SL_GEN_JSON)
         st = out_write(&f, "[", 1, err);
     if (st == SL_OK)
         st = run_pipe(p, o, t, lo, hi, &seats, consume_text, &f, stats, err);
-    if (st == SL_OK && hi == total && o->format == SL_GEN_JSON)
+    if (st == SL_OK && o->shard + 1 == o->nshards && o->format == SL_GEN_JSON)
         st = out_write(&f, "\n]\n", 3, err);
     sl_buf_free(&head);
     stats->bytes += f.bytes;

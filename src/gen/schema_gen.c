@@ -134,7 +134,7 @@ static sl_status literal(ctx *c, const sl_node *n, const sl_gcol *col, sl_val *o
     case SL_G_STRING:
         if (n->kind != SL_NODE_SCALAR)
             break;
-        *out = sl_val_str(n->text, n->len);
+        *out = sl_val_str(sl_arena_strndup(&c->s->arena, n->text, n->len), n->len);
         return SL_OK;
     case SL_G_DATE: {
         int32_t days;
