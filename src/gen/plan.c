@@ -60,12 +60,60 @@ static uint64_t digits_space(uint64_t rows, int *digits)
     return space;
 }
 
+#define CACHE_MAX_PARENT_ROWS 4000000
+
+/* See sl_gcolrt.parent_keys. Only in table mode, where the parent's row count is fixed. */
+static sl_status cache_parent_keys(sl_gplan *p, sl_error *err)
+{
+    if (p->batch)
+        return SL_OK;
+    for (size_t t = 0; t < p->s->ntables; t++) {
+        const sl_gtable *tb = &p->s->tables[t];
+        for (size_t i = 0; i < tb->ncols; i++) {
+            const sl_gcol *c = &tb->cols[i];
+            sl_gcolrt *rt = &p->rt[t][i];
+            uint64_t n = c->gen == G_REF ? p->rows[c->ref_table] : 0;
+            if (c->gen != G_REF || n == 0 || n > CACHE_MAX_PARENT_ROWS ||
+                (tb->assoc && ((int)i == tb->left_col || (int)i == tb->right_col)))
+                continue;
+            rt->parent_keys = malloc(n * sizeof *rt->parent_keys);
+            if (!rt->parent_keys)
+                return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+            for (uint64_t r = 0; r < n; r++) {
+                sl_val v;
+                sl_status st = sl_gen_value(p, c->ref_table, c->ref_col, r, NULL, &p->cache, &v);
+                if (st != SL_OK)
+                    return sl_error_set(err, st, "cannot compute the keys of '%s'",
+                                        p->s->tables[c->ref_table].name);
+                rt->parent_keys[r] = v;
+            }
+            rt->parent_n = n;
+            if (!c->ref_zipf)
+                continue;
+            rt->ref_cum = malloc(n * sizeof *rt->ref_cum);
+            rt->ref_rank_row = malloc(n * sizeof *rt->ref_rank_row);
+            if (!rt->ref_cum || !rt->ref_rank_row)
+                return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+            double total = 0;
+            for (uint64_t k = 0; k < n; k++) {
+                rt->ref_cum[k] = total += pow((double)(k + 1), -c->ref_s);
+                rt->ref_rank_row[k] = (uint32_t)sl_gen_permute(rt->key ^ 0x21bf, n, k);
+            }
+            for (uint64_t k = 0; k < n; k++)
+                rt->ref_cum[k] /= total;
+            rt->ref_cum[n - 1] = 1.0;
+        }
+    }
+    return SL_OK;
+}
+
 sl_status sl_gplan_init(sl_gplan *p, const sl_gen_schema *s, const sl_gen_options *o,
                         sl_error *err)
 {
     memset(p, 0, sizeof *p);
     p->s = s;
     p->seed = o->seed;
+    sl_arena_init(&p->cache, 1 << 16);
     size_t nt = s->ntables;
     p->rows = calloc(nt, sizeof *p->rows);
     p->frac = calloc(nt, sizeof *p->frac);
@@ -127,6 +175,9 @@ sl_status sl_gplan_init(sl_gplan *p, const sl_gen_schema *s, const sl_gen_option
                                    (unsigned long long)c->space);
         }
     }
+    sl_status cs = cache_parent_keys(p, err);
+    if (cs != SL_OK)
+        return cs;
     if (!p->batch)
         for (size_t t = 0; t < nt; t++) {
             if (!s->tables[t].assoc)
@@ -149,8 +200,15 @@ void sl_gplan_free(sl_gplan *p)
     if (!p)
         return;
     if (p->rt)
-        for (size_t t = 0; t < p->s->ntables; t++)
+        for (size_t t = 0; t < p->s->ntables; t++) {
+            for (size_t i = 0; p->rt[t] && i < p->s->tables[t].ncols; i++) {
+                free(p->rt[t][i].parent_keys);
+                free(p->rt[t][i].ref_cum);
+                free(p->rt[t][i].ref_rank_row);
+            }
             free(p->rt[t]);
+        }
+    sl_arena_free(&p->cache);
     free(p->rt);
     free(p->rows);
     free(p->frac);

@@ -555,6 +555,14 @@ sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
             continue;
         }
         if (c->gen == G_REF) {
+            if (rt->parent_keys) {
+                uint64_t bits = sl_rng_hash(rt->key, row);
+                uint64_t pr = rt->ref_cum ? rt->ref_rank_row[sl_cum_pick(rt->ref_cum, rt->parent_n,
+                                                                         sl_rng_unit(bits))]
+                                          : sl_rng_below(bits, rt->parent_n);
+                vals[i] = rt->parent_keys[pr];
+                continue;
+            }
             uint64_t pr = tb->assoc && (int)i == tb->left_col    ? left
                           : tb->assoc && (int)i == tb->right_col ? right
                                                                  : parent_row(p, c, rt, row, block);

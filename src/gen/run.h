@@ -20,6 +20,14 @@ typedef struct sl_gcolrt {
     uint64_t zipf_n;          /* the n they were computed for */
     uint64_t uniq_space;      /* email: numbers are a bijection on [0, uniq_space) */
     int uniq_digits;
+    /* A foreign key in table mode, when the parent is small enough: every parent key
+     * computed once, and for a zipf reference the cumulative weights over ranks and
+     * the parent row of each rank, so a row's reference is a binary search and a
+     * load instead of a rejection loop, a permutation and a key computation. */
+    sl_val *parent_keys;
+    double *ref_cum;
+    uint32_t *ref_rank_row;
+    uint64_t parent_n;
 } sl_gcolrt;
 
 /* An association table's seats in one block (all of it in table mode, one batch in
@@ -43,6 +51,7 @@ typedef struct sl_gplan {
     double *frac;             /* rows per size-table row, or -1 for tables of fixed size */
     sl_gcolrt **rt;           /* [table][column] */
     uint64_t *tkey;           /* [table] */
+    sl_arena cache;           /* the parent key caches' strings */
 } sl_gplan;
 
 sl_status sl_gplan_init(sl_gplan *p, const sl_gen_schema *s, const sl_gen_options *o,
