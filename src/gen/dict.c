@@ -28,6 +28,18 @@ size_t sl_cum_pick(const double *cum, size_t n, double u)
     return lo;
 }
 
+int sl_is_plain(const char *s, size_t n)
+{
+    if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\' || c == ',' || c == 0x7f)
+            return 0;
+    }
+    return 1;
+}
+
 size_t sl_dict_pick(const sl_dict *d, uint64_t bits)
 {
     if (!d->cum)
@@ -117,6 +129,11 @@ static sl_dict *parse(const char *name, const sl_embedded_file *f)
         p = eol ? eol + 1 : p + strlen(p);
     }
     d->n = lines;
+    d->plain = 1;
+    for (size_t k = 0; k < lines; k++)
+        if (!sl_is_plain(d->entry[k], d->len[k]) ||
+            (fields == 3 && !sl_is_plain(d->second[k], d->second_len[k])))
+            d->plain = 0;
     if (fields == 1) {
         free(w);
         w = NULL;

@@ -17,6 +17,7 @@ typedef struct sl_dict {
     const char **second;     /* the second field of three-field lines, or NULL */
     uint32_t *second_len;
     double *cum;             /* cumulative weights, cum[n-1] == 1; NULL: all equal */
+    int plain;               /* every entry is plain (see sl_val_plain_str) */
 } sl_dict;
 
 /* The dictionary called name (data/dict/<name>.txt), loaded on first use and kept for
@@ -30,5 +31,8 @@ size_t sl_dict_pick(const sl_dict *d, uint64_t bits);
 
 /* Index into a cumulative weight table of n entries (cum[n-1] == 1) for u in [0, 1). */
 size_t sl_cum_pick(const double *cum, size_t n, double u);
+
+/* Whether s[0..n) is plain: safe to write as JSON or CSV without escapes or quotes. */
+int sl_is_plain(const char *s, size_t n);
 
 #endif

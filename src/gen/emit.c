@@ -173,6 +173,19 @@ sl_status sl_emit_json_row(const sl_gtable *t, const sl_val *vals, sl_buf *out)
             memcpy(p, "null", 4);
             out->len += 4;
             break;
+        case SL_VAL_STRING:
+            if (v->plain) {
+                if ((st = sl_buf_reserve(out, v->u.s.len + 2)) != SL_OK)
+                    break;
+                p = (char *)out->data + out->len;
+                p[0] = '"';
+                memcpy(p + 1, v->u.s.ptr, v->u.s.len);
+                p[v->u.s.len + 1] = '"';
+                out->len += v->u.s.len + 2;
+                break;
+            }
+            st = json_scalar(v, out);
+            break;
         default:
             st = json_scalar(v, out);
         }
@@ -236,7 +249,7 @@ sl_status sl_emit_csv_row(const sl_gtable *t, const sl_val *vals, sl_buf *out, s
         if (v->kind == SL_VAL_NULL)
             continue;
         if (v->kind == SL_VAL_STRING) {
-            st = csv_text(v->u.s.ptr, v->u.s.len, out);
+            st = v->plain ? sl_buf_append(out, v->u.s.ptr, v->u.s.len) : csv_text(v->u.s.ptr, v->u.s.len, out);
         } else if (v->kind == SL_VAL_LIST) {
             /* a list is its JSON text in one field */
             sl_buf_clear(tmp);

@@ -103,6 +103,11 @@ static int64_t poisson(double lam, uint64_t bits)
     }
 }
 
+static inline sl_val dict_val(const sl_dict *d, const char *p, size_t n)
+{
+    return d->plain ? sl_val_plain_str(p, n) : sl_val_str(p, n);
+}
+
 static sl_status str_copy(sl_arena *a, const char *p, size_t n, sl_val *out)
 {
     char *s = sl_arena_alloc(a, n ? n : 1);
@@ -153,7 +158,7 @@ static sl_status pattern_fill(const char *pat, uint64_t x, bool random, uint64_t
         }
         s[i] = c == '?' ? (char)('A' + d) : alnum[d];
     }
-    *out = sl_val_str(s, n);
+    *out = sl_is_plain(s, n) ? sl_val_plain_str(s, n) : sl_val_str(s, n);
     return SL_OK;
 }
 
@@ -376,13 +381,13 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
     }
     case G_DICT: {
         size_t i = sl_dict_pick(c->dict, bits);
-        *out = sl_val_str(c->dict->entry[i], c->dict->len[i]);
+        *out = dict_val(c->dict, c->dict->entry[i], c->dict->len[i]);
         return SL_OK;
     }
     case G_FIRST_NAME: case G_LAST_NAME: {
         const sl_dict *d = c->gen == G_LAST_NAME ? c->dict : given_for(c, vals, bits);
         size_t i = sl_dict_pick(d, sl_rng_mix(bits));
-        *out = sl_val_str(d->entry[i], d->len[i]);
+        *out = dict_val(d, d->entry[i], d->len[i]);
         return SL_OK;
     }
     case G_FULL_NAME: {
@@ -416,9 +421,9 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
     case G_CITY: case G_STATE: {
         size_t i = sl_dict_pick(c->dict, sl_rng_hash(rt->group_key, row));
         if (c->gen == G_CITY)
-            *out = sl_val_str(c->dict->entry[i], c->dict->len[i]);
+            *out = dict_val(c->dict, c->dict->entry[i], c->dict->len[i]);
         else
-            *out = sl_val_str(c->dict->second[i], c->dict->second_len[i]);
+            *out = dict_val(c->dict, c->dict->second[i], c->dict->second_len[i]);
         return SL_OK;
     }
     case G_ZIP:
@@ -438,7 +443,7 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
             uint64_t w = i < 16 ? h1 : h2;
             s[k++] = hex[(w >> (60 - 4 * (i % 16))) & 15];
         }
-        *out = sl_val_str(s, 36);
+        *out = sl_val_plain_str(s, 36);
         return SL_OK;
     }
     case G_LIST:
@@ -478,7 +483,7 @@ static sl_status list_value(const sl_gplan *p, int t, const sl_gcol *c, uint64_t
             }
         for (size_t i = 0; i < len; i++)
             items[i] = e->gen == G_CHOICE ? e->values[idx[i]]
-                                          : sl_val_str(e->dict->entry[idx[i]], e->dict->len[idx[i]]);
+                                          : dict_val(e->dict, e->dict->entry[idx[i]], e->dict->len[idx[i]]);
     } else {
         sl_gcolrt ert = p->rt[t][c - p->s->tables[t].cols];
         for (size_t i = 0; i < len; i++) {

@@ -24,6 +24,7 @@ typedef enum {
 typedef struct sl_val sl_val;
 struct sl_val {
     sl_val_kind kind;
+    uint32_t plain;    /* a string known to need no JSON escape and no CSV quotes */
     union {
         bool b;
         int64_t i;
@@ -41,6 +42,14 @@ static inline sl_val sl_val_bool(bool b) { sl_val v = {.kind = SL_VAL_BOOL, .u.b
 static inline sl_val sl_val_str(const char *p, size_t n)
 {
     sl_val v = {.kind = SL_VAL_STRING, .u.s = {p, n}};
+    return v;
+}
+
+/* A string the caller knows is plain: non-empty, no control characters, no '"', '\\'
+ * or ',', no space at either end. */
+static inline sl_val sl_val_plain_str(const char *p, size_t n)
+{
+    sl_val v = {.kind = SL_VAL_STRING, .plain = 1, .u.s = {p, n}};
     return v;
 }
 
