@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# bench/run.sh: benchmark W1 (DESIGN.md section 8), sluice side by side with DuckDB
-# and Polars in one run. `make bench` runs it from the repository root after building
-# build/sluice.
+# bench/run.sh [w1|w3|all]: the benchmarks of DESIGN.md section 8. `make bench` runs it
+# (all: W1, then W3) from the repository root after building build/sluice. `w3` runs
+# bench/w3.sh (sluice generate against DuckDB's SQL; see there). The rest of this file
+# is W1, sluice side by side with DuckDB and Polars in one run:
 #
 #  1. builds bench/out/w1gen and bench/out/peak (cc -O2, no dependencies);
 #  2. generates bench/data/w1.ndjson (2 M card transactions, ~540 MB) once, and reuses
@@ -25,6 +26,18 @@
 # first, for information), SLUICE (build/sluice).
 set -u
 cd "$(dirname "$0")/.." || exit 2
+
+case "${1:-all}" in
+    w1) ;;
+    w3) exec bench/w3.sh ;;
+    all)
+        bench/run.sh w1
+        w1=$?
+        bench/w3.sh
+        w3=$?
+        exit $((w1 > w3 ? w1 : w3)) ;;
+    *) echo "usage: bench/run.sh [w1|w3|all]" >&2; exit 2 ;;
+esac
 
 RUNS=${BENCH_RUNS:-3}
 TIMEOUT=${BENCH_TIMEOUT:-900}

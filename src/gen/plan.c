@@ -167,17 +167,21 @@ sl_status sl_gplan_init(sl_gplan *p, const sl_gen_schema *s, const sl_gen_option
             if (c->gen == G_EMAIL)
                 rt->uniq_space = digits_space(p->rows[t] == UINT64_MAX ? (uint64_t)1e12 : p->rows[t],
                                               &rt->uniq_digits);
-            if (c->unique && c->gen == G_PATTERN && c->space && !tb->assoc && p->rows[t] > c->space)
-                return sl_error_at(err, SL_ERR_USAGE, c->line, c->column, UINT64_MAX,
-                                   "table '%s' has %llu rows but unique pattern '%s' of column "
-                                   "'%s' has only %llu values", tb->name,
-                                   (unsigned long long)p->rows[t], c->pattern, c->path,
-                                   (unsigned long long)c->space);
+            if (c->unique && c->gen == G_PATTERN && c->space && !tb->assoc && p->rows[t] > c->space) {
+                sl_error_at(err, SL_ERR_USAGE, c->line, c->column, UINT64_MAX,
+                            "table '%s' has %llu rows but unique pattern '%s' of column '%s' has "
+                            "only %llu values", tb->name, (unsigned long long)p->rows[t], c->pattern,
+                            c->path, (unsigned long long)c->space);
+                sl_gplan_free(p);
+                return SL_ERR_USAGE;
+            }
         }
     }
     sl_status cs = cache_parent_keys(p, err);
-    if (cs != SL_OK)
+    if (cs != SL_OK) {
+        sl_gplan_free(p);
         return cs;
+    }
     if (!p->batch)
         for (size_t t = 0; t < nt; t++) {
             if (!s->tables[t].assoc)
@@ -186,8 +190,10 @@ sl_status sl_gplan_init(sl_gplan *p, const sl_gen_schema *s, const sl_gen_option
             sl_status st = sl_gseats_load(p, (int)t, 0, &seats);
             p->rows[t] = seats.rows;
             sl_gseats_free(&seats);
-            if (st != SL_OK)
+            if (st != SL_OK) {
+                sl_gplan_free(p);
                 return sl_error_set(err, st, "cannot plan association '%s'", s->tables[t].name);
+            }
         }
     return SL_OK;
 nomem:
