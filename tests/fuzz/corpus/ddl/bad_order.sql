@@ -1,0 +1,2 @@
+ALTER TABLE t ADD x INT;
+CREATE TABLE t (a INT) /* unterminated

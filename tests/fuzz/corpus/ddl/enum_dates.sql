@@ -1,0 +1,1 @@
+CREATE TYPE e AS ENUM ('x'); CREATE TABLE t (v e[], w e CHECK (w IN ('x')), d DATE CHECK (d > DATE '2020-01-01'), ts TIMESTAMP CHECK (ts < '2020-01-01T00:00:00.5+05:30'));

@@ -1,0 +1,1 @@
+create table "Q" ("a b" int);

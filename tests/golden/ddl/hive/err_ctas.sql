@@ -1,0 +1,2 @@
+CREATE TABLE daily_totals AS
+SELECT dt, SUM(amount) AS total FROM sales GROUP BY dt;

@@ -1,0 +1,4 @@
+CREATE TABLE profiles (
+  user_id BIGINT,
+  attributes MAP<STRING, STRING>
+) STORED AS ORC;

@@ -1,0 +1,4 @@
+CREATE TABLE grids (
+  id INT,
+  cells ARRAY<ARRAY<INT>>
+);

@@ -1,0 +1,6 @@
+CREATE TABLE clicks (
+  id BIGINT,
+  url STRING
+)
+SKEWED BY (url) ON ('https://example.com/')
+STORED AS ORC;

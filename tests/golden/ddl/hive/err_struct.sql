@@ -1,0 +1,4 @@
+CREATE TABLE people (
+  id INT,
+  address STRUCT<street:STRING, city:STRING>
+);

@@ -1,0 +1,4 @@
+CREATE TABLE t (
+  `ok` INT,
+  "not_a_name" INT
+);

@@ -1,0 +1,5 @@
+CREATE TABLE t (
+    id integer PRIMARY KEY,
+    name text,
+    "name" varchar(10)
+);
