@@ -87,14 +87,16 @@ char *sl_error_format(const sl_error *err, char *out, size_t n)
                 used += (size_t)k;                                               \
         }                                                                        \
     } while (0)
+    /* FILE:LINE:COLUMN (byte OFFSET): MESSAGE, leaving out what is not known */
     if (err->file[0])
-        APPEND("%s:", err->file);
+        APPEND("%s", err->file);
     if (err->line)
-        APPEND("%llu:%llu:", (unsigned long long)err->line, (unsigned long long)err->column);
+        APPEND("%s%llu:%llu", used ? ":" : "", (unsigned long long)err->line,
+               (unsigned long long)err->column);
     if (err->offset != UINT64_MAX)
-        APPEND(" (byte %llu):", (unsigned long long)err->offset);
+        APPEND("%s(byte %llu)", used ? " " : "", (unsigned long long)err->offset);
     if (used)
-        APPEND(" ");
+        APPEND(": ");
     APPEND("%s", err->msg[0] ? err->msg : sl_strerror(err->code));
 #undef APPEND
     return out;

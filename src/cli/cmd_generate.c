@@ -219,7 +219,8 @@ int cmd_generate(int argc, char **argv)
     if (st == SL_OK) {
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
-        signal(SIGPIPE, SIG_IGN);
+        /* to stdout, a closed pipe ends the stream the way it ends `yes | head` */
+        signal(SIGPIPE, o.to_stdout ? SIG_DFL : SIG_IGN);
         st = sl_gen_run(s, &o, &stats, &err);
     }
     if (st == SL_OK && stats.broken)

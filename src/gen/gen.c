@@ -621,8 +621,10 @@ sl_status sl_gen_run(const sl_gen_schema *s, const sl_gen_options *o, sl_gen_sta
     if (docs && o->format != SL_GEN_JSON)
         return sl_error_set(err, SL_ERR_USAGE, "job-result documents (--num-iterations) are JSON: "
                             "use --format json");
+    sl_gen_options po = *o;   /* the plan sees documents as num_iterations blocks */
+    po.num_iterations = docs ? (o->loop ? UINT64_MAX : o->num_iterations) : 0;
     sl_gplan p;
-    sl_status st = sl_gplan_init(&p, s, o, err);
+    sl_status st = sl_gplan_init(&p, s, &po, err);
     if (st != SL_OK)
         return st;
     if (docs) {

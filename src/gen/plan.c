@@ -24,7 +24,9 @@ static uint64_t table_rows(const sl_gplan *p, const sl_gen_options *o, int t, in
         return o->n;
     if (tb->per < 0 || depth > 64)
         return fixed_rows(tb, o->scale > 0 ? o->scale : 1);
-    double r = ceil((double)table_rows(p, o, tb->per, depth + 1) * tb->ratio);
+    /* n x ratio in doubles can land a hair above an integer (300 x 0.07 is
+     * 21.000000000000004): the same tolerance as sl_gplan_block_start */
+    double r = ceil((double)table_rows(p, o, tb->per, depth + 1) * tb->ratio - 1e-9);
     return (uint64_t)r;
 }
 
@@ -121,15 +123,9 @@ sl_status sl_gplan_init(sl_gplan *p, const sl_gen_schema *s, const sl_gen_option
     p->tkey = calloc(nt, sizeof *p->tkey);
     if (!p->rows || !p->frac || !p->rt || !p->tkey)
         goto nomem;
-    if (o->num_iterations || o->loop) {
-        p->batch = o->num_iterations || o->max_batch_size ? (o->max_batch_size ? o->max_batch_size : 10) : 0;
-    }
-    if (o->num_iterations || (o->loop && p->batch)) {
-        p->nblocks = o->loop ? UINT64_MAX : o->num_iterations;
-    } else {
-        p->batch = 0;
-        p->nblocks = 1;
-    }
+    /* job-result documents: num_iterations blocks (UINT64_MAX: endless, with --loop) */
+    p->batch = o->num_iterations ? (o->max_batch_size ? o->max_batch_size : 10) : 0;
+    p->nblocks = o->num_iterations ? o->num_iterations : 1;
     for (size_t t = 0; t < nt; t++) {
         p->frac[t] = table_frac(s, (int)t, 0);
         if (p->batch && s->tables[t].assoc)
@@ -167,7 +163,9 @@ sl_status sl_gplan_init(sl_gplan *p, const sl_gen_schema *s, const sl_gen_option
             if (c->gen == G_EMAIL)
                 rt->uniq_space = digits_space(p->rows[t] == UINT64_MAX ? (uint64_t)1e12 : p->rows[t],
                                               &rt->uniq_digits);
-            if (c->unique && c->gen == G_PATTERN && c->space && !tb->assoc && p->rows[t] > c->space) {
+            /* an endless run (--loop) repeats a unique pattern once its values are used up */
+            if (c->unique && c->gen == G_PATTERN && c->space && !tb->assoc && p->rows[t] > c->space &&
+                p->rows[t] != UINT64_MAX) {
                 sl_error_at(err, SL_ERR_USAGE, c->line, c->column, UINT64_MAX,
                             "table '%s' has %llu rows but unique pattern '%s' of column '%s' has "
                             "only %llu values", tb->name, (unsigned long long)p->rows[t], c->pattern,

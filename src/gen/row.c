@@ -324,7 +324,8 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
         return int_value(c, (int64_t)(c->a + (double)row * c->b), a, out);
     case G_PATTERN:
         if (c->unique)
-            return pattern_fill(c->pattern, sl_gen_permute(rt->key, c->space, row), false, 0, a, out);
+            return pattern_fill(c->pattern, sl_gen_permute(rt->key, c->space, c->space ? row % c->space : row),
+                                false, 0, a, out);
         return pattern_fill(c->pattern, 0, true, bits, a, out);
     case G_PHONE:
         return pattern_fill(c->pattern, 0, true, bits, a, out);

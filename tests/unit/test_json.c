@@ -249,7 +249,7 @@ static void test_record_positions(void **state)
     assert_string_equal(err.file, "p.json");
     char msg[1200];
     sl_error_format(&err, msg, sizeof msg);
-    assert_string_equal(msg, "p.json:5:1: (byte 20): unexpected byte 0xc3, expected a value");
+    assert_string_equal(msg, "p.json:5:1 (byte 20): unexpected byte 0xc3, expected a value");
     sl_json_reader_free(r);
 }
 
