@@ -91,7 +91,9 @@ typedef struct sl_gen_stats {
 } sl_gen_stats;
 
 /* Runs the generator. Errors: SL_ERR_USAGE for options that do not fit the schema,
- * SL_ERR_IO/SL_ERR_NOSPACE for output failures (the file being written is removed). */
+ * SL_ERR_IO/SL_ERR_NOSPACE for output failures (the file being written is removed),
+ * SL_ERR_STOPPED when *o->stop was set: every document written so far is complete,
+ * a table being written is removed. */
 sl_status sl_gen_run(const sl_gen_schema *s, const sl_gen_options *o, sl_gen_stats *stats,
                      sl_error *err);
 

@@ -24,7 +24,8 @@
     X(SL_ERR_UNSUPPORTED, 8, "unsupported feature")            \
     X(SL_ERR_SCHEMA,      9, "schema mismatch")                \
     X(SL_ERR_NOSPACE,    10, "no space left on device")        \
-    X(SL_ERR_CSV,        11, "malformed CSV")
+    X(SL_ERR_CSV,        11, "malformed CSV")                  \
+    X(SL_ERR_STOPPED,    12, "stopped on request")
 
 typedef enum {
 #define SL_STATUS_ENUM(name, num, text) name = num,

@@ -233,6 +233,13 @@ int cmd_generate(int argc, char **argv)
     free((void *)o.tables);
     free(tcopy);
     sl_gen_schema_free(s);
+    /* --loop runs until it is stopped: that is its normal end */
+    if (st == SL_ERR_STOPPED && loop)
+        return SL_EXIT_OK;
+    if (st == SL_ERR_STOPPED) {
+        sl_cli_fail("generate", "%s", err.msg);
+        return 130;
+    }
     if (st != SL_OK)
         return sl_cli_report(&err, schema, st);
     return SL_EXIT_OK;

@@ -309,7 +309,7 @@ static sl_status run_pipe(const sl_gplan *p, const sl_gen_options *o, int t, uin
         progress(o, name, c->hi - lo, hi - lo, &last, false);
         pace(stats->t0, o->rate, stats->rows);
         if (o->stop && *o->stop && st == SL_OK)
-            st = sl_error_set(err, SL_ERR_USAGE, "stopped");
+            st = sl_error_set(err, SL_ERR_STOPPED, "stopped before the end; the partial file was removed");
         pthread_mutex_lock(&pp.mu);
         c->index = k + pp.nslots;
         c->state = 0;
@@ -589,8 +589,9 @@ static sl_status run_documents(const sl_gplan *p, const sl_gen_options *o, sl_ge
         pace(stats->t0, o->rate, k);
         st = write_document(p, o, b, seats, &doc, &a, vals, stats, err);
         progress(o, "documents", k + 1, nb == UINT64_MAX ? 0 : hi - lo, &last, false);
-        if (o->stop && *o->stop)
-            break;
+        if (o->stop && *o->stop && st == SL_OK)
+            st = sl_error_set(err, SL_ERR_STOPPED, "stopped after %llu documents",
+                              (unsigned long long)(k + 1));
     }
     if (st == SL_OK)
         progress(o, "documents", stats->files, nb == UINT64_MAX ? 0 : hi - lo, &last, true);
@@ -644,8 +645,6 @@ sl_status sl_gen_run(const sl_gen_schema *s, const sl_gen_options *o, sl_gen_sta
         for (size_t t = 0; st == SL_OK && t < s->ntables; t++)
             if (selected(o, s->tables[t].name))
                 st = write_table(&p, o, (int)t, nsel == 1, stats, err);
-        if (o->stop && *o->stop && st == SL_ERR_USAGE && strcmp(err->msg, "stopped") == 0)
-            st = SL_OK;
     }
     sl_gplan_free(&p);
     return st;
