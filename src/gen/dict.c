@@ -40,11 +40,70 @@ int sl_is_plain(const char *s, size_t n)
     return 1;
 }
 
+int sl_alias_build(sl_alias *a, const double *w, size_t n)
+{
+    a->n = n;
+    a->thr = malloc(n * sizeof *a->thr);
+    a->alias = malloc(n * sizeof *a->alias);
+    double *p = malloc(n * sizeof *p);
+    size_t *small = malloc(n * sizeof *small), *large = malloc(n * sizeof *large);
+    if (!a->thr || !a->alias || !p || !small || !large) {
+        free(p);
+        free(small);
+        free(large);
+        sl_alias_free(a);
+        return -1;
+    }
+    double total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += w[i];
+    size_t ns = 0, nl = 0;
+    for (size_t i = 0; i < n; i++) {
+        p[i] = w[i] * (double)n / total;
+        if (p[i] < 1)
+            small[ns++] = i;
+        else
+            large[nl++] = i;
+    }
+    /* Vose's pairing: each short column is topped up from a tall one */
+    while (ns && nl) {
+        size_t s = small[--ns], l = large[nl - 1];
+        a->thr[s] = (uint64_t)(p[s] * 4294967296.0);
+        a->alias[s] = (uint32_t)l;
+        p[l] -= 1 - p[s];
+        if (p[l] < 1) {
+            nl--;
+            small[ns++] = l;
+        }
+    }
+    /* what is left is 1 up to rounding: always kept */
+    while (nl) {
+        a->thr[large[--nl]] = 4294967296ull;
+        a->alias[large[nl]] = (uint32_t)large[nl];
+    }
+    while (ns) {
+        a->thr[small[--ns]] = 4294967296ull;
+        a->alias[small[ns]] = (uint32_t)small[ns];
+    }
+    free(p);
+    free(small);
+    free(large);
+    return 0;
+}
+
+void sl_alias_free(sl_alias *a)
+{
+    free(a->thr);
+    free(a->alias);
+    a->thr = NULL;
+    a->alias = NULL;
+}
+
 size_t sl_dict_pick(const sl_dict *d, uint64_t bits)
 {
-    if (!d->cum)
+    if (!d->alias)
         return (size_t)sl_rng_below(bits, d->n);
-    return sl_cum_pick(d->cum, d->n, sl_rng_unit(bits));
+    return sl_alias_pick(d->alias, bits);
 }
 
 static void dict_free(sl_dict *d)
@@ -55,7 +114,9 @@ static void dict_free(sl_dict *d)
     free(d->len);
     free(d->second);
     free(d->second_len);
-    free(d->cum);
+    if (d->alias)
+        sl_alias_free(d->alias);
+    free(d->alias);
     free(d);
 }
 
@@ -134,18 +195,16 @@ static sl_dict *parse(const char *name, const sl_embedded_file *f)
         if (!sl_is_plain(d->entry[k], d->len[k]) ||
             (fields == 3 && !sl_is_plain(d->second[k], d->second_len[k])))
             d->plain = 0;
-    if (fields == 1) {
-        free(w);
-        w = NULL;
-    } else {
-        double total = 0;
-        for (size_t k = 0; k < lines; k++)
-            w[k] = total += w[k];
-        for (size_t k = 0; k < lines; k++)
-            w[k] /= total;
-        w[lines - 1] = 1.0;
+    if (fields > 1) {
+        if (!(d->alias = malloc(sizeof *d->alias)) || sl_alias_build(d->alias, w, lines) != 0) {
+            free(d->alias);
+            d->alias = NULL;
+            snprintf(error, sizeof error, "out of memory loading dictionary '%s'", name);
+            goto fail;
+        }
     }
-    d->cum = w;
+    free(w);
+    w = NULL;
     if (fields != 3) {
         free(d->second);
         free(d->second_len);

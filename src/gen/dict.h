@@ -9,6 +9,25 @@
 
 #include "gen/rng.h"
 
+/* Walker's alias method: a weighted pick of one of n entries in constant time, from
+ * one 64-bit draw (the high half picks a column, the low half its two outcomes). */
+typedef struct sl_alias {
+    size_t n;
+    uint64_t *thr;           /* entry i is kept when the low 32 bits are below thr[i] */
+    uint32_t *alias;         /* else its alias is picked */
+} sl_alias;
+
+/* Builds the table for n > 0 weights (>= 0, not all 0, not normalised). Returns 0, or
+ * -1 when memory runs out. */
+int sl_alias_build(sl_alias *a, const double *w, size_t n);
+void sl_alias_free(sl_alias *a);
+
+static inline size_t sl_alias_pick(const sl_alias *a, uint64_t bits)
+{
+    size_t i = (size_t)(((bits >> 32) * (uint64_t)a->n) >> 32);
+    return (bits & 0xffffffffu) < a->thr[i] ? i : a->alias[i];
+}
+
 typedef struct sl_dict {
     const char *name;
     size_t n;
@@ -16,7 +35,7 @@ typedef struct sl_dict {
     uint32_t *len;
     const char **second;     /* the second field of three-field lines, or NULL */
     uint32_t *second_len;
-    double *cum;             /* cumulative weights, cum[n-1] == 1; NULL: all equal */
+    sl_alias *alias;         /* the weights; NULL: all equal */
     int plain;               /* every entry is plain (see sl_val_plain_str) */
 } sl_dict;
 

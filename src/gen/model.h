@@ -43,7 +43,7 @@ struct sl_gcol {
     int64_t n;               /* zipf n */
     /* choice */
     sl_val *values;
-    double *cum;             /* cumulative weights, last = 1 */
+    sl_alias *alias;         /* choice weights, or NULL: all equal (malloc'd; the schema frees it) */
     size_t nvalues;
     /* weights for dates and timestamps (cumulative, normalised), or NULL */
     double *hour_cum;        /* 24 */

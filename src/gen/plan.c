@@ -92,18 +92,20 @@ static sl_status cache_parent_keys(sl_gplan *p, sl_error *err)
             rt->parent_n = n;
             if (!c->ref_zipf)
                 continue;
-            rt->ref_cum = malloc(n * sizeof *rt->ref_cum);
+            double *w = malloc(n * sizeof *w);
             rt->ref_rank_row = malloc(n * sizeof *rt->ref_rank_row);
-            if (!rt->ref_cum || !rt->ref_rank_row)
+            if (!w || !rt->ref_rank_row) {
+                free(w);
                 return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-            double total = 0;
+            }
             for (uint64_t k = 0; k < n; k++) {
-                rt->ref_cum[k] = total += pow((double)(k + 1), -c->ref_s);
+                w[k] = pow((double)(k + 1), -c->ref_s);
                 rt->ref_rank_row[k] = (uint32_t)sl_gen_permute(rt->key ^ 0x21bf, n, k);
             }
-            for (uint64_t k = 0; k < n; k++)
-                rt->ref_cum[k] /= total;
-            rt->ref_cum[n - 1] = 1.0;
+            int bad = sl_alias_build(&rt->ref_alias, w, n);
+            free(w);
+            if (bad)
+                return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
         }
     }
     return SL_OK;
@@ -207,7 +209,7 @@ void sl_gplan_free(sl_gplan *p)
         for (size_t t = 0; t < p->s->ntables; t++) {
             for (size_t i = 0; p->rt[t] && i < p->s->tables[t].ncols; i++) {
                 free(p->rt[t][i].parent_keys);
-                free(p->rt[t][i].ref_cum);
+                sl_alias_free(&p->rt[t][i].ref_alias);
                 free(p->rt[t][i].ref_rank_row);
             }
             free(p->rt[t]);

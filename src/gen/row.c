@@ -355,8 +355,7 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
         *out = sl_val_bool(sl_rng_unit(bits) < c->a);
         return SL_OK;
     case G_CHOICE:
-        *out = c->values[c->cum ? sl_cum_pick(c->cum, c->nvalues, sl_rng_unit(bits))
-                                : sl_rng_below(bits, c->nvalues)];
+        *out = c->values[c->alias ? sl_alias_pick(c->alias, bits) : sl_rng_below(bits, c->nvalues)];
         if (out->kind == SL_VAL_DOUBLE && c->type != SL_G_DOUBLE)
             *out = to_type(c, out->u.d, false, 0);
         return SL_OK;
@@ -563,9 +562,8 @@ sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
         if (c->gen == G_REF) {
             if (rt->parent_keys) {
                 uint64_t bits = sl_rng_hash(rt->key, row);
-                uint64_t pr = rt->ref_cum ? rt->ref_rank_row[sl_cum_pick(rt->ref_cum, rt->parent_n,
-                                                                         sl_rng_unit(bits))]
-                                          : sl_rng_below(bits, rt->parent_n);
+                uint64_t pr = rt->ref_rank_row ? rt->ref_rank_row[sl_alias_pick(&rt->ref_alias, bits)]
+                                               : sl_rng_below(bits, rt->parent_n);
                 vals[i] = rt->parent_keys[pr];
                 continue;
             }

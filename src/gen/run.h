@@ -25,7 +25,7 @@ typedef struct sl_gcolrt {
      * the parent row of each rank, so a row's reference is a binary search and a
      * load instead of a rejection loop, a permutation and a key computation. */
     sl_val *parent_keys;
-    double *ref_cum;
+    sl_alias ref_alias;       /* zipf weights over ranks */
     uint32_t *ref_rank_row;
     uint64_t parent_n;
 } sl_gcolrt;

@@ -695,8 +695,15 @@ void sl_gen_schema_free(sl_gen_schema *s)
         return;
     for (size_t t = 0; t < s->ntables; t++)
         for (size_t i = 0; i < s->tables[t].ncols; i++) {
-            sl_expr_free(s->tables[t].cols[i].expr);
-            sl_expr_free(s->tables[t].cols[i].check);
+            sl_gcol *col = &s->tables[t].cols[i];
+            sl_expr_free(col->expr);
+            sl_expr_free(col->check);
+            for (sl_gcol *k = col; k; k = k->gen == G_LIST && k != col->elem ? col->elem : NULL)
+                if (k->alias) {
+                    sl_alias_free(k->alias);
+                    free(k->alias);
+                    k->alias = NULL;
+                }
         }
     sl_arena_free(&s->arena);
     free(s);

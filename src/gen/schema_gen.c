@@ -428,9 +428,15 @@ sl_status sch_gen_params(ctx *c, const sl_node *m, sl_gcol *col)
         if (!col->values)
             return FAIL(c, m, "generator 'choice' needs 'values'");
         const sl_node *w = sl_node_get(m, "weights");
+        double *raw;
         if (w) {
-            if ((st = weights(c, w, col->nvalues, &col->cum, true)) != SL_OK)
+            if ((st = weights(c, w, col->nvalues, &raw, false)) != SL_OK)
                 return st;
+            if (!(col->alias = malloc(sizeof *col->alias)) || sl_alias_build(col->alias, raw, col->nvalues)) {
+                free(col->alias);
+                col->alias = NULL;
+                return sl_error_set(c->err, SL_ERR_NOMEM, "out of memory");
+            }
         }
         break;
     }
