@@ -76,7 +76,7 @@ typedef struct sl_gen_options {
     int threads;                 /* 0: the number of cores */
     bool progress;               /* a progress bar on stderr */
     const char *codec;           /* Parquet codec name; default zstd */
-    uint64_t row_group_rows;     /* Parquet; 0: the writer's default */
+    uint64_t row_group_rows;     /* Parquet; 0: 122,880 (DuckDB's size) */
 } sl_gen_options;
 
 void sl_gen_options_init(sl_gen_options *o);

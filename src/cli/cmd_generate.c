@@ -130,7 +130,7 @@ int cmd_generate(int argc, char **argv)
         {"shard", 0, SL_OPT_STRING, &shard, "I/N", "write only shard I of N"},
         {"gzip", 'z', SL_OPT_FLAG, &gzip, NULL, "gzip the output files (.gz)"},
         {"compression", 'c', SL_OPT_STRING, &compression, "CODEC", "Parquet codec: zstd (default), snappy, gzip, lz4_raw, none"},
-        {"row-group-size", 0, SL_OPT_STRING, &row_group, "N", "Parquet rows per row group"},
+        {"row-group-size", 0, SL_OPT_STRING, &row_group, "N", "Parquet rows per row group (default 122880)"},
         {"num-iterations", 0, SL_OPT_U64, &iters, "N", "write N job-result documents"},
         {"max-batch-size", 0, SL_OPT_U64, &batch, "N", "main-table rows per document (default 10)"},
         {"cluster", 0, SL_OPT_U64, &cluster, "N", "the documents' job cluster id (default 1)"},

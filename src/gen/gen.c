@@ -414,8 +414,9 @@ static sl_status write_table(const sl_gplan *p, const sl_gen_options *o, int t, 
         sl_pq_writer_options_init(&wo);
         if (o->codec && (st = sl_pq_codec_parse(o->codec, &wo.codec)) != SL_OK)
             st = sl_error_set(err, SL_ERR_USAGE, "unknown compression '%s'", o->codec);
-        if (o->row_group_rows)
-            wo.row_group_rows = o->row_group_rows;
+        /* generated tables default to DuckDB's row-group size: the peak memory of a
+         * 10 M-row run falls from 293 MB to 66 MB at the same speed (bench/README.md, W3) */
+        wo.row_group_rows = o->row_group_rows ? o->row_group_rows : 122880;
         pq_ctx q = {NULL, tb};
         if (!cols)
             st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
