@@ -134,8 +134,13 @@ static sl_status literal(ctx *c, const sl_node *n, const sl_gcol *col, sl_val *o
     case SL_G_STRING:
         if (n->kind != SL_NODE_SCALAR)
             break;
-        *out = sl_val_str(sl_arena_strndup(&c->s->arena, n->text, n->len), n->len);
+    {
+        const char *copy = sl_arena_strndup(&c->s->arena, n->text, n->len);
+        if (!copy)
+            return sl_error_set(c->err, SL_ERR_NOMEM, "out of memory");
+        *out = sl_is_plain(copy, n->len) ? sl_val_plain_str(copy, n->len) : sl_val_str(copy, n->len);
         return SL_OK;
+    }
     case SL_G_DATE: {
         int32_t days;
         if (!(s = sl_node_str(n)) || !sl_parse_date(s, strlen(s), &days))
