@@ -3,32 +3,12 @@
  * Parquet row. Hidden columns are left out everywhere. */
 #include "gen/emit.h"
 
+#include "base/digits.h"
+
 #include <string.h>
 
 #include "schema/infer.h"
 #include "sluice/json.h"
-
-static size_t put_u64(char *out, uint64_t v)
-{
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    return n;
-}
-
-static size_t put_i64(char *out, int64_t v)
-{
-    if (v < 0) {
-        out[0] = '-';
-        return 1 + put_u64(out + 1, 0 - (uint64_t)v);
-    }
-    return put_u64(out, (uint64_t)v);
-}
 
 /* unscaled / 10^scale as plain decimal text. */
 static size_t put_decimal(char *out, int64_t unscaled, int scale)
@@ -38,7 +18,7 @@ static size_t put_decimal(char *out, int64_t unscaled, int scale)
     if (unscaled < 0)
         out[n++] = '-';
     char digits[24];
-    size_t d = put_u64(digits, u);
+    size_t d = sl_put_u64(digits, u);
     if (scale <= 0) {
         memcpy(out + n, digits, d);
         return n + d;
@@ -69,7 +49,7 @@ static sl_status json_scalar(const sl_val *v, sl_buf *out)
     case SL_VAL_BOOL:
         return v->u.b ? sl_buf_append(out, "true", 4) : sl_buf_append(out, "false", 5);
     case SL_VAL_INT:
-        n = put_i64(tmp, v->u.i);
+        n = sl_put_i64(tmp, v->u.i);
         return sl_buf_append(out, tmp, n);
     case SL_VAL_DOUBLE:
         return sl_json_write_double(out, v->u.d);
@@ -160,7 +140,7 @@ sl_status sl_emit_json_row(const sl_gtable *t, const sl_val *vals, sl_buf *out)
         char *p = (char *)out->data + out->len;
         switch (v->kind) {
         case SL_VAL_INT:
-            out->len += put_i64(p, v->u.i);
+            out->len += sl_put_i64(p, v->u.i);
             break;
         case SL_VAL_DECIMAL:
             out->len += put_decimal(p, v->u.dec.unscaled, v->u.dec.scale);

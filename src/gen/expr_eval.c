@@ -4,6 +4,7 @@
  * what is left open at run time: null, int against double, date against timestamp.
  * Operators, logic, conditionals, numbers, dates and random numbers are here; the
  * functions that make text, the only ones that allocate, are in expr_string.c. */
+#include "base/civil.h"
 #include "gen/expr_impl.h"
 
 #include <math.h>
@@ -469,7 +470,7 @@ static sl_status date_part(const sl_expr_node *n, const sl_expr_ctx *c, int part
         *out = sl_val_int(days - 7 * sl_expr_floor_div(days + 3, 7) + 4); /* 1970-01-01: Thu */
         return SL_OK;
     }
-    sl_expr_civil(days, &y, &m, &d);
+    sl_civil_from_days(days, &y, &m, &d);
     *out = sl_val_int(part == 0 ? y : part == 1 ? (int64_t)m : (int64_t)d);
     return SL_OK;
 }

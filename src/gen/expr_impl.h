@@ -172,8 +172,6 @@ int64_t sl_expr_floor_div(int64_t a, int64_t b);
 int64_t sl_expr_floor_mod(int64_t a, int64_t b);
 
 /* Calendar conversions (proleptic Gregorian), exact for |days| < 2^40. */
-int64_t sl_expr_days_from_civil(int64_t y, unsigned m, unsigned d);
-void sl_expr_civil(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
 /* ISO recognisers for the literals and date(string): "YYYY-MM-DD", and a timestamp
  * as described in expr.h. Return false when s is not one. */

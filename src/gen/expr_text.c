@@ -1,6 +1,7 @@
 /* Text for the expression language: ISO date and timestamp literals, the text form
  * of values (what `||`, concat() and string() write), and format() specifications.
  * Kept apart from the compiler and the evaluator because both use it. */
+#include "base/civil.h"
 #include "gen/expr_impl.h"
 
 #include <math.h>
@@ -25,30 +26,6 @@ int64_t sl_expr_floor_mod(int64_t a, int64_t b)
 {
     int64_t r = a % b;
     return r < 0 ? r + b : r;
-}
-
-/* Howard Hinnant's days_from_civil and civil_from_days. */
-int64_t sl_expr_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-void sl_expr_civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
-{
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
 /* ---------------------------------------------------------------- ISO literals */
@@ -77,7 +54,7 @@ static bool parse_ymd(const char *s, int64_t *days)
         return false;
     if (m < 1 || m > 12 || d < 1 || d > (unsigned)(mdays[m - 1] + (m == 2 && leap(y))))
         return false;
-    *days = sl_expr_days_from_civil(y, m, d);
+    *days = sl_days_from_civil(y, m, d);
     return true;
 }
 
@@ -237,7 +214,7 @@ static size_t put_date(int64_t days, char *out)
 {
     int64_t y;
     unsigned m, d;
-    sl_expr_civil(days, &y, &m, &d);
+    sl_civil_from_days(days, &y, &m, &d);
     int k = y >= 0 && y <= 9999
                 ? snprintf(out, SL_EXPR_TEXT_MAX, "%04lld-%02u-%02u", (long long)y, m, d)
                 : snprintf(out, SL_EXPR_TEXT_MAX, "%+05lld-%02u-%02u", (long long)y, m, d);

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "base/digits.h"
 #include "gen/rng.h"
 #include "gen/run.h"
 #include "schema/infer.h"
@@ -118,20 +119,6 @@ static sl_status str_copy(sl_arena *a, const char *p, size_t n, sl_val *out)
     return SL_OK;
 }
 
-/* Decimal text of v into out (at least 21 bytes); returns the length. */
-static size_t utoa(uint64_t v, char *out)
-{
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    return n;
-}
-
 /* The pattern's value number x (mixed radix, last symbol fastest). */
 static sl_status pattern_fill(const char *pat, uint64_t x, bool random, uint64_t bits,
                               sl_arena *a, sl_val *out)
@@ -206,7 +193,7 @@ static sl_status int_value(const sl_gcol *c, int64_t v, sl_arena *a, sl_val *out
     size_t n = 0;
     if (v < 0)
         tmp[n++] = '-';
-    n += utoa(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, tmp + n);
+    n += sl_put_u64(tmp + n, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
     return str_copy(a, tmp, n, out);
 }
 
@@ -298,9 +285,9 @@ static sl_status email_value(const sl_gplan *p, const sl_gcol *c, const sl_gcolr
     if (c->unique) {
         buf[n++] = '.';
         uint64_t x = sl_gen_permute(rt->key ^ 0xe11a, rt->uniq_space, row % rt->uniq_space);
-        n += utoa(x, buf + n);
+        n += sl_put_u64(buf + n, x);
     } else if ((bits >> 20) & 1) {
-        n += utoa(sl_rng_below(sl_rng_hash(bits, 3), 100), buf + n);
+        n += sl_put_u64(buf + n, sl_rng_below(sl_rng_hash(bits, 3), 100));
     }
     buf[n++] = '@';
     size_t d = sl_dict_pick(c->dict, sl_rng_hash(bits, 4));
@@ -406,7 +393,7 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
         return email_value(p, c, rt, row, bits, vals, a, out);
     case G_STREET: {
         char buf[256];
-        size_t n = utoa(1 + sl_rng_below(bits, 9999), buf);
+        size_t n = sl_put_u64(buf, 1 + sl_rng_below(bits, 9999));
         size_t i = sl_dict_pick(c->dict, sl_rng_hash(bits, 1));
         size_t j = sl_dict_pick(c->dict2, sl_rng_hash(bits, 2));
         size_t n1 = c->dict->len[i] < 100 ? c->dict->len[i] : 100;

@@ -24,17 +24,6 @@ static bool digits(const char *s, size_t n, unsigned *out)
     return true;
 }
 
-int64_t sl_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    /* Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar. */
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 static bool leap(unsigned y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 static bool parse_ymd(const char *s, int64_t *days)
@@ -320,19 +309,6 @@ void sl_infer_to_column(const sl_infer *c, sl_pq_column *out)
 
 /* ---------------------------------------------------------------- formatting */
 
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 static inline char *put2(char *p, unsigned v)
 {
     p[0] = (char)('0' + v / 10);
@@ -345,7 +321,7 @@ size_t sl_format_date(int64_t days, char *out)
 {
     int64_t y;
     unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    sl_civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999) {
         int k = snprintf(out, 40, "%+lld-%02u-%02u", (long long)y, m, d);
         return k > 0 ? (size_t)k : 0;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "sluice/json.h"
+#include "base/civil.h"
 #include "sluice/parquet.h"
 
 typedef enum {
@@ -74,8 +75,6 @@ bool sl_parse_date(const char *s, size_t n, int32_t *days);
 bool sl_parse_time(const char *s, size_t n, int64_t *micros);
 bool sl_parse_timestamp(const char *s, size_t n, int64_t *micros, bool *zoned);
 
-/* Days since 1970-01-01 for a proleptic Gregorian date. */
-int64_t sl_days_from_civil(int64_t y, unsigned m, unsigned d);
 
 /* The inverse of the recognisers: appends "YYYY-MM-DD", "HH:MM:SS[.ffffff]" and
  * "YYYY-MM-DDTHH:MM:SS[.ffffff][Z]" (the fraction only when non-zero, trailing
