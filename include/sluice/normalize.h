@@ -35,7 +35,18 @@ typedef struct sl_norm_options {
     sl_pq_writer_options writer;     /* codec, row group size, ... */
     uint64_t window_bytes;           /* inference window; 0 means 16 MiB */
     bool infer_only;                 /* only infer the tables; write nothing */
+    bool documents;                  /* records are job-result documents: see below */
 } sl_norm_options;
+
+/* Documents (options.documents): each record is one job-result document (DESIGN.md
+ * section 3). A top-level member holding an array of objects becomes rows of the
+ * table named by its key ("students": [...] gives rows of students, with child
+ * tables as above); everything else in the document (its scalars, the `job` object,
+ * other arrays) is one row of the root table, conventionally `_documents`, which
+ * always has `_key`. An entity row gets `_key` "<prefix><ordinal>.<table>.<i>" when
+ * it needs one (it has children). Empty arrays hold no rows and add no column. A
+ * record that is not an object is one row of the root table, as without the option.
+ * An entity array with the root table's name is SL_ERR_SCHEMA. */
 
 /* Fills o with defaults (root_table and tmp_dir left NULL). */
 void sl_norm_options_init(sl_norm_options *o);

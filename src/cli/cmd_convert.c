@@ -22,6 +22,11 @@ static const char description[] =
     "by _key/_parent_key/_pos. When the result is one table and OUT ends in .parquet, OUT\n"
     "is that file; otherwise OUT is a directory holding <table>.parquet for each table.\n"
     "\n"
+    "With --documents each input object is a job-result document (as `sluice generate\n"
+    "--num-iterations` and HTCondor jobs write them): every top-level array of objects\n"
+    "becomes rows of the table named by its key (students.parquet, classes.parquet...),\n"
+    "and the rest of each document (the job object, scalars) one row of _documents.\n"
+    "\n"
     "Exit status: 0 converted, 2 usage or I/O error, 3 corrupt input (the error names\n"
     "the file, line, column and byte offset).";
 
@@ -37,6 +42,7 @@ typedef struct convert_args {
     uint64_t max_record_size;
     uint64_t max_decompressed_size;
     bool quiet;
+    bool documents;
 } convert_args;
 
 static bool ends_with(const char *s, const char *suffix)
@@ -176,9 +182,12 @@ static int to_parquet(char **inputs, int ninputs, const convert_args *a)
     char table[256];
     if (a->table)
         snprintf(table, sizeof table, "%s", a->table);
+    else if (a->documents)
+        snprintf(table, sizeof table, "_documents");
     else
         stem(single ? a->out : inputs[0], table, sizeof table);
     no.root_table = table;
+    no.documents = a->documents;
 
     /* Parts are written next to OUT, so publishing is a rename on one filesystem. */
     char outdir[PATH_MAX], tmpdir[PATH_MAX + 32];
@@ -314,6 +323,8 @@ int cmd_convert(int argc, char **argv)
          "largest record or row (default 268435456)"},
         {"max-decompressed-size", 0, SL_OPT_U64, &a.max_decompressed_size, "BYTES",
          "stop a compressed input past this size (default unlimited)"},
+        {"documents", 0, SL_OPT_FLAG, &a.documents, NULL,
+         "inputs are job-result documents: top-level arrays of objects become tables"},
         {"quiet", 'q', SL_OPT_FLAG, &a.quiet, NULL, "print nothing on success"},
         {NULL, 0, 0, NULL, NULL, NULL},
     };

@@ -50,6 +50,7 @@ typedef struct norm_table {
     char **parts;
     size_t nparts;
     long key_col;               /* index of `_key`, or -1 */
+    bool force_key;             /* every row has `_key` (the documents table) */
 } norm_table;
 
 /* A value for column `col` (an index: the column array may grow while a record is
@@ -477,7 +478,7 @@ static sl_status emit_row(sl_normalizer *n, norm_table *t, const sl_json_value *
             return st ? st : SL_ERR_NOMEM;
     }
     bool children = n->npend > pend_from;
-    if (link || children || t->key_col >= 0) {
+    if (link || children || t->key_col >= 0 || t->force_key) {
         char root_key[96];
         if (!key) {
             int k = snprintf(root_key, sizeof root_key, "%.64s%llu", n->key_prefix,
@@ -547,6 +548,58 @@ static void observe_rows(sl_normalizer *n)
     }
 }
 
+/* A job-result document (options.documents): each member holding an array of
+ * objects gives rows of the table named by its key, keyed "<prefix><ordinal>.<key>.<i>"
+ * where a key is needed; everything else in the document is one row of the root
+ * table, which always carries `_key`. Empty arrays carry no rows and are left out;
+ * null items of an entity array are not rows. */
+static sl_status explode_document(sl_normalizer *n, const sl_json_value *rec)
+{
+    sl_status st;
+    size_t nm = rec->u.obj.len;
+    sl_json_member *rest = sl_arena_alloc(&n->scratch, (nm ? nm : 1) * sizeof *rest);
+    if (!rest)
+        return SL_ERR_NOMEM;
+    size_t nrest = 0;
+    for (size_t i = 0; i < nm; i++) {
+        const sl_json_value *v = &rec->u.obj.members[i].value;
+        if (v->type == SL_JSON_ARRAY && (is_object_array(v) || empty_array(v)))
+            continue;
+        rest[nrest++] = rec->u.obj.members[i];
+    }
+    sl_json_value doc = {.type = SL_JSON_OBJECT};
+    doc.u.obj.members = rest;
+    doc.u.obj.len = nrest;
+    norm_table *root = n->tables[0];
+    root->force_key = true;
+    if ((st = emit_row(n, root, &doc, NULL, 0, NULL, 0)))
+        return st;
+    for (size_t i = 0; i < nm; i++) {
+        const sl_json_member *m = &rec->u.obj.members[i];
+        if (m->value.type != SL_JSON_ARRAY || !is_object_array(&m->value))
+            continue;
+        norm_table *t = get_table(n, m->key, m->key_len);
+        if (!t)
+            return SL_ERR_NOMEM;
+        if (t == root)
+            return SL_ERR_SCHEMA;   /* an entity array named like the documents table */
+        for (size_t k = 0; k < m->value.u.arr.len; k++) {
+            const sl_json_value *item = &m->value.u.arr.items[k];
+            if (item->type != SL_JSON_OBJECT)
+                continue;
+            char key[160];
+            int kl = snprintf(key, sizeof key, "%.64s%llu.%.48s.%zu", n->key_prefix,
+                              (unsigned long long)n->cur_ordinal, t->name, k);
+            char *kcopy = sl_arena_strndup(&n->scratch, key, (size_t)kl);
+            if (!kcopy)
+                return SL_ERR_NOMEM;
+            if ((st = emit_row(n, t, item, kcopy, (size_t)kl, NULL, 0)))
+                return st;
+        }
+    }
+    return SL_OK;
+}
+
 /* Builds n->rows/n->cells for one record. */
 static sl_status explode(sl_normalizer *n, const sl_json_value *rec, uint64_t ordinal)
 {
@@ -555,7 +608,9 @@ static sl_status explode(sl_normalizer *n, const sl_json_value *rec, uint64_t or
     if (n->ntables == 0 && !add_table(n, n->root_name, strlen(n->root_name)))
         return SL_ERR_NOMEM;
     n->cur_ordinal = ordinal;
-    sl_status st = emit_row(n, n->tables[0], rec, NULL, 0, NULL, 0);
+    sl_status st = n->opts.documents && rec->type == SL_JSON_OBJECT
+                       ? explode_document(n, rec)
+                       : emit_row(n, n->tables[0], rec, NULL, 0, NULL, 0);
     return st ? st : emit_children(n);
 }
 

@@ -170,8 +170,9 @@ class RefTable {
   }
 }
 
-/** Tables (in creation order) that the contract says `records` become. */
-export function reference(records, root) {
+/** Tables (in creation order) that the contract says `records` become; with
+ * {documents: true}, as job-result documents (include/sluice/normalize.h). */
+export function reference(records, root, {documents = false} = {}) {
   const tables = new Map();
   const table = (name) => tables.get(name) ?? tables.set(name, new RefTable(name)).get(name);
   function emit(t, obj, key, link) {
@@ -188,7 +189,7 @@ export function reference(records, root) {
       t.col('_parent_key', 'string'); t.col('_pos', 'int');
       row.set('_parent_key', link.parentKey); row.set('_pos', new JNum(String(link.pos)));
     }
-    if (link || pend.length) { t.col('_key', 'string'); t.keyed = true; }
+    if (link || pend.length || t.forceKey) { t.col('_key', 'string'); t.keyed = true; }
     row.set('_key', key);
     t.rows.push(row);
     for (const [field, arr] of pend) {
@@ -197,7 +198,17 @@ export function reference(records, root) {
     }
   }
   table(root);
-  records.forEach((r, i) => emit(table(root), r, String(i), null));
+  const allNull = (v) => Array.isArray(v) && v.every((e) => e === null);
+  records.forEach((r, i) => {
+    if (!documents || !(r instanceof JObj)) return emit(table(root), r, String(i), null);
+    const rest = r.members().filter(([, v]) => !isObjectArray(v) && !allNull(v));
+    table(root).forceKey = true;   // the documents table is always keyed
+    emit(table(root), new JObj(rest), String(i), null);
+    for (const [k, v] of r.members()) {
+      if (!isObjectArray(v)) continue;
+      v.forEach((e, pos) => { if (e !== null) emit(table(k), e, `${i}.${k}.${pos}`, null); });
+    }
+  });
   const out = new Map();
   for (const t of tables.values()) {
     const types = Object.fromEntries(t.cols.map((c) => [c, t.inf.get(c).type()]));
@@ -246,9 +257,9 @@ async function checkTable(file, ref, label) {
 }
 
 /** Converts inputs to OUT and checks every table against the reference. */
-async function convertAndCheck({inputs, out, args = [], records, root}) {
+async function convertAndCheck({inputs, out, args = [], records, root, documents = false}) {
   convertOk([...inputs, '-o', out, ...args]);
-  const ref = reference(records, root);
+  const ref = reference(records, root, {documents});
   if (out.endsWith('.parquet')) {
     assert.equal(ref.size, 1, 'test bug: a multi-table reference with a .parquet OUT');
     await checkTable(out, ref.get(root), path.basename(out));
@@ -517,4 +528,44 @@ test('one record with 40 keys (more columns than the first column-array growth s
   const input = tmp('wide.ndjson');
   fs.writeFileSync(input, text);
   await convertAndCheck({inputs: [input], out: tmp('wide.parquet'), records: jsonRecords(text), root: 'wide'});
+});
+
+// ------------------------------------------------------------ job-result documents
+
+test('--documents: job-result documents from sluice generate become one table per entity plus _documents', async () => {
+  const dir = tmp('docs-in');
+  fs.mkdirSync(dir, {recursive: true});
+  const g = sluice(['generate', '--num-iterations', '12', '--max-batch-size', '7', '-d', dir, '-q']);
+  assert.equal(g.status, 0, g.stderr);
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(dir, f));
+  assert.equal(files.length, 12);
+  const records = files.flatMap((f) => jsonRecords(fs.readFileSync(f, 'utf8')));
+  const ref = await convertAndCheck({inputs: files, out: tmp('docs-out'), args: ['--documents'], records,
+    root: '_documents', documents: true});
+  assert.deepEqual([...ref.keys()], ['_documents', 'teachers', 'classes', 'students', 'student_classes']);
+  assert.equal(ref.get('_documents').rows.length, 12);
+  assert.equal(ref.get('students').rows.length, 84);
+});
+
+test('--documents: child arrays inside entities, scalar lists and empty arrays at the top, a document without entities', async () => {
+  const text = [
+    '{"job":{"cluster":7,"proc":0},"tags":["a","b"],"none":[],"orders":[{"id":1,"lines":[{"sku":"x","n":2},{"sku":"y","n":1}]},null,{"id":2,"lines":[{"sku":"w","n":1}]}],"customers":[{"id":"c1","address":{"city":"Oslo"}}]}',
+    '{"job":{"cluster":7,"proc":1},"tags":[],"orders":[{"id":3,"lines":[{"sku":"z","n":5}],"note":"late"}],"customers":[]}',
+    '{"job":{"cluster":7,"proc":2,"host":"slot1@exec-02"}}',
+  ].join('\n') + '\n';
+  const input = tmp('docs-mixed.ndjson');
+  fs.writeFileSync(input, text);
+  const ref = await convertAndCheck({inputs: [input], out: tmp('docs-mixed-out'), args: ['--documents'],
+    records: jsonRecords(text), root: '_documents', documents: true});
+  assert.deepEqual([...ref.keys()], ['_documents', 'orders', 'orders__lines', 'customers']);
+  assert.equal(ref.get('orders__lines').rows.length, 4);
+  assert.equal(ref.get('orders').rows.length, 3);
+});
+
+test('--documents: an entity array named like the documents table is an error, not a silent merge', () => {
+  const input = tmp('docs-clash.json');
+  fs.writeFileSync(input, '{"_documents":[{"a":1}]}');
+  const r = sluice(['convert', '--documents', input, '-o', tmp('docs-clash-out')]);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /schema/);
 });
