@@ -30,37 +30,10 @@ int64_t sl_expr_floor_mod(int64_t a, int64_t b)
 
 /* ---------------------------------------------------------------- ISO literals */
 
-static bool digits(const char *s, size_t n, unsigned *out)
-{
-    unsigned v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (unsigned)(s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-static bool leap(unsigned y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-/* "YYYY-MM-DD" at s, which has at least 10 bytes. */
-static bool parse_ymd(const char *s, int64_t *days)
-{
-    static const unsigned char mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    unsigned y, m, d;
-    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) || s[7] != '-' ||
-        !digits(s + 8, 2, &d))
-        return false;
-    if (m < 1 || m > 12 || d < 1 || d > (unsigned)(mdays[m - 1] + (m == 2 && leap(y))))
-        return false;
-    *days = sl_days_from_civil(y, m, d);
-    return true;
-}
 
 bool sl_expr_parse_date(const char *s, size_t n, int64_t *days)
 {
-    return n == 10 && parse_ymd(s, days);
+    return n == 10 && sl_parse_ymd(s, days);
 }
 
 /* "[.f...]" at s[*i..n): microseconds, refusing non-zero digits beyond the sixth. */
@@ -96,14 +69,14 @@ static bool parse_zone(const char *s, size_t n, size_t *i, int64_t *offset_us)
     }
     if (z >= n || (s[z] != '+' && s[z] != '-'))
         return true;
-    if (n - z < 3 || !digits(s + z + 1, 2, &zh))
+    if (n - z < 3 || !sl_parse_digits(s + z + 1, 2, &zh))
         return false;
     size_t j = z + 3;
     if (j < n && s[j] == ':') {
-        if (n - j < 3 || !digits(s + j + 1, 2, &zm))
+        if (n - j < 3 || !sl_parse_digits(s + j + 1, 2, &zm))
             return false;
         j += 3;
-    } else if (n - j >= 2 && digits(s + j, 2, &zm)) {
+    } else if (n - j >= 2 && sl_parse_digits(s + j, 2, &zm)) {
         j += 2;
     }
     if (zh > 23 || zm > 59)
@@ -118,19 +91,19 @@ static bool parse_zone(const char *s, size_t n, size_t *i, int64_t *offset_us)
 bool sl_expr_parse_timestamp(const char *s, size_t n, int64_t *micros)
 {
     int64_t days, frac, offset;
-    if (n < 10 || !parse_ymd(s, &days))
+    if (n < 10 || !sl_parse_ymd(s, &days))
         return false;
     if (n == 10) {
         *micros = days * SL_US_PER_DAY;
         return true;
     }
     unsigned h, mi, sec = 0;
-    if (n < 16 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s + 11, 2, &h) ||
-        s[13] != ':' || !digits(s + 14, 2, &mi))
+    if (n < 16 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !sl_parse_digits(s + 11, 2, &h) ||
+        s[13] != ':' || !sl_parse_digits(s + 14, 2, &mi))
         return false;
     size_t i = 16;
     if (i < n && s[i] == ':') {
-        if (n - i < 3 || !digits(s + i + 1, 2, &sec))
+        if (n - i < 3 || !sl_parse_digits(s + i + 1, 2, &sec))
             return false;
         i += 3;
     }

@@ -12,40 +12,11 @@ const char *sl_type_name(sl_type t)
 
 /* ---------------------------------------------------------------- ISO 8601 */
 
-static bool digits(const char *s, size_t n, unsigned *out)
-{
-    unsigned v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (unsigned)(s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-static bool leap(unsigned y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-static bool parse_ymd(const char *s, int64_t *days)
-{
-    unsigned y, m, d;
-    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) || s[7] != '-' ||
-        !digits(s + 8, 2, &d))
-        return false;
-    static const unsigned char mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1)
-        return false;
-    unsigned maxd = mdays[m - 1] + (m == 2 && leap(y));
-    if (d > maxd)
-        return false;
-    *days = sl_days_from_civil(y, m, d);
-    return true;
-}
 
 bool sl_parse_date(const char *s, size_t n, int32_t *days)
 {
     int64_t d;
-    if (n != 10 || !parse_ymd(s, &d))
+    if (n != 10 || !sl_parse_ymd(s, &d))
         return false;
     *days = (int32_t)d;
     return true;
@@ -56,11 +27,11 @@ bool sl_parse_date(const char *s, size_t n, int32_t *days)
 static bool parse_hms(const char *s, size_t n, bool seconds_required, int64_t *micros)
 {
     unsigned h, mi, sec = 0, frac = 0;
-    if (n < 5 || !digits(s, 2, &h) || s[2] != ':' || !digits(s + 3, 2, &mi))
+    if (n < 5 || !sl_parse_digits(s, 2, &h) || s[2] != ':' || !sl_parse_digits(s + 3, 2, &mi))
         return false;
     size_t i = 5;
     if (i < n) {
-        if (s[i] != ':' || n < 8 || !digits(s + 6, 2, &sec))
+        if (s[i] != ':' || n < 8 || !sl_parse_digits(s + 6, 2, &sec))
             return false;
         i = 8;
     } else if (seconds_required) {
@@ -97,7 +68,7 @@ bool sl_parse_time(const char *s, size_t n, int64_t *micros)
 bool sl_parse_timestamp(const char *s, size_t n, int64_t *micros, bool *zoned)
 {
     int64_t days, tod;
-    if (n < 16 || n > 40 || !parse_ymd(s, &days) || (s[10] != 'T' && s[10] != ' '))
+    if (n < 16 || n > 40 || !sl_parse_ymd(s, &days) || (s[10] != 'T' && s[10] != ' '))
         return false;
     const char *t = s + 11;
     size_t tn = n - 11;
@@ -115,8 +86,8 @@ bool sl_parse_timestamp(const char *s, size_t n, int64_t *micros, bool *zoned)
             if (*z != '+' && *z != '-')
                 continue;
             unsigned zh, zm;
-            bool ok = zl == 6 ? digits(z + 1, 2, &zh) && z[3] == ':' && digits(z + 4, 2, &zm)
-                              : digits(z + 1, 2, &zh) && digits(z + 3, 2, &zm);
+            bool ok = zl == 6 ? sl_parse_digits(z + 1, 2, &zh) && z[3] == ':' && sl_parse_digits(z + 4, 2, &zm)
+                              : sl_parse_digits(z + 1, 2, &zh) && sl_parse_digits(z + 3, 2, &zm);
             if (!ok || zh > 23 || zm > 59)
                 return false;
             offset = ((int64_t)zh * 60 + zm) * 60 * 1000000;
