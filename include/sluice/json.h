@@ -119,6 +119,14 @@ sl_status sl_json_reader_open_mem(const void *data, size_t len, const char *name
                                   const sl_json_options *opts, sl_json_reader **out,
                                   sl_error *err);
 
+/* Points r at a new in-memory input (compressed or not), keeping its options and
+ * its buffers: a service reading many small files reuses one reader. Plain data
+ * is buffered whole, so in the DOCUMENT form data after the value is reported by
+ * the call that returns the value, and the value stays valid until the reader is
+ * reset or freed. Values from the previous input become invalid. */
+sl_status sl_json_reader_reset_mem(sl_json_reader *r, const void *data, size_t len,
+                                   const char *name, sl_error *err);
+
 /* Reads the next record. Returns SL_OK and sets *out, SL_EOF at the end of input
  * (*out NULL), or an error (SL_ERR_JSON, SL_ERR_LIMIT, SL_ERR_IO, SL_ERR_CORRUPT for
  * a broken compressed stream) with err naming file, line, column, byte offset and

@@ -61,5 +61,6 @@ int cmd_convert(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
 
 #endif

@@ -12,8 +12,10 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/digits.h"
 #include "base/grow.h"
 #include "ingest/unify.h"
+#include "ingest/normalize_int.h"
 #include "schema/infer.h"
 
 typedef struct norm_col {
@@ -481,10 +483,12 @@ static sl_status emit_row(sl_normalizer *n, norm_table *t, const sl_json_value *
     if (link || children || t->key_col >= 0 || t->force_key) {
         char root_key[96];
         if (!key) {
-            int k = snprintf(root_key, sizeof root_key, "%.64s%llu", n->key_prefix,
-                             (unsigned long long)n->cur_ordinal);
+            size_t pl = strlen(n->key_prefix);
+            pl = pl < 64 ? pl : 64;
+            memcpy(root_key, n->key_prefix, pl);
+            key_len = pl + sl_put_u64(root_key + pl, n->cur_ordinal);
+            root_key[key_len] = '\0';
             key = root_key;
-            key_len = (size_t)k;
         }
         norm_col *kc = synth_col(t, "_key", SL_T_STRING, &st);
         if (!kc)
@@ -519,14 +523,15 @@ static sl_status emit_children(sl_normalizer *n)
             return SL_ERR_NOMEM;
         for (size_t i = 0; i < pc.arr->u.arr.len; i++) {
             char pos[24];
-            int pl = snprintf(pos, sizeof pos, "%zu", i);
-            size_t klen = pc.parent_key_len + 1 + (size_t)pl;
+            size_t pl = sl_put_u64(pos, i);
+            size_t klen = pc.parent_key_len + 1 + pl;
             char *kbuf = sl_arena_alloc(&n->scratch, klen + 1);
             if (!kbuf)
                 return SL_ERR_NOMEM;
             memcpy(kbuf, pc.parent_key, pc.parent_key_len);
             kbuf[pc.parent_key_len] = '.';
-            memcpy(kbuf + pc.parent_key_len + 1, pos, (size_t)pl + 1);
+            memcpy(kbuf + pc.parent_key_len + 1, pos, pl);
+            kbuf[klen] = '\0';
             if ((st = emit_row(n, t, &pc.arr->u.arr.items[i], kbuf, klen, &pc, i)))
                 return st;
         }
@@ -587,13 +592,23 @@ static sl_status explode_document(sl_normalizer *n, const sl_json_value *rec)
             const sl_json_value *item = &m->value.u.arr.items[k];
             if (item->type != SL_JSON_OBJECT)
                 continue;
-            char key[160];
-            int kl = snprintf(key, sizeof key, "%.64s%llu.%.48s.%zu", n->key_prefix,
-                              (unsigned long long)n->cur_ordinal, t->name, k);
-            char *kcopy = sl_arena_strndup(&n->scratch, key, (size_t)kl);
+            /* "<prefix><ordinal>.<table>.<k>", built by hand: this runs for
+             * every entity row. */
+            size_t pl = strlen(n->key_prefix), tl = strlen(t->name);
+            pl = pl < 64 ? pl : 64;
+            tl = tl < 48 ? tl : 48;
+            char *kcopy = sl_arena_alloc(&n->scratch, pl + tl + 48);
             if (!kcopy)
                 return SL_ERR_NOMEM;
-            if ((st = emit_row(n, t, item, kcopy, (size_t)kl, NULL, 0)))
+            memcpy(kcopy, n->key_prefix, pl);
+            size_t kl = pl + sl_put_u64(kcopy + pl, n->cur_ordinal);
+            kcopy[kl++] = '.';
+            memcpy(kcopy + kl, t->name, tl);
+            kl += tl;
+            kcopy[kl++] = '.';
+            kl += sl_put_u64(kcopy + kl, k);
+            kcopy[kl] = '\0';
+            if ((st = emit_row(n, t, item, kcopy, kl, NULL, 0)))
                 return st;
         }
     }
@@ -903,6 +918,15 @@ const char *sl_norm_table_name(const sl_normalizer *n, size_t t) { return n->tab
 uint64_t sl_norm_table_rows(const sl_normalizer *n, size_t t) { return n->tables[t]->rows; }
 size_t sl_norm_table_num_columns(const sl_normalizer *n, size_t t) { return n->tables[t]->ncols; }
 
+const sl_infer *sl_norm_table_infer(const sl_normalizer *n, size_t t, size_t c, const char **name,
+                                    bool *synthetic)
+{
+    const norm_col *col = &n->tables[t]->cols[c];
+    *name = col->name;
+    *synthetic = col->synthetic;
+    return &col->inf;
+}
+
 void sl_norm_table_column(const sl_normalizer *n, size_t t, size_t c, sl_pq_column *out)
 {
     table_column(n->tables[t], c, out);
@@ -917,15 +941,14 @@ static sl_status schema_json(const norm_table *t, sl_buf *out)
     if (!st)
         st = sl_buf_puts(out, ",\"columns\":[");
     for (size_t i = 0; !st && i < t->ncols; i++) {
-        const sl_infer *c = &t->cols[i].inf;
-        bool list = c->list && !c->scalar_seen;
-        sl_type ty = c->list && c->scalar_seen ? SL_T_STRING : (sl_type)c->type;
+        char ty[48];
         st = sl_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
         if (!st)
             st = sl_json_write_string(out, t->cols[i].name, t->cols[i].len);
         if (!st)
-            st = sl_buf_printf(out, ",\"type\":\"%s%s%s\"%s}", list ? "list<" : "", sl_type_name(ty),
-                               list ? ">" : "", t->cols[i].synthetic ? ",\"synthetic\":true" : "");
+            st = sl_buf_printf(out, ",\"type\":\"%s\"%s}",
+                               sl_infer_type_text(&t->cols[i].inf, ty, sizeof ty),
+                               t->cols[i].synthetic ? ",\"synthetic\":true" : "");
     }
     return st ? st : sl_buf_puts(out, "]}");
 }

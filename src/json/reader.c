@@ -260,6 +260,37 @@ sl_status sl_json_reader_open_mem(const void *data, size_t len, const char *name
     return open_with(in, name, opts, out, err);
 }
 
+sl_status sl_json_reader_reset_mem(sl_json_reader *r, const void *data, size_t len,
+                                   const char *name, sl_error *err)
+{
+    sl_input *in;
+    sl_status s = sl_input_open_mem(data, len, name, r->opt.max_decompressed_size, &in, err);
+    if (s)
+        return s;
+    sl_input_free(r->in);
+    r->in = in;
+    r->form = r->opt.form;
+    r->state = ST_START;
+    r->records = 0;
+    r->len = r->pos = 0;
+    r->end = r->buf;
+    r->buf_off = 0;
+    r->eof = false;
+    r->lt_pos = 0;
+    r->lt_line = 1;
+    r->lt_col = 0;
+    r->dups = 0;
+    r->rec_line = r->rec_off = 0;
+    r->pst = SL_OK;
+    r->sticky = SL_OK;
+    sl_error_clear(&r->sticky_err);
+    /* One refill takes the whole of a plain input (see the header). */
+    r->chunk = len + 1 > DEFAULT_CHUNK ? len + 1 : DEFAULT_CHUNK;
+    sl_arena_reset(&r->arena);
+    snprintf(r->name, sizeof r->name, "%s", name ? name : "");
+    return SL_OK;
+}
+
 void sl_json_reader_set_chunk_size(sl_json_reader *r, size_t chunk)
 {
     r->chunk = chunk ? chunk : DEFAULT_CHUNK;

@@ -1,6 +1,7 @@
 /* Type inference lattice and ISO 8601 recognisers (see infer.h). */
 #include "schema/infer.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *sl_type_name(sl_type t)
@@ -8,6 +9,14 @@ const char *sl_type_name(sl_type t)
     static const char *names[] = {"null", "bool", "int64", "decimal(38,0)", "float64",
                                   "date", "time", "timestamp", "timestamp (naive)", "string"};
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+const char *sl_infer_type_text(const sl_infer *c, char *out, size_t n)
+{
+    bool list = c->list && !c->scalar_seen;
+    sl_type ty = c->list && c->scalar_seen ? SL_T_STRING : (sl_type)c->type;
+    snprintf(out, n, list ? "list<%s>" : "%s", sl_type_name(ty));
+    return out;
 }
 
 /* ---------------------------------------------------------------- ISO 8601 */

@@ -66,6 +66,10 @@ bool sl_infer_fits(const sl_infer *c, const sl_json_value *v);
 
 const char *sl_type_name(sl_type t);
 
+/* Writes the type as schema JSON names it ("int64", "list<string>"; a column that
+ * held both lists and scalars is "string") into out (at least 32 bytes). */
+const char *sl_infer_type_text(const sl_infer *c, char *out, size_t n);
+
 /* ISO 8601 recognisers. Each returns true and the value when s is one:
  * date "YYYY-MM-DD" (days since 1970-01-01); time "HH:MM:SS[.f]" (µs since
  * midnight); timestamp "YYYY-MM-DD[T ]HH:MM[:SS[.f]][Z|±HH:MM|±HHMM]" (µs since
