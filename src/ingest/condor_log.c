@@ -54,8 +54,9 @@ sl_status sl_condor_parser_new(const sl_condor_options *opts, sl_condor_parser *
         p->o.max_record = SL_CONDOR_MAX_RECORD_DEFAULT;
     if (p->o.default_year < 1 || p->o.default_year > 9999)
         p->o.default_year = 1970;
-    sl_buf_init(&p->line, 0);
-    sl_buf_init(&p->text, 0);
+    /* a line is at most max_record bytes, and a text is part of one plus its NUL */
+    sl_buf_init(&p->line, p->o.max_record);
+    sl_buf_init(&p->text, p->o.max_record + 1);
     p->state = ST_BETWEEN;
     *out = p;
     return SL_OK;

@@ -30,7 +30,8 @@
  * between records, a record longer than max_record bytes, or a record cut short (a
  * new header line before its `...`, or the end of a file that was rotated away) is
  * skipped, up to the next `...` line or the next valid header line, and counted.
- * Memory is bounded by about twice max_record per parser whatever the input.
+ * A parser holds at most one line and one event's text, each at most max_record
+ * bytes, whatever the input; a follower adds a 64 KiB read buffer.
  *
  * No function here prints or exits; errors come back as an sl_status and, when the
  * caller passes one, an sl_error. There is no global state: objects are
@@ -104,7 +105,8 @@ typedef struct sl_condor_event {
 
 typedef struct sl_condor_options {
     int default_year;     /* the year of legacy `MM/DD` dates, which have none (HTCondor's
-                             own reader uses the current year; pass that); 0: 1970 */
+                             own reader uses the current year; pass that); 0, or
+                             anything outside 1..9999: 1970 */
     size_t max_record;    /* a record longer than this many bytes is skipped, not
                              buffered; 0: SL_CONDOR_MAX_RECORD_DEFAULT (1 MiB) */
 } sl_condor_options;

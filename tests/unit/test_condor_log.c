@@ -565,6 +565,27 @@ static void poll_all(sl_condor_follower *f, ev_list *l)
     assert_int_equal(s, SL_EOF);
 }
 
+static void poll_expect(sl_condor_follower *f, ev_list *l, size_t n)
+{
+    poll_all(f, l);
+    assert_int_equal(l->n, n);
+}
+
+/* A follower of job.log in a fresh directory (the log not created yet). */
+static sl_condor_follower *follow_new(logdir *d)
+{
+    logdir_make(d);
+    sl_condor_follower *f = NULL;
+    assert_int_equal(sl_condor_follower_open(d->path, NULL, &f, NULL), SL_OK);
+    return f;
+}
+
+static void follow_end(sl_condor_follower *f, logdir *d)
+{
+    sl_condor_follower_free(f);
+    logdir_remove(d);
+}
+
 static const char EV_A[] = "000 (10.0.0) 2024-06-01 00:00:00 Job submitted from host: <h>\n...\n";
 static const char EV_B[] = "001 (10.0.0) 2024-06-01 00:00:01 Job executing on host: <b>\n...\n";
 static const char EV_C[] = "005 (10.0.0) 2024-06-01 00:00:02 Job terminated.\n"
@@ -574,30 +595,23 @@ static void test_follow_growing(void **state)
 {
     (void)state;
     logdir d;
-    logdir_make(&d);
-    sl_condor_follower *f = NULL;
-    assert_int_equal(sl_condor_follower_open(d.path, NULL, &f, NULL), SL_OK);
+    sl_condor_follower *f = follow_new(&d);
     ev_list l;
     write_text(d.path, "w", EV_A);
     /* part of a record, cut mid-line */
     write_text(d.path, "a", "001 (10.0.0) 2024-06-01 00:00:01 Job exec");
-    poll_all(f, &l);
-    assert_int_equal(l.n, 1);
+    poll_expect(f, &l, 1);
     assert_int_equal(l.ev[0].code, SL_CONDOR_SUBMIT);
-    poll_all(f, &l);
-    assert_int_equal(l.n, 0);
+    poll_expect(f, &l, 0);
     write_text(d.path, "a", "uting on host: <b>\n..");
-    poll_all(f, &l);
-    assert_int_equal(l.n, 0);
+    poll_expect(f, &l, 0);
     write_text(d.path, "a", ".\n");
-    poll_all(f, &l);
-    assert_int_equal(l.n, 1);
+    poll_expect(f, &l, 1);
     assert_int_equal(l.ev[0].code, SL_CONDOR_EXECUTE);
     assert_string_equal(l.text[0], "<b>");
     assert_int_equal(l.ev[0].offset, strlen(EV_A));
     write_text(d.path, "a", EV_C);
-    poll_all(f, &l);
-    assert_int_equal(l.n, 1);
+    poll_expect(f, &l, 1);
     assert_int_equal(l.ev[0].exit, SL_CONDOR_EXIT_NORMAL);
     sl_condor_follower_stats st;
     sl_condor_follower_get_stats(f, &st);
@@ -607,28 +621,23 @@ static void test_follow_growing(void **state)
     assert_int_equal(st.truncations, 0);
     assert_int_equal(st.offset, strlen(EV_A) + strlen(EV_B) + strlen(EV_C));
     assert_true(st.open);
-    sl_condor_follower_free(f);
-    logdir_remove(&d);
+    follow_end(f, &d);
 }
 
 static void test_follow_rotation(void **state)
 {
     (void)state;
     logdir d;
-    logdir_make(&d);
-    sl_condor_follower *f = NULL;
-    assert_int_equal(sl_condor_follower_open(d.path, NULL, &f, NULL), SL_OK);
+    sl_condor_follower *f = follow_new(&d);
     ev_list l;
     write_text(d.path, "w", EV_A);
-    poll_all(f, &l);
-    assert_int_equal(l.n, 1);
+    poll_expect(f, &l, 1);
     /* B goes to the old file after our poll, then the log rotates and C starts the
      * new one: B must come first, then C */
     write_text(d.path, "a", EV_B);
     assert_int_equal(rename(d.path, d.old), 0);
     write_text(d.path, "w", EV_C);
-    poll_all(f, &l);
-    assert_int_equal(l.n, 2);
+    poll_expect(f, &l, 2);
     assert_int_equal(l.ev[0].code, SL_CONDOR_EXECUTE);
     assert_int_equal(l.ev[1].code, SL_CONDOR_TERMINATED);
     assert_int_equal(l.ev[1].offset, 0);
@@ -643,39 +652,31 @@ static void test_follow_rotation(void **state)
     write_text(d.path, "a", EV_A);
     write_text(d.path, "a", "001 (10.0.0) 2024-06-01 00:00:01 Job executing");
     assert_int_equal(rename(d.path, d.old), 0);
-    poll_all(f, &l);
-    assert_int_equal(l.n, 1);
+    poll_expect(f, &l, 1);
     assert_int_equal(l.ev[0].code, SL_CONDOR_SUBMIT);
-    poll_all(f, &l);
-    assert_int_equal(l.n, 0);
+    poll_expect(f, &l, 0);
     write_text(d.path, "w", EV_B);
-    poll_all(f, &l);
-    assert_int_equal(l.n, 1);
+    poll_expect(f, &l, 1);
     assert_int_equal(l.ev[0].code, SL_CONDOR_EXECUTE);
     sl_condor_follower_get_stats(f, &st);
     assert_int_equal(st.files, 3);
     assert_int_equal(st.skipped, 1);
     assert_int_equal(st.events, 5);
-    sl_condor_follower_free(f);
-    logdir_remove(&d);
+    follow_end(f, &d);
 }
 
 static void test_follow_truncation(void **state)
 {
     (void)state;
     logdir d;
-    logdir_make(&d);
-    sl_condor_follower *f = NULL;
-    assert_int_equal(sl_condor_follower_open(d.path, NULL, &f, NULL), SL_OK);
+    sl_condor_follower *f = follow_new(&d);
     ev_list l;
     write_text(d.path, "w", EV_A);
     write_text(d.path, "a", EV_C);
-    poll_all(f, &l);
-    assert_int_equal(l.n, 2);
+    poll_expect(f, &l, 2);
     /* truncated in place and rewritten shorter than what we had read */
     write_text(d.path, "w", EV_B);
-    poll_all(f, &l);
-    assert_int_equal(l.n, 1);
+    poll_expect(f, &l, 1);
     assert_int_equal(l.ev[0].code, SL_CONDOR_EXECUTE);
     assert_int_equal(l.ev[0].offset, 0);
     sl_condor_follower_stats st;
@@ -683,8 +684,7 @@ static void test_follow_truncation(void **state)
     assert_int_equal(st.truncations, 1);
     assert_int_equal(st.files, 1);
     assert_int_equal(st.offset, strlen(EV_B));
-    sl_condor_follower_free(f);
-    logdir_remove(&d);
+    follow_end(f, &d);
 }
 
 static void test_follow_missing_then_appears(void **state)
@@ -696,8 +696,7 @@ static void test_follow_missing_then_appears(void **state)
     sl_error err;
     assert_int_equal(sl_condor_follower_open(d.path, NULL, &f, &err), SL_OK);
     ev_list l;
-    poll_all(f, &l);
-    assert_int_equal(l.n, 0);
+    poll_expect(f, &l, 0);
     poll_all(f, &l);
     sl_condor_follower_stats st;
     sl_condor_follower_get_stats(f, &st);
@@ -705,8 +704,7 @@ static void test_follow_missing_then_appears(void **state)
     assert_int_equal(st.files, 0);
     write_text(d.path, "w", EV_A);
     write_text(d.path, "a", EV_B);
-    poll_all(f, &l);
-    assert_int_equal(l.n, 2);
+    poll_expect(f, &l, 2);
     sl_condor_follower_get_stats(f, &st);
     assert_true(st.open);
     assert_int_equal(st.files, 1);
