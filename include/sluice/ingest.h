@@ -37,6 +37,8 @@ typedef struct sl_ingest_options {
     const char *duplicates_dir;     /* default <output>/duplicates */
     const char *condor_log;         /* HTCondor job event log to gate on; may be NULL */
     const char *table;              /* table for rows of multi-record inputs; "records" */
+    const char *schema;             /* pin: a built-in schema name or schema file; a
+                                       document that does not fit it is rejected */
     sl_on_success on_success;
     bool once;                      /* process what is there, then return */
     bool poll;                      /* rescan instead of inotify */

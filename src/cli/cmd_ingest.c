@@ -27,7 +27,10 @@ static const char description[] =
     "hash, size and ingestion time. NDJSON, a top-level array or concatenated values are\n"
     "rows of --table, with one _documents row for the file. Gzip and zstd are detected.\n"
     "Types are inferred from every value; a new key or a wider type is a new schema\n"
-    "version in OUT/_sluice/schema/ (history.jsonl, current.json).\n"
+    "version in OUT/_sluice/schema/ (history.jsonl, current.json). With --schema (a\n"
+    "built-in name such as school, or a schema file) the tables are pinned instead: a\n"
+    "file with a table, column or value that does not fit is quarantined with the reason\n"
+    "(\"students[3].age: expected an integer, got a string\").\n"
     "\n"
     "A batch of files is committed together: one part per table, fsynced and renamed into\n"
     "raw/, then one line in OUT/_sluice/ledger/<writer>.jsonl, fsynced. Only then are the\n"
@@ -90,6 +93,7 @@ int cmd_ingest(int argc, char **argv)
         {"condor-log", 0, SL_OPT_STRING, &o.condor_log, "FILE", "HTCondor job event log to gate results on"},
         {"workers", 'j', SL_OPT_U64, &workers, "N", "worker threads (2)"},
         {"table", 0, SL_OPT_STRING, &o.table, "NAME", "table for rows of NDJSON and array inputs (records)"},
+        {"schema", 's', SL_OPT_STRING, &o.schema, "NAME|FILE", "pin a schema: inputs that do not fit are quarantined"},
         {"commit-files", 0, SL_OPT_U64, &commit_files, "N", "commit a batch at N files (2000)"},
         {"commit-bytes", 0, SL_OPT_U64, &commit_bytes, "BYTES", "or at this many input bytes (8388608)"},
         {"commit-interval", 0, SL_OPT_STRING, &commit_interval, "SECONDS", "or when its oldest file waited this long (1)"},

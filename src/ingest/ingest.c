@@ -21,6 +21,7 @@
 #include "base/grow.h"
 #include "ingest/condor_log.h"
 #include "ingest/ingest_int.h"
+#include "ingest/pin.h"
 
 int64_t sl_now_ns(void)
 {
@@ -524,6 +525,17 @@ static sl_status setup_dirs(ingest *g, sl_error *err)
         return st;
     if ((st = sl_fs_mkdirs(g->claims, err)))
         return st;
+    if (o->schema) {
+        /* Sync and validate read the pinned schema from here. */
+        sl_pin *pin;
+        if ((st = sl_pin_load(o->schema, &pin, err)))
+            return st;
+        PATHF(p, "%s/_sluice/schema/pinned.json", g->out);
+        st = sl_fs_write_atomic(p, sl_pin_json(pin), strlen(sl_pin_json(pin)), err);
+        sl_pin_free(pin);
+        if (st)
+            return st;
+    }
     /* The claims directory's lock says this writer is alive; recovery takes over
      * the claims of any writer whose lock it can get. */
     PATHF(p, "%s/.lock", g->claims);

@@ -17,6 +17,7 @@
 #include "base/input.h"
 #include "ingest/ingest_int.h"
 #include "ingest/normalize_int.h"
+#include "ingest/pin.h"
 #include "schema/infer.h"
 
 /* ------------------------------------------------------------ small helpers */
@@ -451,6 +452,8 @@ sl_status sl_ingest_worker_init(ingest *g, worker *w, unsigned id, sl_error *err
     jo.max_decompressed_size = g->o.max_decompressed_size;
     static const char nothing[] = " ";
     sl_status st = sl_json_reader_open_mem(nothing, 1, "", &jo, &w->reader, err);
+    if (!st && g->o.schema)
+        st = sl_pin_load(g->o.schema, &w->pin, err);
     /* One directory per normalizer: each numbers its own part files. */
     char sub[PATH_MAX];
     if (!st && !(st = sl_fs_pathf(sub, sizeof sub, "%s/d", w->tmp_dir)))
@@ -498,6 +501,7 @@ void sl_ingest_worker_free(worker *w)
     sl_buf_free(&w->raw);
     sl_buf_free(&w->plain);
     sl_json_reader_free(w->reader);
+    sl_pin_free(w->pin);
     char sub[PATH_MAX];
     if (!sl_fs_pathf(sub, sizeof sub, "%s/d", w->tmp_dir))
         rmdir(sub);
@@ -883,6 +887,31 @@ static bool job_of(const sl_json_value *doc, uint64_t *cluster, uint64_t *proc)
     return true;
 }
 
+/* With --schema: whether the input fits. doc is the input's one object (a
+ * document) or NULL for records, which are read again and checked one by one. */
+static bool pin_fits(worker *w, const uint8_t *text, size_t len, const char *name,
+                     const sl_json_value *doc, char *why, size_t wn)
+{
+    char detail[300];
+    bool ok = true;
+    if (doc && doc->type == SL_JSON_OBJECT) {
+        ok = sl_pin_check_document(w->pin, doc, detail, sizeof detail);
+    } else if (doc) {
+        ok = sl_pin_check_record(w->pin, w->g->o.table, doc, 0, detail, sizeof detail);
+    } else {
+        const sl_json_value *v;
+        sl_error e;
+        size_t i = 0;
+        if (sl_json_reader_reset_mem(w->reader, text, len, name, &e))
+            return true;   /* out of memory: the add pass reports it */
+        while (ok && sl_json_reader_next(w->reader, &v, &e) == SL_OK)
+            ok = sl_pin_check_record(w->pin, w->g->o.table, v, i++, detail, sizeof detail);
+    }
+    if (!ok)
+        snprintf(why, wn, "does not fit the pinned schema: %s", detail);
+    return ok;
+}
+
 typedef enum { TAKE_OK, TAKE_GONE, TAKE_BUSY, TAKE_SET_ASIDE, TAKE_RETRY } take_result;
 
 /* Processes one claimed input at path: adds it to the batch, or sets it aside. */
@@ -924,6 +953,7 @@ static take_result process(worker *w, const char *path, batch_input *in, wrapped
     /* One pass checks the whole input before any of it joins the batch. */
     const sl_json_value *first = NULL;
     int64_t nrec = 0;
+    char pin_why[400];
     bool array = false;
     if (!why) {
         size_t i = 0;
@@ -944,6 +974,9 @@ static take_result process(worker *w, const char *path, batch_input *in, wrapped
                                      : st == SL_ERR_NOMEM ? NULL : "malformed JSON";
         else if (nrec == 0)
             why = "no JSON value";
+        else if (w->pin && !pin_fits(w, text, len, in->name, nrec == 1 && !array ? first : NULL,
+                                     pin_why, sizeof pin_why))
+            why = pin_why;
     }
     if (why || st) {
         pthread_mutex_lock(&g->mu);

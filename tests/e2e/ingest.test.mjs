@@ -241,3 +241,31 @@ test('--condor-log: only results of jobs that terminated normally with return va
   const q = JSON.parse(fs.readFileSync(path.join(out, 'quarantine', 'result_5.1.json.error.json'), 'utf8'));
   assert.match(q.reason, /job 5\.1 did not terminate normally/);
 });
+
+test('--schema pins the tables: a document that does not fit is quarantined with where and why', async () => {
+  const src = generate('pin-src', 10);
+  const edit = (f, fn) => {
+    const p = path.join(src, f);
+    const d = JSON.parse(fs.readFileSync(p, 'utf8'));
+    fn(d);
+    fs.writeFileSync(p, JSON.stringify(d));
+  };
+  edit('result_000003.json', (d) => { d.students[2].age = 'fifteen'; });
+  edit('result_000004.json', (d) => { d.students[0].nickname = 'Bo'; });
+  edit('result_000005.json', (d) => { d.lockers = [{n: 1}]; });
+  edit('result_000000.json', (d) => { delete d.teachers[0].email; });
+  const docs = readDocs(src);
+  const out = path.join(TMP, 'pin-out');
+  const r = run(['ingest', '-i', src, '-o', out, '--once', '--settle', '0', '--schema', 'school', '-v', 'error']);
+  assert.equal(r.status, 1, r.stderr);
+  const q = path.join(out, 'quarantine');
+  const why = (f) => JSON.parse(fs.readFileSync(path.join(q, `${f}.error.json`), 'utf8')).reason;
+  assert.equal(why('result_000003.json'), 'does not fit the pinned schema: students[2].age: expected an integer, got a string');
+  assert.equal(why('result_000004.json'), 'does not fit the pinned schema: students[0].nickname: no such column in the pinned schema');
+  assert.equal(why('result_000005.json'), "does not fit the pinned schema: table 'lockers' is not in the pinned schema");
+  assert.equal(why('result_000000.json'), 'does not fit the pinned schema: teachers[0].email: missing, and the column is not nullable');
+  const bad = new Set(['result_000003.json', 'result_000004.json', 'result_000005.json', 'result_000000.json']);
+  compareTables(await committedTables(out), expectedTables(docs.filter((d) => !bad.has(d.name))), 'fitting documents');
+  const pinned = JSON.parse(fs.readFileSync(path.join(out, '_sluice', 'schema', 'pinned.json'), 'utf8'));
+  assert.equal(pinned.name, 'school');
+});
