@@ -1,0 +1,72 @@
+/* One sync pass: the tables it works on and what it has done so far (shared by
+ * sync.c, which drives it, table.c, which does one table, and report.c). */
+#ifndef SL_SYNC_PASS_H
+#define SL_SYNC_PASS_H
+
+#include "sync/rows.h"
+#include "sync/sync_int.h"
+
+/* A table during a pass. */
+typedef struct sync_tab {
+    sync_tmodel m;              /* name, schema (that of ts), keys */
+    sync_tstate *ts;            /* the table in the next state */
+    const sync_tstate *old;     /* in the committed state; NULL for a new table */
+    sync_part **parts;          /* new parts, in commit order */
+    size_t nparts, pcap;
+    bool rebuild;               /* ignore the old files, pending rows and index:
+                                 * read every part published into it again */
+    bool retyped;               /* a column's type changed */
+    sl_pq_column *cols;         /* the final columns */
+    bool *skip;                 /* per column: not part of the content hash */
+    sync_index ix, alt;         /* keys; alt: the rows' `_key` (needs_alt) */
+    bool ix_ready;
+    bool done;                  /* processed in this pass */
+    bool changed;               /* keys were published or dropped: recheck children */
+    bool written;               /* new files were written */
+    uint64_t rows_pass, dups_pass, conflicts_pass, dropped_pass;
+    uint64_t orphans;           /* pending longer than the orphan age, now */
+    int64_t oldest;             /* held_at of the oldest pending row, 0 none */
+} sync_tab;
+
+typedef struct sync_pass {
+    const sl_sync_options *opts;
+    const char *out;            /* OUT */
+    sync_state *next;           /* the state being built (generation = committed + 1) */
+    sync_plog *plog;
+    uint32_t plog_start;        /* plog entries before this pass */
+    sync_tab *tabs;
+    size_t ntabs;
+    int64_t now;                /* µs since the epoch when the pass began */
+    FILE *conflicts;            /* conflicts.jsonl, appending */
+    sl_buf orphans;             /* the orphans listed in the report: JSON objects */
+    uint64_t orphans_listed;
+    sl_buf lineage;             /* the ledgers part of "sluice.lineage" */
+    /* the part a kept row of a conflict is looked up in, kept for the next one */
+    uint32_t kept_origin;
+    sync_src kept_src;
+    sync_index kept_rows;       /* key -> row group << 32 | row, in `content` */
+    bool kept_open;
+} sync_pass;
+
+/* Runs one table's share of the pass (after the tables it refers to). */
+sl_status sync_table_run(sync_pass *p, sync_tab *t, sl_error *err);
+
+/* Loads (or builds) t's key index, for its own pass or its children's checks. */
+sl_status sync_table_index(sync_pass *p, sync_tab *t, sl_error *err);
+
+/* The index signature of t: its key definition and the types of its first n
+ * columns. */
+uint64_t sync_table_sig(const sync_tab *t, size_t n);
+
+/* Writes the conflict record of a rejected row whose key the row of part
+ * kept_origin holds. */
+sl_status sync_report_conflict(sync_pass *p, sync_tab *t, sync_row *row, sync_hkey key,
+                               uint32_t kept_origin, uint32_t origin, sl_error *err);
+/* Lists a pending row as an orphan in the report (up to a limit). */
+sl_status sync_report_orphan(sync_pass *p, sync_tab *t, sync_row *row, int64_t held,
+                             uint32_t origin);
+/* Writes _sluice/sync/report.json from the pass's summary. */
+sl_status sync_report_write(sync_pass *p, const sl_sync_summary *sum, sl_error *err);
+void sync_pass_kept_close(sync_pass *p);
+
+#endif

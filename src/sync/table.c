@@ -1,0 +1,809 @@
+/* One table's share of a sync pass.
+ *
+ * Rows reach the new files in this order: the rows of the old final table (all
+ * of them for a single file; for a directory table only those of its last,
+ * partial file), then the old pending rows whose parents are now published, then
+ * the rows of the new parts in commit order. Every new row is looked up in the
+ * key index: a key already published or pending is a duplicate (same content)
+ * or a conflict (different content: the first row stays, both are recorded);
+ * otherwise the row's foreign keys decide: all present (or null) publishes it,
+ * a parent not published yet holds it back in the pending file, and a child
+ * whose parent row was itself dropped (a duplicate or conflict) is dropped with
+ * it. Memory: one row group of one source, the writers' row groups, the index.
+ *
+ * The old final table is copied only once a row needs publishing: a pass whose
+ * new rows all wait or are duplicates leaves the table as it was. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "sluice/sluice.h"
+#include "sync/pass.h"
+
+enum { FATE_PUBLISH, FATE_PEND, FATE_DROP };
+
+#define PATH 4800
+
+/* ------------------------------------------------------------ output files */
+
+typedef struct sink {
+    sync_pass *p;
+    sync_tab *t;
+    bool pending;            /* the pending file: columns + held at + origin */
+    bool dir;                /* a directory table: part-NNNNN.parquet files */
+    uint32_t no;             /* the number of the open (or next) file */
+    sl_pq_writer *w;
+    char tmp_rel[PATH], final_rel[PATH], tmp[PATH];
+    uint64_t rows;           /* in the open file */
+    uint64_t total;          /* written by this pass */
+    uint64_t quota;          /* rows per file (directory tables) */
+    const sl_pq_column *cols;
+    size_t ncols;
+    sl_buf schema;
+    sl_buf lineage;
+    sl_buf etmp;
+} sink;
+
+static void abs_path(const sync_pass *p, const char *rel, char *out)
+{
+    /* OUT is at most 3000 bytes (sl_sync_open) and names are bounded by the
+     * ledger checks: a cut path cannot happen, and would only fail to open */
+    if (snprintf(out, PATH, "%s/%s", p->out, rel) >= PATH)
+        out[PATH - 1] = '\0';
+}
+
+static sl_status writer_err(sink *k, sl_status st, sl_error *err)
+{
+    if (err) {
+        const sl_error *we = k->w ? sl_pq_writer_error(k->w) : NULL;
+        if (we && we->code)
+            *err = *we;
+        else
+            sl_error_set(err, st, "writing '%s': %s", k->tmp, sl_strerror(st));
+        if (!err->file[0])
+            sl_error_set_file(err, k->tmp);
+    }
+    return st;
+}
+
+static sl_status sink_open_file(sink *k, sl_error *err)
+{
+    const char *name = k->t->m.name;
+    unsigned long long gen = (unsigned long long)k->p->next->gen;
+    if (k->pending) {
+        snprintf(k->final_rel, PATH, SYNC_DIR "/pending/%s.parquet", name);
+        snprintf(k->tmp_rel, PATH, SYNC_DIR "/pending/.%s.parquet.sync%llu.tmp", name, gen);
+    } else if (k->dir) {
+        snprintf(k->final_rel, PATH, "%s/part-%05u.parquet", name, k->no);
+        snprintf(k->tmp_rel, PATH, "%s/.part-%05u.parquet.sync%llu.tmp", name, k->no, gen);
+    } else {
+        snprintf(k->final_rel, PATH, "%s.parquet", name);
+        snprintf(k->tmp_rel, PATH, ".%s.parquet.sync%llu.tmp", name, gen);
+    }
+    abs_path(k->p, k->tmp_rel, k->tmp);
+    sl_pq_writer_options wo;
+    sl_pq_writer_options_init(&wo);
+    wo.codec = k->p->opts->codec;
+    wo.level = k->p->opts->level;
+    wo.row_group_bytes = k->pending ? (4u << 20) : k->p->opts->row_group_bytes;
+    /* an op before the file: a crash after it leaves a name recovery removes */
+    sl_status st = sync_state_add_op(k->p->next, k->tmp_rel, k->final_rel);
+    if (st)
+        return sl_error_set(err, st, "out of memory");
+    if ((st = sl_pq_writer_open(k->tmp, k->cols, k->ncols, &wo, &k->w, err)))
+        return st;
+    char genbuf[24];
+    snprintf(genbuf, sizeof genbuf, "%llu", gen);
+    if ((st = sl_pq_writer_set_kv(k->w, "sluice.schema", (const char *)k->schema.data)) ||
+        (st = sl_pq_writer_set_kv(k->w, "sluice.lineage", (const char *)k->lineage.data)) ||
+        (st = sl_pq_writer_set_kv(k->w, "sluice.sync.generation", genbuf)))
+        return writer_err(k, st, err);
+    k->rows = 0;
+    return SL_OK;
+}
+
+static sl_status sink_close_file(sink *k, sl_error *err)
+{
+    bool full = k->dir && k->rows >= k->quota;
+    sl_status st = sl_pq_writer_close(k->w, true, err);
+    k->w = NULL;
+    if (st)
+        return st;
+    struct stat sb;
+    if (stat(k->tmp, &sb) != 0)
+        return sl_error_set(err, sl_fs_status(errno), "cannot stat '%s': %s", k->tmp, strerror(errno));
+    if (!k->pending) {
+        if ((st = sync_tstate_add_file(k->t->ts, k->final_rel, k->rows, (uint64_t)sb.st_size, full)))
+            return sl_error_set(err, st, "out of memory");
+        if (k->dir && k->rows) {
+            /* size the next files by what this one came to */
+            uint64_t per_row = (uint64_t)sb.st_size / k->rows;
+            k->quota = per_row ? k->p->opts->target_size / per_row : k->rows;
+            if (!k->quota)
+                k->quota = 1;
+        }
+    }
+    k->no++;
+    return SL_OK;
+}
+
+static sl_status sink_begin_row(sink *k, sl_error *err)
+{
+    return k->w ? SL_OK : sink_open_file(k, err);
+}
+
+static sl_status sink_end_row(sink *k, sl_error *err)
+{
+    sl_status st = sl_pq_write_end_row(k->w);
+    if (st)
+        return writer_err(k, st, err);
+    k->rows++;
+    k->total++;
+    if (k->dir && k->rows >= k->quota)
+        return sink_close_file(k, err);
+    return SL_OK;
+}
+
+static sl_status sink_write(sink *k, sync_row *row, int64_t held, uint32_t origin, sl_error *err)
+{
+    sl_status st = sink_begin_row(k, err);
+    if (st)
+        return st;
+    if ((st = sync_row_write(row, k->w, &k->etmp)))
+        return writer_err(k, st, err);
+    if (k->pending) {
+        size_t n = row->ncols;
+        if ((st = sl_pq_write_int(k->w, n, held)) ||
+            (st = origin == SYNC_ORIGIN_NONE ? sl_pq_write_null(k->w, n + 1)
+                                             : sl_pq_write_int(k->w, n + 1, origin)))
+            return writer_err(k, st, err);
+    }
+    return sink_end_row(k, err);
+}
+
+static void sink_free(sink *k)
+{
+    if (k->w)
+        sl_pq_writer_abort(k->w);
+    k->w = NULL;
+    sl_buf_free(&k->schema);
+    sl_buf_free(&k->lineage);
+    sl_buf_free(&k->etmp);
+}
+
+static sl_status sink_init(sink *k, sync_pass *p, sync_tab *t, bool pending, const sl_pq_column *cols,
+                           size_t ncols, sl_error *err)
+{
+    memset(k, 0, sizeof *k);
+    k->p = p;
+    k->t = t;
+    k->pending = pending;
+    k->dir = !pending && p->opts->target_size > 0;
+    k->cols = cols;
+    k->ncols = ncols;
+    k->quota = UINT64_MAX;
+    sl_buf_init(&k->schema, 0);
+    sl_buf_init(&k->lineage, 0);
+    sl_buf_init(&k->etmp, 0);
+    if (k->dir) {
+        char dir[PATH];
+        snprintf(dir, PATH, "%s/%s", p->out, t->m.name);
+        sl_status st = sl_fs_mkdirs(dir, err);
+        if (st)
+            return st;
+    }
+    sl_status st = sync_schema_json(&t->ts->schema, t->m.name, false, &k->schema);
+    if (!st)
+        st = sl_buf_putc(&k->schema, '\0');
+    if (!st)
+        st = sl_buf_printf(&k->lineage, "{\"tool\":\"sluice sync " SL_VERSION "\",\"generation\":%llu,"
+                                        "\"parts\":%llu,%s}",
+                           (unsigned long long)p->next->gen, (unsigned long long)t->ts->parts,
+                           (const char *)p->lineage.data);
+    if (!st)
+        st = sl_buf_putc(&k->lineage, '\0');
+    return st ? sl_error_set(err, st, "out of memory") : SL_OK;
+}
+
+/* ------------------------------------------------------------ the key index */
+
+uint64_t sync_table_sig(const sync_tab *t, size_t n)
+{
+    uint64_t h[3] = {sync_schema_sig(&t->ts->schema, n), t->m.key.kind, t->m.child};
+    sl_buf names;
+    sl_buf_init(&names, 0);
+    sync_key_names(&t->m, &names);
+    uint64_t k = XXH3_64bits(names.data ? names.data : (const uint8_t *)"", names.len);
+    sl_buf_free(&names);
+    return XXH3_64bits_withSeed(h, sizeof h, k);
+}
+
+static void index_path(const sync_pass *p, const char *table, bool tmp, char *rel)
+{
+    if (tmp)
+        snprintf(rel, PATH, SYNC_DIR "/index/.%s.idx.sync%llu.tmp", table,
+                 (unsigned long long)p->next->gen);
+    else
+        snprintf(rel, PATH, SYNC_DIR "/index/%s.idx", table);
+}
+
+static sl_status table_work(sync_pass *p, sync_tab *t, sl_error *err);
+
+sl_status sync_table_index(sync_pass *p, sync_tab *t, sl_error *err)
+{
+    if (t->ix_ready)
+        return SL_OK;
+    t->ix_ready = true;
+    if (!t->old || t->rebuild)
+        return SL_OK;      /* filled by the table's own run */
+    char rel[PATH], path[PATH];
+    index_path(p, t->m.name, false, rel);
+    abs_path(p, rel, path);
+    uint64_t sig;
+    sl_error ierr;
+    sl_error_clear(&ierr);
+    sl_status st = sync_index_load(path, &sig, &t->ix, &t->alt, &ierr);
+    if (st == SL_ERR_NOMEM)
+        return sl_error_set(err, st, "%s", ierr.msg);
+    if (!st && sig == t->old->index_sig)
+        return SL_OK;
+    /* The index is gone or damaged: the table is rebuilt from its parts, now if
+     * its turn has passed. */
+    sync_index_free(&t->ix);
+    sync_index_free(&t->alt);
+    t->rebuild = true;
+    return t->done ? table_work(p, t, err) : SL_OK;
+}
+
+static sl_status save_index(sync_pass *p, sync_tab *t, sl_error *err)
+{
+    char rel[PATH], fin[PATH], path[PATH];
+    index_path(p, t->m.name, true, rel);
+    index_path(p, t->m.name, false, fin);
+    abs_path(p, rel, path);
+    sl_status st = sync_state_add_op(p->next, rel, fin);
+    if (st)
+        return sl_error_set(err, st, "out of memory");
+    uint32_t n = (uint32_t)t->ts->schema.ncols;
+    uint64_t sig = sync_table_sig(t, n);
+    if ((st = sync_index_save(path, sig, &t->ix, &t->alt, err)))
+        return st;
+    t->ts->has_index = true;
+    t->ts->index_sig = sig;
+    t->ts->index_ncols = n;
+    return SL_OK;
+}
+
+/* ------------------------------------------------------------ foreign keys */
+
+/* Where the row's foreign keys point: all published (or null) -> publish; a
+ * parent row that was dropped -> drop; otherwise pending. With missing, the
+ * unresolved references are appended as "col":value pairs. */
+static sl_status fk_fate(sync_pass *p, sync_tab *t, sync_row *row, sl_buf *missing, int *fate)
+{
+    *fate = FATE_PUBLISH;
+    for (size_t f = 0; f < t->m.nfks; f++) {
+        const sync_fk *fk = &t->m.fks[f];
+        const sl_unify_value *v = &row->v[fk->col];
+        sync_hkey k;
+        bool null;
+        sl_status st = sync_value_key(&row->cols[fk->col], v, &row->scratch, &k, &null);
+        if (st)
+            return st;
+        if (null)
+            continue;
+        const sync_tab *target = &p->tabs[fk->target];
+        const sync_index *ix =
+            fk->to_key && target->m.key.kind != SYNC_KEY_SYNTHETIC ? &target->alt : &target->ix;
+        const sync_entry *e = sync_index_get(ix, k);
+        if (e && SYNC_STATE(e) == SYNC_PUBLISHED)
+            continue;
+        if (e && SYNC_STATE(e) == SYNC_DROPPED && fk->to_key) {
+            *fate = FATE_DROP;
+            return SL_OK;
+        }
+        *fate = FATE_PEND;
+        if (missing) {
+            const char *name = row->cols[fk->col].name;
+            if ((missing->len && (st = sl_buf_putc(missing, ','))) ||
+                (st = sl_json_write_string(missing, name, strlen(name))) ||
+                (st = sl_buf_putc(missing, ':')) ||
+                (st = sync_value_json(&row->cols[fk->col], v, &row->etmp, missing)))
+                return st;
+        }
+    }
+    return SL_OK;
+}
+
+/* Records the row's `_key` in the alt index (tables whose children refer to it). */
+static sl_status alt_set(sync_tab *t, sync_row *row, unsigned state, uint32_t origin)
+{
+    if (!t->m.needs_alt)
+        return SL_OK;
+    long kc = sync_schema_find(&t->ts->schema, "_key");
+    if (kc < 0)
+        return SL_OK;
+    sync_hkey k;
+    bool null;
+    sl_status st = sync_value_key(&row->cols[kc], &row->v[kc], &row->scratch, &k, &null);
+    if (!st && !null)
+        st = sync_index_set(&t->alt, k, 0, origin, state);
+    return st;
+}
+
+/* ------------------------------------------------------------ rows */
+
+typedef struct job {
+    sync_pass *p;
+    sync_tab *t;
+    sink fin, pend;
+    bool started;            /* the old final rows have been copied into fin */
+    size_t copy_from, copy_to;
+    sync_row row;
+    sl_buf missing;
+    uint64_t pending, released, dropped;
+    int64_t oldest;
+} job;
+
+static sl_status copy_old(job *w, sl_error *err);
+
+static sl_status publish(job *w, uint32_t origin, sl_error *err)
+{
+    sl_status st = SL_OK;
+    if (!w->started)
+        st = copy_old(w, err);
+    if (!st)
+        st = sink_write(&w->fin, &w->row, 0, origin, err);
+    w->t->rows_pass++;
+    w->t->changed = true;
+    return st;
+}
+
+static sl_status hold(job *w, int64_t held, uint32_t origin, sl_error *err)
+{
+    sync_pass *p = w->p;
+    sl_status st = sink_write(&w->pend, &w->row, held, origin, err);
+    if (st)
+        return st;
+    w->pending++;
+    if (!w->oldest || held < w->oldest)
+        w->oldest = held;
+    if (p->now - held > (int64_t)p->opts->orphan_age * 1000000) {
+        w->t->orphans++;
+        if ((st = sync_report_orphan(p, w->t, &w->row, held, origin)))
+            return sl_error_set(err, st, "out of memory");
+    }
+    return SL_OK;
+}
+
+static sl_status row_error(sl_status st, const char *path, sl_error *err)
+{
+    if (err && err->code != st)
+        sl_error_set(err, st, "converting a row of '%s': %s", path, sl_strerror(st));
+    return st;
+}
+
+/* A row of the old pending file: its parents may have arrived. */
+static sl_status take_pending(job *w, const sync_src *src, uint64_t r, sl_error *err)
+{
+    sync_tab *t = w->t;
+    int64_t held = sync_src_i64(src, src->held, r, w->p->now);
+    int64_t o = sync_src_i64(src, src->origin, r, SYNC_ORIGIN_NONE);
+    uint32_t origin = o < 0 || o > SYNC_ORIGIN_NONE ? SYNC_ORIGIN_NONE : (uint32_t)o;
+    int fate;
+    sl_status st = fk_fate(w->p, t, &w->row, NULL, &fate);
+    if (st)
+        return st;
+    unsigned state = fate == FATE_PUBLISH ? SYNC_PUBLISHED : fate == FATE_DROP ? SYNC_DROPPED : SYNC_PENDING;
+    if (fate != FATE_PEND && t->m.key.kind != SYNC_KEY_NONE) {
+        sync_hkey k;
+        bool null;
+        if ((st = sync_row_key(&w->row, &t->m.key, &k, &null)))
+            return st;
+        sync_entry *e = null ? NULL : sync_index_get(&t->ix, k);
+        if (e)
+            e->meta = (e->meta & ~3u) | state;
+    }
+    if ((st = alt_set(t, &w->row, state, origin)))
+        return st;
+    if (fate == FATE_PUBLISH) {
+        w->released++;
+        return publish(w, origin, err);
+    }
+    if (fate == FATE_DROP) {
+        w->dropped++;
+        t->dropped_pass++;
+        t->ts->dropped++;
+        t->changed = true;
+        return SL_OK;
+    }
+    return hold(w, held, origin, err);
+}
+
+/* A row of a part this pass publishes. */
+static sl_status take_new(job *w, uint32_t origin, bool record, sl_error *err)
+{
+    sync_pass *p = w->p;
+    sync_tab *t = w->t;
+    sync_hkey key = {0, 0};
+    bool null = true;
+    sl_status st;
+    if (t->m.key.kind != SYNC_KEY_NONE && (st = sync_row_key(&w->row, &t->m.key, &key, &null)))
+        return st;
+    uint64_t content = 0;
+    if (!null) {
+        sync_entry *e = sync_index_get(&t->ix, key);
+        if ((st = sync_row_content(&w->row, t->skip, &content)))
+            return st;
+        if (e && SYNC_STATE(e) != SYNC_DROPPED) {
+            if (content == e->content) {
+                t->dups_pass++;
+                t->ts->dups++;
+            } else {
+                t->conflicts_pass++;
+                t->ts->conflicts++;
+                if (record && (st = sync_report_conflict(p, t, &w->row, key, SYNC_ORIGIN(e), origin, err)))
+                    return st;
+            }
+            /* its children go with it */
+            t->changed = true;
+            return alt_set(t, &w->row, SYNC_DROPPED, origin);
+        }
+    }
+    int fate;
+    if ((st = fk_fate(p, t, &w->row, NULL, &fate)))
+        return st;
+    unsigned state = fate == FATE_PUBLISH ? SYNC_PUBLISHED : fate == FATE_DROP ? SYNC_DROPPED : SYNC_PENDING;
+    if (!null && (st = sync_index_set(&t->ix, key, content, origin, state)))
+        return st;
+    if ((st = alt_set(t, &w->row, state, origin)))
+        return st;
+    if (fate == FATE_PUBLISH)
+        return publish(w, origin, err);
+    if (fate == FATE_DROP) {
+        t->dropped_pass++;
+        t->ts->dropped++;
+        t->changed = true;
+        return SL_OK;
+    }
+    return hold(w, p->now, origin, err);
+}
+
+enum { SRC_OLD, SRC_PENDING, SRC_PART };
+
+/* Every row of one file, through take_pending, take_new or straight to fin. */
+static sl_status each_row(job *w, const char *rel, int kind, uint32_t origin, bool record,
+                          uint64_t expect_rows, sl_error *err)
+{
+    char path[PATH];
+    abs_path(w->p, rel, path);
+    sync_src src;
+    sl_status st = sync_src_open(&src, path, w->t->cols, w->t->ts->schema.ncols, err);
+    if (st) {
+        if (err && !err->file[0])
+            sl_error_set_file(err, path);
+        return st == SL_ERR_IO && kind == SRC_PART ? SL_ERR_CORRUPT : st;
+    }
+    if (kind == SRC_PART && expect_rows != UINT64_MAX && sl_pq_reader_num_rows(src.r) != expect_rows) {
+        st = sl_error_set(err, SL_ERR_CORRUPT, "%s: %llu rows, but its ledger line says %llu", path,
+                          (unsigned long long)sl_pq_reader_num_rows(src.r), (unsigned long long)expect_rows);
+        goto done;
+    }
+    while ((st = sync_src_next_group(&src, err)) == SL_OK) {
+        for (uint64_t r = 0; r < src.rows && !st; r++) {
+            if ((st = sync_row_load(&w->row, &src, r))) {
+                st = row_error(st, path, err);
+                break;
+            }
+            if (kind == SRC_OLD)
+                st = sink_write(&w->fin, &w->row, 0, 0, err);
+            else if (kind == SRC_PENDING)
+                st = take_pending(w, &src, r, err);
+            else
+                st = take_new(w, origin, record, err);
+            if (st && err && !err->code)
+                sl_error_set(err, st, "%s: %s", path, sl_strerror(st));
+        }
+        if (st)
+            break;
+    }
+    if (st == SL_EOF)
+        st = SL_OK;
+done:
+    sync_src_close(&src);
+    return st;
+}
+
+static sl_status copy_old(job *w, sl_error *err)
+{
+    w->started = true;
+    for (size_t i = w->copy_from; i < w->copy_to; i++) {
+        sl_status st = each_row(w, w->t->old->files[i].name, SRC_OLD, 0, false, 0, err);
+        if (st)
+            return st;
+    }
+    return SL_OK;
+}
+
+/* ------------------------------------------------------------ the table */
+
+static bool layout_changed(const sync_pass *p, const sync_tab *t)
+{
+    return t->old && (t->old->target_size > 0) != (p->opts->target_size > 0);
+}
+
+/* Whether the old files are all there, and the ones a pass copies are the ones
+ * the state describes (their generation). */
+static bool old_files_ok(const sync_pass *p, const sync_tab *t, size_t copy_from)
+{
+    char path[PATH];
+    for (size_t i = 0; i < t->old->nfiles; i++) {
+        struct stat sb;
+        abs_path(p, t->old->files[i].name, path);
+        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+            return false;
+        if (i < copy_from)
+            continue;
+        sl_pq_reader *r;
+        if (sl_pq_reader_open(path, &r, NULL))
+            return false;
+        const char *g = sl_pq_reader_kv_get(r, "sluice.sync.generation");
+        bool ok = g && strtoull(g, NULL, 10) == t->old->gen;
+        sl_pq_reader_free(r);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* The bytes per row of the table's files, or of the parts to publish: sizes the
+ * files of a directory table. */
+static uint64_t rows_per_file(const sync_pass *p, const sync_tab *t)
+{
+    uint64_t bytes = 0, rows = 0;
+    for (size_t i = 0; t->old && i < t->old->nfiles; i++)
+        if (t->old->files[i].full) {
+            bytes += t->old->files[i].bytes;
+            rows += t->old->files[i].rows;
+        }
+    char path[PATH];
+    for (size_t i = 0; !rows && i < t->nparts; i++) {
+        struct stat sb;
+        abs_path(p, t->parts[i]->path, path);
+        if (stat(path, &sb) == 0) {
+            bytes += (uint64_t)sb.st_size;
+            rows += t->parts[i]->rows;
+        }
+    }
+    uint64_t per_row = rows ? bytes / rows : 0;
+    uint64_t q = per_row ? p->opts->target_size / per_row : 100000;
+    return q ? q : 1;
+}
+
+static sl_status run_rows(job *w, sl_error *err)
+{
+    sync_pass *p = w->p;
+    sync_tab *t = w->t;
+    sl_status st = SL_OK;
+    char rel[PATH];
+    if (t->old && !t->rebuild && t->old->pending) {
+        snprintf(rel, PATH, SYNC_DIR "/pending/%s.parquet", t->m.name);
+        if ((st = each_row(w, rel, SRC_PENDING, 0, false, 0, err)))
+            return st;
+    }
+    if (t->rebuild) {
+        /* every part published into the table before, in publish order; their
+         * conflicts are recorded already */
+        for (uint32_t i = 0; !st && i < p->plog_start; i++)
+            if (strcmp(p->plog->e[i].table, t->m.name) == 0)
+                st = each_row(w, p->plog->e[i].path, SRC_PART, i, false, UINT64_MAX, err);
+    }
+    for (size_t i = 0; !st && i < t->nparts; i++) {
+        const sync_part *part = t->parts[i];
+        uint32_t origin;
+        if ((st = sync_plog_append(p->plog, t->m.name, part->path, part->commit, p->next->gen, &origin, err)))
+            break;
+        st = each_row(w, part->path, SRC_PART, origin, true, part->rows, err);
+    }
+    return st;
+}
+
+/* Removes the old files the new ones do not replace. */
+static sl_status remove_stale(sync_pass *p, sync_tab *t, const sync_tstate *old)
+{
+    for (size_t i = 0; old && i < old->nfiles; i++) {
+        bool kept = false;
+        for (size_t j = 0; j < t->ts->nfiles && !kept; j++)
+            kept = strcmp(t->ts->files[j].name, old->files[i].name) == 0;
+        if (!kept && sync_state_add_op(p->next, old->files[i].name, NULL))
+            return SL_ERR_NOMEM;
+    }
+    return SL_OK;
+}
+
+static sl_status table_work(sync_pass *p, sync_tab *t, sl_error *err)
+{
+    sync_tstate *ts = t->ts;
+    const sync_tstate *old = t->old;
+    bool dir = p->opts->target_size > 0;
+    job w;
+    memset(&w, 0, sizeof w);
+    w.p = p;
+    w.t = t;
+    /* which old files stay as they are, and which are copied into new ones */
+    size_t keep = 0;
+    if (old && !t->rebuild) {
+        if (dir && old->target_size > 0)
+            while (keep < old->nfiles && old->files[keep].full)
+                keep++;
+        w.copy_from = keep;
+        w.copy_to = old->nfiles;
+        if (!old_files_ok(p, t, keep)) {
+            t->rebuild = true;
+            keep = w.copy_from = w.copy_to = 0;
+        }
+    }
+    if (t->rebuild) {
+        sync_index_free(&t->ix);
+        sync_index_free(&t->alt);
+        t->ix_ready = true;
+        ts->rows = ts->parts = ts->dups = ts->conflicts = ts->dropped = 0;
+        for (uint32_t i = 0; i < p->plog_start; i++)
+            ts->parts += strcmp(p->plog->e[i].table, t->m.name) == 0;
+    }
+    ts->parts += t->nparts;
+    sync_tstate_clear_files(ts);
+    for (size_t i = 0; i < keep; i++)
+        if (sync_tstate_add_file(ts, old->files[i].name, old->files[i].rows, old->files[i].bytes, true))
+            return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    size_t ncols = ts->schema.ncols;
+    sl_pq_column *pcols = calloc(ncols + 2, sizeof *pcols);
+    if (!pcols)
+        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    memcpy(pcols, t->cols, ncols * sizeof *pcols);
+    pcols[ncols] = (sl_pq_column){.name = SYNC_HELD_COL, .type = SL_PQ_TIMESTAMP, .optional = true,
+                                  .time_unit = SL_PQ_MICROS, .utc = true};
+    pcols[ncols + 1] = (sl_pq_column){.name = SYNC_ORIGIN_COL, .type = SL_PQ_INT64, .optional = true};
+    sl_status st = sink_init(&w.fin, p, t, false, t->cols, ncols, err);
+    if (!st)
+        st = sink_init(&w.pend, p, t, true, pcols, ncols + 2, err);
+    if (!st && sync_row_init(&w.row, t->cols, ncols))
+        st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    sl_buf_init(&w.missing, 0);
+    if (st)
+        goto done;
+    w.fin.no = (uint32_t)keep;
+    if (dir)
+        w.fin.quota = rows_per_file(p, t);
+    /* a new table, a rebuilt one, a new schema or layout: the final files are
+     * written even when no row is published */
+    bool same = old && !t->rebuild && !layout_changed(p, t) && old->schema.ncols == ncols &&
+                old->target_size == p->opts->target_size;
+    if (!same && (st = copy_old(&w, err)))
+        goto done;
+    if ((st = run_rows(&w, err)))
+        goto done;
+    if (w.started) {
+        if (!w.fin.w && !ts->nfiles)
+            st = sink_open_file(&w.fin, err);    /* an empty table is still a table */
+        if (!st && w.fin.w)
+            st = sink_close_file(&w.fin, err);
+        if (!st)
+            st = remove_stale(p, t, old);
+        ts->gen = p->next->gen;
+        ts->target_size = p->opts->target_size;
+        t->written = true;
+    } else {
+        /* nothing published: the old files stand */
+        sync_tstate_clear_files(ts);
+        for (size_t i = 0; !st && i < old->nfiles; i++)
+            st = sync_tstate_add_file(ts, old->files[i].name, old->files[i].rows, old->files[i].bytes,
+                                      old->files[i].full);
+    }
+    if (st)
+        goto done;
+    ts->rows = 0;
+    for (size_t i = 0; i < ts->nfiles; i++)
+        ts->rows += ts->files[i].rows;
+    if (w.pend.w) {
+        if ((st = sink_close_file(&w.pend, err)))
+            goto done;
+    } else if (old && old->pending) {
+        char rel[PATH];
+        snprintf(rel, PATH, SYNC_DIR "/pending/%s.parquet", t->m.name);
+        if ((st = sync_state_add_op(p->next, rel, NULL)))
+            goto done;
+    }
+    ts->pending = w.pending;
+    ts->pending_oldest = w.oldest;
+    t->oldest = w.oldest;
+    st = save_index(p, t, err);
+done:
+    sink_free(&w.fin);
+    sink_free(&w.pend);
+    sync_row_free(&w.row);
+    sl_buf_free(&w.missing);
+    free(pcols);
+    return st;
+}
+
+/* The pending rows of a table with no new parts: would any be released or
+ * dropped now? Counts the orphans meanwhile (listed when nothing is). */
+static sl_status dry_run(sync_pass *p, sync_tab *t, bool *work_needed, sl_error *err)
+{
+    *work_needed = false;
+    char rel[PATH], path[PATH];
+    snprintf(rel, PATH, SYNC_DIR "/pending/%s.parquet", t->m.name);
+    abs_path(p, rel, path);
+    sync_src src;
+    sync_row row;
+    sl_status st = sync_src_open(&src, path, t->cols, t->ts->schema.ncols, err);
+    if (st)
+        return st;
+    if (sync_row_init(&row, t->cols, t->ts->schema.ncols)) {
+        sync_src_close(&src);
+        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    }
+    size_t mark = p->orphans.len;
+    uint64_t listed = p->orphans_listed;
+    t->orphans = 0;
+    while (!*work_needed && (st = sync_src_next_group(&src, err)) == SL_OK) {
+        for (uint64_t r = 0; r < src.rows && !st && !*work_needed; r++) {
+            int fate;
+            if ((st = sync_row_load(&row, &src, r)) || (st = fk_fate(p, t, &row, NULL, &fate)))
+                break;
+            if (fate != FATE_PEND) {
+                *work_needed = true;
+                break;
+            }
+            int64_t held = sync_src_i64(&src, src.held, r, p->now);
+            int64_t o = sync_src_i64(&src, src.origin, r, SYNC_ORIGIN_NONE);
+            if (p->now - held > (int64_t)p->opts->orphan_age * 1000000) {
+                t->orphans++;
+                st = sync_report_orphan(p, t, &row, held, o < 0 ? SYNC_ORIGIN_NONE : (uint32_t)o);
+            }
+        }
+    }
+    if (st == SL_EOF)
+        st = SL_OK;
+    if (*work_needed) {
+        p->orphans.len = mark;
+        p->orphans_listed = listed;
+        t->orphans = 0;
+    }
+    sync_row_free(&row);
+    sync_src_close(&src);
+    return st;
+}
+
+sl_status sync_table_run(sync_pass *p, sync_tab *t, sl_error *err)
+{
+    t->done = true;
+    sl_status st = SL_OK;
+    for (size_t f = 0; !st && f < t->m.nfks; f++)
+        if (t->m.fks[f].target != (uint32_t)(t - p->tabs))
+            st = sync_table_index(p, &p->tabs[t->m.fks[f].target], err);
+    if (st)
+        return st;
+    bool work = t->nparts || t->rebuild || !t->old || layout_changed(p, t) ||
+                (t->old && t->old->schema.ncols != t->ts->schema.ncols);
+    t->oldest = t->old ? t->old->pending_oldest : 0;
+    if (!work && t->old && t->old->pending) {
+        bool parents = false;
+        for (size_t f = 0; f < t->m.nfks; f++)
+            parents |= p->tabs[t->m.fks[f].target].changed;
+        bool aged = p->now - t->old->pending_oldest > (int64_t)p->opts->orphan_age * 1000000;
+        if (parents || aged)
+            st = dry_run(p, t, &work, err);
+    }
+    if (st || !work)
+        return st;
+    if ((st = sync_table_index(p, t, err)))
+        return st;
+    if (t->done && t->written)
+        return SL_OK;      /* rebuilt already, when its index was first needed */
+    return table_work(p, t, err);
+}
