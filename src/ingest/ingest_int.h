@@ -17,6 +17,7 @@
 #include "sluice/normalize.h"
 
 struct sl_condor_follower;
+struct sl_pin;
 struct sl_condor_jobs;
 
 /* A file the scanner has seen in the input directory. */
@@ -53,6 +54,7 @@ typedef struct worker {
     uint64_t seq;               /* commits made */
     sl_buf raw, plain;          /* the input as stored, and decompressed */
     sl_json_reader *reader;
+    struct sl_pin *pin;         /* --schema, one per worker (checking keeps state) */
     /* the open batch */
     sl_normalizer *docs;        /* documents mode, root table _documents */
     sl_normalizer *recs;        /* rows of multi-record inputs */
