@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import {spawn, spawnSync} from 'node:child_process';
-import {expectedTables, committedTables, committedParts, compareTables, readDocs} from './lib/dataset.mjs';
+import {expectedTables, committedTables, committedParts, compareTables, finalTables, readDocs} from './lib/dataset.mjs';
 
 const SLUICE = path.resolve(process.env.SLUICE_BUILD ?? 'build', 'sluice');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-ingest-'));
@@ -64,6 +64,11 @@ test('--once commits every document exactly, in several commits by two workers',
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /240 files committed \(240 documents/);
   compareTables(await committedTables(out), expectedTables(docs), 'committed parts');
+  // sync publishes them as final tables with exactly the same rows.
+  const s = run(['sync', '--output-dir', out, '--once']);
+  assert.equal(s.status, 0, s.stderr);
+  const want = expectedTables(docs);
+  compareTables(await finalTables(out, [...want.keys()]), want, 'final tables');
   assert.deepEqual(listFiles(src), [], 'the input directory is empty');
   assert.deepEqual(listFiles(path.join(out, 'processed')), docs.map((d) => d.name), 'every input moved to processed/');
   assert.deepEqual(committedInputs(out), docs.map((d) => d.name), 'the ledger names each input once');

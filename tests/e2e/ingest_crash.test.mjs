@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {spawn, spawnSync} from 'node:child_process';
-import {expectedTables, committedTables, committedParts, compareTables, readDocs} from './lib/dataset.mjs';
+import {expectedTables, committedTables, committedParts, compareTables, finalTables, readDocs} from './lib/dataset.mjs';
 
 const SLUICE = path.resolve(process.env.SLUICE_BUILD ?? 'build', 'sluice');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-crash-'));
@@ -64,7 +64,11 @@ test('SIGKILL at 60 random moments: the committed rows equal the inputs exactly'
   assert.deepEqual(listFiles(path.join(out, 'processed')), names, 'every input in processed/');
   assert.deepEqual(listFiles(path.join(out, 'quarantine')), []);
   assert.deepEqual(listFiles(path.join(out, 'duplicates')), []);
-  compareTables(await committedTables(out), expectedTables(docs), 'after 60 kills');
+  const want = expectedTables(docs);
+  compareTables(await committedTables(out), want, 'after 60 kills');
+  const s = spawnSync(SLUICE, ['sync', '--output-dir', out, '--once'], {encoding: 'utf8'});
+  assert.equal(s.status, 0, s.stderr);
+  compareTables(await finalTables(out, [...want.keys()]), want, 'final tables after 60 kills');
   // No uncommitted part survives recovery: raw/ holds exactly the committed parts.
   const {parts} = committedParts(out);
   const committedFiles = new Set([...parts.values()].flat());
