@@ -554,6 +554,8 @@ sl_status sync_state_recover(const char *out_dir, const sync_state *s, sl_error 
         }
         path_in(out_dir, op->to, to, sizeof to);
         if (rename(from, to) == 0) {
+            if (touched)
+                sync_test_crash("mid-publish");
             touched = true;
             snprintf(dir, sizeof dir, "%s", to);
             *strrchr(dir, '/') = '\0';

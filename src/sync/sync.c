@@ -20,6 +20,7 @@ struct sl_sync {
     bool plog_ok;
     sl_sync_table_summary *sums;
     size_t nsums;
+    bool reported;                   /* report.json written by this process */
 };
 
 void sl_sync_options_init(sl_sync_options *o)
@@ -311,10 +312,12 @@ static sl_status commit(sl_sync *s, sync_pass *p, sl_error *err)
     p->next->nparts = s->plog.n;
     if (!st)
         st = fsync_tmp_dirs(p, err);
+    sync_test_crash("before-commit");
     if (!st)
         st = sync_state_save(s->out, p->next, err);     /* the commit */
     if (st)
         return st;
+    sync_test_crash("after-commit");
     /* committed: from here on the pass stands, and a failure of the renames is
      * finished by the next start */
     sl_status rst = sync_state_recover(s->out, p->next, err);
@@ -456,8 +459,12 @@ sl_status sl_sync_pass(sl_sync *s, sl_sync_summary *out_sum, sl_error *err)
         st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if (dirty || sum.pending)
+    /* the report is rewritten when there is news, when pending rows age, and
+     * once by every process (a crash may have come between commit and report) */
+    if (dirty || sum.pending || !s->reported) {
         st = sync_report_write(&p, &sum, err);
+        s->reported = !st;
+    }
     if (out_sum)
         *out_sum = sum;
 done:

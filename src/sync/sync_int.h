@@ -42,6 +42,10 @@ void sync_format_time(int64_t us, char *out);
 /* A table name sync accepts: 1..200 of [A-Za-z0-9_-] (and '.' inside), not
  * starting with '.', so that OUT/<name>.parquet and OUT/<name>/ stay in OUT. */
 bool sync_table_name_ok(const char *s, size_t n);
+/* The crash tests' hook: with SLUICE_TEST_CRASH=<point> in the environment the
+ * process kills itself with SIGKILL at that point ("before-commit",
+ * "after-commit", "mid-publish"), as kill -9 or a power cut would. */
+void sync_test_crash(const char *point);
 
 /* ------------------------------------------------------------ schema.c */
 

@@ -280,17 +280,15 @@ static sl_status save_index(sync_pass *p, sync_tab *t, sl_error *err)
 /* ------------------------------------------------------------ foreign keys */
 
 /* Where the row's foreign keys point: all published (or null) -> publish; a
- * parent row that was dropped -> drop; otherwise pending. With missing, the
- * unresolved references are appended as "col":value pairs. */
-static sl_status fk_fate(sync_pass *p, sync_tab *t, sync_row *row, sl_buf *missing, int *fate)
+ * parent row that was dropped -> drop; otherwise pending. */
+static sl_status fk_fate(sync_pass *p, sync_tab *t, sync_row *row, int *fate)
 {
     *fate = FATE_PUBLISH;
     for (size_t f = 0; f < t->m.nfks; f++) {
         const sync_fk *fk = &t->m.fks[f];
-        const sl_unify_value *v = &row->v[fk->col];
         sync_hkey k;
         bool null;
-        sl_status st = sync_value_key(&row->cols[fk->col], v, &row->scratch, &k, &null);
+        sl_status st = sync_value_key(&row->cols[fk->col], &row->v[fk->col], &row->scratch, &k, &null);
         if (st)
             return st;
         if (null)
@@ -306,14 +304,6 @@ static sl_status fk_fate(sync_pass *p, sync_tab *t, sync_row *row, sl_buf *missi
             return SL_OK;
         }
         *fate = FATE_PEND;
-        if (missing) {
-            const char *name = row->cols[fk->col].name;
-            if ((missing->len && (st = sl_buf_putc(missing, ','))) ||
-                (st = sl_json_write_string(missing, name, strlen(name))) ||
-                (st = sl_buf_putc(missing, ':')) ||
-                (st = sync_value_json(&row->cols[fk->col], v, &row->etmp, missing)))
-                return st;
-        }
     }
     return SL_OK;
 }
@@ -342,8 +332,8 @@ typedef struct job {
     sink fin, pend;
     bool started;            /* the old final rows have been copied into fin */
     size_t copy_from, copy_to;
-    sync_row row;
-    sl_buf missing;
+    sync_row row;            /* the row in hand */
+    sync_row old_row;        /* a row of the old final table being copied */
     uint64_t pending, released, dropped;
     int64_t oldest;
 } job;
@@ -394,7 +384,7 @@ static sl_status take_pending(job *w, const sync_src *src, uint64_t r, sl_error 
     int64_t o = sync_src_i64(src, src->origin, r, SYNC_ORIGIN_NONE);
     uint32_t origin = o < 0 || o > SYNC_ORIGIN_NONE ? SYNC_ORIGIN_NONE : (uint32_t)o;
     int fate;
-    sl_status st = fk_fate(w->p, t, &w->row, NULL, &fate);
+    sl_status st = fk_fate(w->p, t, &w->row, &fate);
     if (st)
         return st;
     unsigned state = fate == FATE_PUBLISH ? SYNC_PUBLISHED : fate == FATE_DROP ? SYNC_DROPPED : SYNC_PENDING;
@@ -454,7 +444,7 @@ static sl_status take_new(job *w, uint32_t origin, bool record, sl_error *err)
         }
     }
     int fate;
-    if ((st = fk_fate(p, t, &w->row, NULL, &fate)))
+    if ((st = fk_fate(p, t, &w->row, &fate)))
         return st;
     unsigned state = fate == FATE_PUBLISH ? SYNC_PUBLISHED : fate == FATE_DROP ? SYNC_DROPPED : SYNC_PENDING;
     if (!null && (st = sync_index_set(&t->ix, key, content, origin, state)))
@@ -474,10 +464,13 @@ static sl_status take_new(job *w, uint32_t origin, bool record, sl_error *err)
 
 enum { SRC_OLD, SRC_PENDING, SRC_PART };
 
-/* Every row of one file, through take_pending, take_new or straight to fin. */
+/* Every row of one file, through take_pending, take_new or straight to fin. The
+ * old final rows have a row of their own: they are copied when the first new row
+ * is published, which is then waiting in w->row. */
 static sl_status each_row(job *w, const char *rel, int kind, uint32_t origin, bool record,
                           uint64_t expect_rows, sl_error *err)
 {
+    sync_row *row = kind == SRC_OLD ? &w->old_row : &w->row;
     char path[PATH];
     abs_path(w->p, rel, path);
     sync_src src;
@@ -494,12 +487,12 @@ static sl_status each_row(job *w, const char *rel, int kind, uint32_t origin, bo
     }
     while ((st = sync_src_next_group(&src, err)) == SL_OK) {
         for (uint64_t r = 0; r < src.rows && !st; r++) {
-            if ((st = sync_row_load(&w->row, &src, r))) {
+            if ((st = sync_row_load(row, &src, r))) {
                 st = row_error(st, path, err);
                 break;
             }
             if (kind == SRC_OLD)
-                st = sink_write(&w->fin, &w->row, 0, 0, err);
+                st = sink_write(&w->fin, row, 0, 0, err);
             else if (kind == SRC_PENDING)
                 st = take_pending(w, &src, r, err);
             else
@@ -670,9 +663,8 @@ static sl_status table_work(sync_pass *p, sync_tab *t, sl_error *err)
     sl_status st = sink_init(&w.fin, p, t, false, t->cols, ncols, err);
     if (!st)
         st = sink_init(&w.pend, p, t, true, pcols, ncols + 2, err);
-    if (!st && sync_row_init(&w.row, t->cols, ncols))
+    if (!st && (sync_row_init(&w.row, t->cols, ncols) || sync_row_init(&w.old_row, t->cols, ncols)))
         st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-    sl_buf_init(&w.missing, 0);
     if (st)
         goto done;
     w.fin.no = (uint32_t)keep;
@@ -725,7 +717,7 @@ done:
     sink_free(&w.fin);
     sink_free(&w.pend);
     sync_row_free(&w.row);
-    sl_buf_free(&w.missing);
+    sync_row_free(&w.old_row);
     free(pcols);
     return st;
 }
@@ -753,7 +745,7 @@ static sl_status dry_run(sync_pass *p, sync_tab *t, bool *work_needed, sl_error 
     while (!*work_needed && (st = sync_src_next_group(&src, err)) == SL_OK) {
         for (uint64_t r = 0; r < src.rows && !st && !*work_needed; r++) {
             int fate;
-            if ((st = sync_row_load(&row, &src, r)) || (st = fk_fate(p, t, &row, NULL, &fate)))
+            if ((st = sync_row_load(&row, &src, r)) || (st = fk_fate(p, t, &row, &fate)))
                 break;
             if (fate != FATE_PEND) {
                 *work_needed = true;

@@ -1,4 +1,5 @@
 /* Small helpers of sluice sync: strings, time, table names. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,4 +53,16 @@ bool sync_table_name_ok(const char *s, size_t n)
             return false;
     }
     return true;
+}
+
+void sync_test_crash(const char *point)
+{
+    static const char *want;
+    static bool looked;
+    if (!looked) {
+        want = getenv("SLUICE_TEST_CRASH");
+        looked = true;
+    }
+    if (want && strcmp(want, point) == 0)
+        raise(SIGKILL);
 }
