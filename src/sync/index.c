@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "sync/sync_int.h"
@@ -34,9 +35,9 @@ sync_entry *sync_index_get(const sync_index *ix, sync_hkey k)
     }
 }
 
-static sl_status grow(sync_index *ix)
+/* Moves the entries into an array of cap slots. */
+static sl_status rehash(sync_index *ix, size_t cap)
 {
-    size_t cap = ix->cap ? ix->cap * 2 : 1024;
     if (cap > SIZE_MAX / sizeof(sync_entry) / 2)
         return SL_ERR_NOMEM;
     sync_entry *slots = calloc(cap, sizeof *slots);
@@ -57,26 +58,45 @@ static sl_status grow(sync_index *ix)
     return SL_OK;
 }
 
-sl_status sync_index_set(sync_index *ix, sync_hkey k, uint64_t content, uint32_t origin,
-                         unsigned state)
+sl_status sync_index_reserve(sync_index *ix, size_t n)
 {
-    if ((ix->count + 1) * 4 > ix->cap * 3) {
-        sl_status st = grow(ix);
-        if (st)
-            return st;
-    }
+    size_t cap = ix->cap ? ix->cap : 1024;
+    while (n * 4 > cap * 3)
+        cap *= 2;
+    return cap == ix->cap ? SL_OK : rehash(ix, cap);
+}
+
+sl_status sync_index_slot(sync_index *ix, sync_hkey k, sync_entry **out, bool *found)
+{
+    sl_status st = sync_index_reserve(ix, ix->count + 1);
+    if (st)
+        return st;
     size_t mask = ix->cap - 1;
     size_t h = (size_t)k.lo & mask;
     while (ix->slots[h].meta && !(ix->slots[h].key == k.lo && ix->slots[h].key_hi == k.hi))
         h = (h + 1) & mask;
     sync_entry *e = &ix->slots[h];
-    if (!e->meta)
+    *found = e->meta != 0;
+    if (!*found) {
+        e->key = k.lo;
+        e->key_hi = k.hi;
+        e->content = 0;
+        e->meta = SYNC_ORIGIN_NONE << 2 | SYNC_DROPPED;   /* taken: the caller fills it */
         ix->count++;
-    e->key = k.lo;
-    e->key_hi = k.hi;
-    e->content = content;
-    e->meta = (origin & SYNC_ORIGIN_NONE) << 2 | (state & 3u);
+    }
+    *out = e;
     return SL_OK;
+}
+
+sl_status sync_index_set(sync_index *ix, sync_hkey k, uint64_t content, uint32_t origin,
+                         unsigned state)
+{
+    sync_entry *e;
+    bool found;
+    sl_status st = sync_index_slot(ix, k, &e, &found);
+    if (!st)
+        sync_entry_fill(e, content, origin, state);
+    return st;
 }
 
 void sync_index_free(sync_index *ix)

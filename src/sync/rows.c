@@ -5,6 +5,7 @@
  * few scratch buffers per column, reused from row to row. */
 #include <stdlib.h>
 #include <string.h>
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "base/digits.h"

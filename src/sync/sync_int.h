@@ -147,9 +147,20 @@ typedef struct sync_index {
 } sync_index;
 
 sync_entry *sync_index_get(const sync_index *ix, sync_hkey k);
+/* The slot of k: its entry (*found), or a new one taken for it (state dropped,
+ * no origin) that the caller fills. Valid until the next insertion. */
+sl_status sync_index_slot(sync_index *ix, sync_hkey k, sync_entry **out, bool *found);
 /* Inserts k or overwrites its entry. */
 sl_status sync_index_set(sync_index *ix, sync_hkey k, uint64_t content, uint32_t origin,
                          unsigned state);
+/* Makes room for n entries without growing. */
+sl_status sync_index_reserve(sync_index *ix, size_t n);
+
+static inline void sync_entry_fill(sync_entry *e, uint64_t content, uint32_t origin, unsigned state)
+{
+    e->content = content;
+    e->meta = (origin & SYNC_ORIGIN_NONE) << 2 | (state & 3u);
+}
 void sync_index_free(sync_index *ix);
 /* The index file: a header, then the slots of main and of alt as they are in
  * memory (little-endian hosts only), checksummed. */

@@ -424,11 +424,13 @@ static sl_status take_new(job *w, uint32_t origin, bool record, sl_error *err)
     if (t->m.key.kind != SYNC_KEY_NONE && (st = sync_row_key(&w->row, &t->m.key, &key, &null)))
         return st;
     uint64_t content = 0;
+    sync_entry *e = NULL;
     if (!null) {
-        sync_entry *e = sync_index_get(&t->ix, key);
-        if ((st = sync_row_content(&w->row, t->skip, &content)))
+        bool found;
+        if ((st = sync_row_content(&w->row, t->skip, &content)) ||
+            (st = sync_index_slot(&t->ix, key, &e, &found)))
             return st;
-        if (e && SYNC_STATE(e) != SYNC_DROPPED) {
+        if (found && SYNC_STATE(e) != SYNC_DROPPED) {
             if (content == e->content) {
                 t->dups_pass++;
                 t->ts->dups++;
@@ -447,8 +449,8 @@ static sl_status take_new(job *w, uint32_t origin, bool record, sl_error *err)
     if ((st = fk_fate(p, t, &w->row, &fate)))
         return st;
     unsigned state = fate == FATE_PUBLISH ? SYNC_PUBLISHED : fate == FATE_DROP ? SYNC_DROPPED : SYNC_PENDING;
-    if (!null && (st = sync_index_set(&t->ix, key, content, origin, state)))
-        return st;
+    if (e)
+        sync_entry_fill(e, content, origin, state);   /* fk_fate did not touch this index */
     if ((st = alt_set(t, &w->row, state, origin)))
         return st;
     if (fate == FATE_PUBLISH)
@@ -667,6 +669,15 @@ static sl_status table_work(sync_pass *p, sync_tab *t, sl_error *err)
         st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
     if (st)
         goto done;
+    /* room in the indexes for every new row: no rehash mid-pass */
+    uint64_t incoming = t->rebuild && old ? old->rows + old->pending + old->dups + old->conflicts : 0;
+    for (size_t i = 0; i < t->nparts; i++)
+        incoming += t->parts[i]->rows;
+    if ((t->m.key.kind != SYNC_KEY_NONE && sync_index_reserve(&t->ix, t->ix.count + incoming)) ||
+        (t->m.needs_alt && sync_index_reserve(&t->alt, t->alt.count + incoming))) {
+        st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+        goto done;
+    }
     w.fin.no = (uint32_t)keep;
     if (dir)
         w.fin.quota = rows_per_file(p, t);

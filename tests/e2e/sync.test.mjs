@@ -12,12 +12,16 @@ import {spawn, spawnSync} from 'node:child_process';
 import {duckQuery, sqlString, readAll, assertRows} from './lib/oracles.mjs';
 
 const SLUICE = path.resolve(process.env.SLUICE_BUILD ?? 'build', 'sluice');
+// The binary that makes the fixtures (generate, convert, ingest): the one under test,
+// unless SLUICE_FIXTURE_BUILD names another (to run sync alone under a sanitizer).
+const FIXTURE = path.resolve(process.env.SLUICE_FIXTURE_BUILD ?? process.env.SLUICE_BUILD ?? 'build', 'sluice');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-sync-'));
 after(() => fs.rmSync(TMP, {recursive: true, force: true}));
 
 function sluice(args, env = {}) {
-  assert.ok(fs.existsSync(SLUICE), `${SLUICE} is missing: run 'make' first (or set SLUICE_BUILD)`);
-  const r = spawnSync(SLUICE, args, {encoding: 'utf8', maxBuffer: 1 << 28, env: {...process.env, ...env}});
+  const bin = args[0] === 'sync' ? SLUICE : FIXTURE;
+  assert.ok(fs.existsSync(bin), `${bin} is missing: run 'make' first (or set SLUICE_BUILD)`);
+  const r = spawnSync(bin, args, {encoding: 'utf8', maxBuffer: 1 << 28, env: {...process.env, ...env}});
   if (r.error) throw r.error;
   return r;
 }
