@@ -112,6 +112,7 @@ void sync_index_free(sync_index *ix)
 typedef struct idx_header {
     char magic[8];           /* "SLSYIDX1" */
     uint64_t sig;            /* the caller's signature of what was hashed */
+    uint64_t gen;            /* the generation of the pass that wrote it */
     uint64_t cap, count;     /* main */
     uint64_t alt_cap, alt_count;
     uint64_t check;          /* XXH3 of both slot arrays */
@@ -159,13 +160,14 @@ static sl_status read_all(int fd, void *p, size_t n, const char *path, sl_error 
     return SL_OK;
 }
 
-sl_status sync_index_save(const char *path, uint64_t sig, const sync_index *main,
+sl_status sync_index_save(const char *path, uint64_t sig, uint64_t gen, const sync_index *main,
                           const sync_index *alt, sl_error *err)
 {
     idx_header h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, MAGIC, sizeof MAGIC);
     h.sig = sig;
+    h.gen = gen;
     h.cap = main->cap;
     h.count = main->count;
     h.alt_cap = alt->cap;
@@ -191,8 +193,8 @@ sl_status sync_index_save(const char *path, uint64_t sig, const sync_index *main
 
 static bool pow2_or_zero(uint64_t v) { return (v & (v - 1)) == 0; }
 
-sl_status sync_index_load(const char *path, uint64_t *sig, sync_index *main, sync_index *alt,
-                          sl_error *err)
+sl_status sync_index_load(const char *path, uint64_t *sig, uint64_t *gen, sync_index *main,
+                          sync_index *alt, sl_error *err)
 {
     memset(main, 0, sizeof *main);
     memset(alt, 0, sizeof *alt);
@@ -236,6 +238,7 @@ sl_status sync_index_load(const char *path, uint64_t *sig, sync_index *main, syn
     if (checksum(main, alt) != h.check)
         st = sl_error_set(err, SL_ERR_CORRUPT, "'%s': checksum mismatch", path);
     *sig = h.sig;
+    *gen = h.gen;
 done:
     close(fd);
     if (st) {

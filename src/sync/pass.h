@@ -46,6 +46,9 @@ typedef struct sync_pass {
     sync_src kept_src;
     sync_index kept_rows;       /* key -> row group << 32 | row, in `content` */
     bool kept_open;
+    sync_row kept_row;          /* the kept row, in the columns of kept_tab */
+    const sync_tab *kept_tab;
+    sl_buf line;                /* a conflict record being built */
 } sync_pass;
 
 /* Runs one table's share of the pass (after the tables it refers to). */
@@ -67,6 +70,7 @@ sl_status sync_report_orphan(sync_pass *p, sync_tab *t, sync_row *row, int64_t h
                              uint32_t origin);
 /* Writes _sluice/sync/report.json from the pass's summary. */
 sl_status sync_report_write(sync_pass *p, const sl_sync_summary *sum, sl_error *err);
+/* Frees what conflict records kept from one to the next. */
 void sync_pass_kept_close(sync_pass *p);
 
 #endif

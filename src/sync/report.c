@@ -19,12 +19,21 @@
 
 #define MAX_ORPHANS_LISTED 100
 
-void sync_pass_kept_close(sync_pass *p)
+static void kept_part_close(sync_pass *p)
 {
     if (p->kept_open)
         sync_src_close(&p->kept_src);
     sync_index_free(&p->kept_rows);
     p->kept_open = false;
+}
+
+void sync_pass_kept_close(sync_pass *p)
+{
+    kept_part_close(p);
+    if (p->kept_tab)
+        sync_row_free(&p->kept_row);
+    p->kept_tab = NULL;
+    sl_buf_free(&p->line);
 }
 
 /* Loads the row of part `origin` whose key is key into row; *found says whether
@@ -37,7 +46,7 @@ static sl_status kept_row(sync_pass *p, sync_tab *t, uint32_t origin, sync_hkey 
         return SL_OK;
     sl_status st = SL_OK;
     if (!p->kept_open || p->kept_origin != origin) {
-        sync_pass_kept_close(p);
+        kept_part_close(p);
         char path[4800];
         snprintf(path, sizeof path, "%s/%s", p->out, p->plog->e[origin].path);
         if ((st = sync_src_open(&p->kept_src, path, t->cols, t->ts->schema.ncols, err)))
@@ -58,7 +67,7 @@ static sl_status kept_row(sync_pass *p, sync_tab *t, uint32_t origin, sync_hkey 
         if (st == SL_EOF)
             st = SL_OK;
         if (st) {
-            sync_pass_kept_close(p);
+            kept_part_close(p);
             return st;
         }
     }
@@ -117,52 +126,53 @@ sl_status sync_report_conflict(sync_pass *p, sync_tab *t, sync_row *row, sync_hk
             return sl_error_set(err, sl_fs_status(e), "cannot open '%s': %s", path, strerror(e));
         }
     }
-    sl_buf b;
-    sl_buf_init(&b, 0);
+    if (p->kept_tab != t) {
+        /* the kept row is read in the columns of the table at hand */
+        if (p->kept_tab)
+            sync_row_free(&p->kept_row);
+        p->kept_tab = NULL;
+        kept_part_close(p);
+        if (sync_row_init(&p->kept_row, t->cols, t->ts->schema.ncols))
+            return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+        p->kept_tab = t;
+    }
+    sl_buf *b = &p->line;
+    sl_buf_clear(b);
     char at[48];
     sync_format_time(p->now, at);
-    sl_status st = sl_buf_printf(&b, "{\"at\":\"%s\",\"table\":", at);
+    sl_status st = sl_buf_printf(b, "{\"at\":\"%s\",\"table\":", at);
     if (!st)
-        st = sl_json_write_string(&b, t->m.name, strlen(t->m.name));
+        st = sl_json_write_string(b, t->m.name, strlen(t->m.name));
     if (!st)
-        st = sl_buf_puts(&b, ",\"key\":");
+        st = sl_buf_puts(b, ",\"key\":");
     if (!st)
-        st = key_json(t, row, &b);
+        st = key_json(t, row, b);
     if (!st)
-        st = sl_buf_puts(&b, ",\"rejected\":{");
+        st = sl_buf_puts(b, ",\"rejected\":{");
     if (!st)
-        st = part_json(p, origin, &b);
+        st = part_json(p, origin, b);
     if (!st)
-        st = sl_buf_puts(&b, ",\"row\":");
+        st = sl_buf_puts(b, ",\"row\":");
     if (!st)
-        st = sync_row_json(row, &b);
+        st = sync_row_json(row, b);
     if (!st)
-        st = sl_buf_puts(&b, "},\"kept\":{");
+        st = sl_buf_puts(b, "},\"kept\":{");
     if (!st)
-        st = part_json(p, kept_origin, &b);
+        st = part_json(p, kept_origin, b);
     if (!st)
-        st = sl_buf_puts(&b, ",\"row\":");
-    if (st) {
-        sl_buf_free(&b);
+        st = sl_buf_puts(b, ",\"row\":");
+    if (st)
         return sl_error_set(err, st, "out of memory");
-    }
-    /* the kept row, read back into a row of its own */
-    sync_row kept;
+    /* the kept row, read back from its part */
     bool found = false;
-    if (sync_row_init(&kept, t->cols, t->ts->schema.ncols)) {
-        sl_buf_free(&b);
-        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-    }
-    st = kept_row(p, t, kept_origin, key, &kept, &found, err);
+    st = kept_row(p, t, kept_origin, key, &p->kept_row, &found, err);
     if (!st)
-        st = found ? sync_row_json(&kept, &b) : sl_buf_puts(&b, "null");
+        st = found ? sync_row_json(&p->kept_row, b) : sl_buf_puts(b, "null");
     if (!st)
-        st = sl_buf_puts(&b, "}}\n");
-    sync_row_free(&kept);
-    if (!st && fwrite(b.data, 1, b.len, p->conflicts) != b.len)
+        st = sl_buf_puts(b, "}}\n");
+    if (!st && fwrite(b->data, 1, b->len, p->conflicts) != b->len)
         st = sl_error_set(err, sl_fs_status(errno), "cannot append to conflicts.jsonl: %s",
                           strerror(errno));
-    sl_buf_free(&b);
     return st;
 }
 

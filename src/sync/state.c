@@ -254,7 +254,8 @@ sl_status sync_state_save(const char *out_dir, const sync_state *s, sl_error *er
             if (!st)
                 st = put_hex(&b, t->index_sig);
             if (!st)
-                st = sl_buf_printf(&b, ",\"columns\":%u}", t->index_ncols);
+                st = sl_buf_printf(&b, ",\"columns\":%u,\"generation\":%llu}", t->index_ncols,
+                                   (unsigned long long)t->index_gen);
         } else if (!st) {
             st = sl_buf_puts(&b, "null");
         }
@@ -373,7 +374,8 @@ static sl_status parse_table(sync_state *s, const sl_json_value *o)
     const sl_json_value *ix = sl_json_get(o, "index");
     if (ix && ix->type == SL_JSON_OBJECT) {
         uint64_t ncols;
-        if (!get_hex(ix, "sig", &t->index_sig) || !get_u64(ix, "columns", &ncols))
+        if (!get_hex(ix, "sig", &t->index_sig) || !get_u64(ix, "columns", &ncols) ||
+            !get_u64(ix, "generation", &t->index_gen))
             return SL_ERR_CORRUPT;
         t->index_ncols = (uint32_t)ncols;
         t->has_index = true;
@@ -480,12 +482,15 @@ sl_status sync_state_load(const char *out_dir, sync_state *s, sl_error *err)
 
 /* ------------------------------------------------------------ recovery */
 
-/* Whether name is one of sync's temporary files: ".<anything>.sync<digits>.tmp". */
+/* Whether name is one of sync's temporary files: ".<anything>.sync<digits>.tmp",
+ * or what sl_fs_write_atomic leaves of state.json or report.json. */
 static bool is_sync_tmp(const char *name)
 {
     size_t n = strlen(name);
     if (n < 10 || name[0] != '.' || strcmp(name + n - 4, ".tmp") != 0)
         return false;
+    if (strncmp(name, ".state.json.", 12) == 0 || strncmp(name, ".report.json.", 13) == 0)
+        return true;
     size_t i = n - 4;
     while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
         i--;
@@ -513,7 +518,7 @@ static sl_status sweep(const char *dir, bool *removed, sl_error *err)
     return st;
 }
 
-static bool reserved_dir(const char *name)
+bool sync_reserved_name(const char *name)
 {
     static const char *names[] = {"raw", "_sluice", "quarantine", "processed", "duplicates"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -522,14 +527,16 @@ static bool reserved_dir(const char *name)
     return false;
 }
 
+/* Cuts a log back to its committed length. A shorter log is left alone: the
+ * parts log is checked when it is loaded, and a conflicts log may have been
+ * emptied by its reader (the next commit records its new length). */
 static sl_status truncate_to(const char *path, uint64_t len, sl_error *err)
 {
     struct stat sb;
     if (stat(path, &sb) != 0)
         return errno == ENOENT ? SL_OK : sl_error_set(err, SL_ERR_IO, "cannot stat '%s': %s", path, strerror(errno));
     if ((uint64_t)sb.st_size < len)
-        return sl_error_set(err, SL_ERR_CORRUPT, "'%s' is shorter (%lld bytes) than the state says (%llu)",
-                            path, (long long)sb.st_size, (unsigned long long)len);
+        return SL_OK;
     if ((uint64_t)sb.st_size == len)
         return SL_OK;
     if (truncate(path, (off_t)len) != 0)
@@ -580,7 +587,7 @@ sl_status sync_state_recover(const char *out_dir, const sync_state *s, sl_error 
     DIR *d = st ? NULL : opendir(out_dir);
     struct dirent *de;
     while (d && !st && (de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.' || reserved_dir(de->d_name) ||
+        if (de->d_name[0] == '.' || sync_reserved_name(de->d_name) ||
             !sync_table_name_ok(de->d_name, strlen(de->d_name)))
             continue;
         struct stat sb;

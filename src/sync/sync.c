@@ -212,6 +212,9 @@ static sl_status join_schemas(sync_pass *p, sl_error *err)
                 sl_error_set_file(err, path);
             return st == SL_ERR_IO || st == SL_ERR_UNSUPPORTED ? SL_ERR_CORRUPT : st;
         }
+        if (p->opts->target_size && sync_reserved_name(t->m.name))
+            return sl_error_set(err, SL_ERR_USAGE, "table '%s' cannot be a directory OUT/%s/ "
+                                "(the name is ingest's); sync it without --target-size", t->m.name, t->m.name);
         if (sync_schema_find(&t->ts->schema, SYNC_HELD_COL) >= 0 ||
             sync_schema_find(&t->ts->schema, SYNC_ORIGIN_COL) >= 0)
             return sl_error_set(err, SL_ERR_SCHEMA, "table %s has a column named like sync's own "

@@ -46,6 +46,9 @@ bool sync_table_name_ok(const char *s, size_t n);
  * process kills itself with SIGKILL at that point ("before-commit",
  * "after-commit", "mid-publish"), as kill -9 or a power cut would. */
 void sync_test_crash(const char *point);
+/* Names in OUT that are not sync's to use as a table directory: raw, _sluice,
+ * quarantine, processed, duplicates. */
+bool sync_reserved_name(const char *name);
 
 /* ------------------------------------------------------------ schema.c */
 
@@ -164,11 +167,11 @@ static inline void sync_entry_fill(sync_entry *e, uint64_t content, uint32_t ori
 void sync_index_free(sync_index *ix);
 /* The index file: a header, then the slots of main and of alt as they are in
  * memory (little-endian hosts only), checksummed. */
-sl_status sync_index_save(const char *path, uint64_t sig, const sync_index *main,
+sl_status sync_index_save(const char *path, uint64_t sig, uint64_t gen, const sync_index *main,
                           const sync_index *alt, sl_error *err);
 /* SL_ERR_CORRUPT when the file is not a whole, valid index. */
-sl_status sync_index_load(const char *path, uint64_t *sig, sync_index *main, sync_index *alt,
-                          sl_error *err);
+sl_status sync_index_load(const char *path, uint64_t *sig, uint64_t *gen, sync_index *main,
+                          sync_index *alt, sl_error *err);
 
 /* ------------------------------------------------------------ state.c */
 
@@ -190,7 +193,8 @@ typedef struct sync_tstate {
     uint64_t rows, parts, dups, conflicts, dropped;
     uint64_t pending;
     int64_t pending_oldest;  /* µs since the epoch; 0 when nothing is pending */
-    uint64_t index_sig;      /* sync_schema_sig of the columns the index hashed */
+    uint64_t index_sig;      /* sync_table_sig of the columns the index hashed */
+    uint64_t index_gen;      /* the generation that wrote the index file */
     uint32_t index_ncols;
     bool has_index;
 } sync_tstate;

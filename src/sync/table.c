@@ -13,6 +13,7 @@
  *
  * The old final table is copied only once a row needs publishing: a pass whose
  * new rows all wait or are duplicates leaves the table as it was. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,16 +243,17 @@ sl_status sync_table_index(sync_pass *p, sync_tab *t, sl_error *err)
     char rel[PATH], path[PATH];
     index_path(p, t->m.name, false, rel);
     abs_path(p, rel, path);
-    uint64_t sig;
+    uint64_t sig, gen;
     sl_error ierr;
     sl_error_clear(&ierr);
-    sl_status st = sync_index_load(path, &sig, &t->ix, &t->alt, &ierr);
+    sl_status st = sync_index_load(path, &sig, &gen, &t->ix, &t->alt, &ierr);
     if (st == SL_ERR_NOMEM)
         return sl_error_set(err, st, "%s", ierr.msg);
-    if (!st && sig == t->old->index_sig)
+    if (!st && sig == t->old->index_sig && gen == t->old->index_gen)
         return SL_OK;
-    /* The index is gone or damaged: the table is rebuilt from its parts, now if
-     * its turn has passed. */
+    /* The index is gone, damaged, or not the one the state describes (a state
+     * restored from a backup): the table is rebuilt from its parts, now if its
+     * turn has passed. */
     sync_index_free(&t->ix);
     sync_index_free(&t->alt);
     t->rebuild = true;
@@ -269,8 +271,9 @@ static sl_status save_index(sync_pass *p, sync_tab *t, sl_error *err)
         return sl_error_set(err, st, "out of memory");
     uint32_t n = (uint32_t)t->ts->schema.ncols;
     uint64_t sig = sync_table_sig(t, n);
-    if ((st = sync_index_save(path, sig, &t->ix, &t->alt, err)))
+    if ((st = sync_index_save(path, sig, p->next->gen, &t->ix, &t->alt, err)))
         return st;
+    t->ts->index_gen = p->next->gen;
     t->ts->has_index = true;
     t->ts->index_sig = sig;
     t->ts->index_ncols = n;
@@ -606,17 +609,53 @@ static sl_status run_rows(job *w, sl_error *err)
     return st;
 }
 
-/* Removes the old files the new ones do not replace. */
+static bool in_files(const sync_tstate *ts, const char *name)
+{
+    for (size_t j = 0; j < ts->nfiles; j++)
+        if (strcmp(ts->files[j].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Removes the old files the new ones do not replace; and, in a directory table,
+ * any part-*.parquet the state does not know (left by a state restored from a
+ * backup): a reader of the directory must see the table's rows once. */
 static sl_status remove_stale(sync_pass *p, sync_tab *t, const sync_tstate *old)
 {
-    for (size_t i = 0; old && i < old->nfiles; i++) {
-        bool kept = false;
-        for (size_t j = 0; j < t->ts->nfiles && !kept; j++)
-            kept = strcmp(t->ts->files[j].name, old->files[i].name) == 0;
-        if (!kept && sync_state_add_op(p->next, old->files[i].name, NULL))
+    for (size_t i = 0; old && i < old->nfiles; i++)
+        if (!in_files(t->ts, old->files[i].name) && sync_state_add_op(p->next, old->files[i].name, NULL))
             return SL_ERR_NOMEM;
+    if (!p->opts->target_size)
+        return SL_OK;
+    char dir[PATH], rel[PATH];
+    snprintf(dir, PATH, "%s/%s", p->out, t->m.name);
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    sl_status st = SL_OK;
+    while (d && !st && (de = readdir(d)) != NULL) {
+        size_t n = strlen(de->d_name);
+        if (strncmp(de->d_name, "part-", 5) != 0 || n < 14 || strcmp(de->d_name + n - 8, ".parquet") != 0)
+            continue;
+        snprintf(rel, PATH, "%s/%s", t->m.name, de->d_name);
+        if (!in_files(t->ts, rel) && !(old && in_files(old, rel)))
+            st = sync_state_add_op(p->next, rel, NULL);
     }
-    return SL_OK;
+    if (d)
+        closedir(d);
+    return st;
+}
+
+/* Whether every file of the committed table is there. */
+static bool files_present(const sync_pass *p, const sync_tab *t)
+{
+    char path[PATH];
+    struct stat sb;
+    for (size_t i = 0; i < t->old->nfiles; i++) {
+        abs_path(p, t->old->files[i].name, path);
+        if (stat(path, &sb) != 0)
+            return false;
+    }
+    return true;
 }
 
 static sl_status table_work(sync_pass *p, sync_tab *t, sl_error *err)
@@ -794,6 +833,8 @@ sl_status sync_table_run(sync_pass *p, sync_tab *t, sl_error *err)
     bool work = t->nparts || t->rebuild || !t->old || layout_changed(p, t) ||
                 (t->old && t->old->schema.ncols != t->ts->schema.ncols);
     t->oldest = t->old ? t->old->pending_oldest : 0;
+    if (!work && t->old && !files_present(p, t))
+        work = true;      /* deleted by hand: rebuilt from its parts */
     if (!work && t->old && t->old->pending) {
         bool parents = false;
         for (size_t f = 0; f < t->m.nfks; f++)
