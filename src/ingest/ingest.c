@@ -385,7 +385,8 @@ static size_t promote(scanner *s, int64_t now, int64_t *next, size_t *blocked_on
         qsort(ready, nready, sizeof *ready, cand_cmp);
         pthread_mutex_lock(&g->mu);
         if (g->qhead + g->qlen + nready > g->qcap) {
-            memmove(g->queue, g->queue + g->qhead, g->qlen * sizeof *g->queue);
+            if (g->qlen)
+                memmove(g->queue, g->queue + g->qhead, g->qlen * sizeof *g->queue);
             g->qhead = 0;
             size_t cap = g->qcap ? g->qcap : 256;
             while (cap < g->qlen + nready)
@@ -568,6 +569,7 @@ static void free_ingest(ingest *g)
         close(g->lock_fd);
     }
     free(g->queue);
+    sl_ingest_schema_free(g);
     sl_keyset_free(&g->hashes);
     sl_keyset_free(&g->jobs);
     sl_keyset_free(&g->inflight_hashes);

@@ -129,6 +129,7 @@ sl_status sl_ingest_refresh_ledgers(ingest *g, sl_error *err);
 sl_status sl_ingest_recover(ingest *g, sl_error *err);
 
 /* metrics and schema (worker.c) */
+void sl_ingest_schema_free(ingest *g);
 void sl_ingest_write_metrics(ingest *g, bool force);
 void sl_ingest_latency_add(latency *l, int64_t ns);
 

@@ -294,7 +294,7 @@ static void schema_merge(ingest *g, const sl_normalizer *n, const char *commit)
                 i++;
             const char *change = NULL;
             if (i == st->n) {
-                sch_col *p = sl_grow_array(st->cols, &st->cap, sizeof *p, 16);
+                sch_col *p = st->n < st->cap ? st->cols : sl_grow_array(st->cols, &st->cap, sizeof *p, 16);
                 if (!p)
                     break;
                 st->cols = p;
@@ -350,6 +350,19 @@ static void schema_merge(ingest *g, const sl_normalizer *n, const char *commit)
         }
     }
     sl_buf_free(&hist);
+}
+
+void sl_ingest_schema_free(ingest *g)
+{
+    for (size_t t = 0; t < g->nschema; t++) {
+        for (size_t c = 0; c < g->schema[t].n; c++)
+            free(g->schema[t].cols[c].name);
+        free(g->schema[t].cols);
+        free(g->schema[t].name);
+    }
+    free(g->schema);
+    g->schema = NULL;
+    g->nschema = 0;
 }
 
 /* ------------------------------------------------------------ metrics */
