@@ -57,9 +57,9 @@ sl_status sync_table_run(sync_pass *p, sync_tab *t, sl_error *err);
 /* Loads (or builds) t's key index, for its own pass or its children's checks. */
 sl_status sync_table_index(sync_pass *p, sync_tab *t, sl_error *err);
 
-/* The index signature of t: its key definition and the types of its first n
- * columns. */
-uint64_t sync_table_sig(const sync_tab *t, size_t n);
+/* The index signature of t: its key, its foreign keys and the types of its
+ * first n columns. */
+uint64_t sync_table_sig(const sync_pass *p, const sync_tab *t, size_t n);
 
 /* Writes the conflict record of a rejected row whose key the row of part
  * kept_origin holds. */

@@ -253,7 +253,7 @@ static sl_status plan(sync_pass *p, size_t *order, sl_error *err)
             t->skip[c] = t->ts->schema.cols[c].synthetic && !t->m.child;
         /* an index hashed with other types or another key cannot be trusted */
         if (t->old && (t->retyped || !t->old->has_index ||
-                       sync_table_sig(t, t->old->index_ncols) != t->old->index_sig))
+                       sync_table_sig(p, t, t->old->index_ncols) != t->old->index_sig))
             t->rebuild = true;
     }
     return SL_OK;

@@ -211,14 +211,20 @@ static sl_status sink_init(sink *k, sync_pass *p, sync_tab *t, bool pending, con
 
 /* ------------------------------------------------------------ the key index */
 
-uint64_t sync_table_sig(const sync_tab *t, size_t n)
+uint64_t sync_table_sig(const sync_pass *p, const sync_tab *t, size_t n)
 {
+    /* the key and the foreign keys decide what the index holds and which rows
+     * were published: when they change, the table is made again as one pass
+     * over its parts would make it */
+    sl_buf b;
+    sl_buf_init(&b, 0);
+    sync_key_names(&t->m, &b);
+    for (size_t f = 0; f < t->m.nfks; f++)
+        sl_buf_printf(&b, ";%s>%s%s", t->ts->schema.cols[t->m.fks[f].col].name,
+                      p->tabs[t->m.fks[f].target].m.name, t->m.fks[f].to_key ? "._key" : "");
     uint64_t h[3] = {sync_schema_sig(&t->ts->schema, n), t->m.key.kind, t->m.child};
-    sl_buf names;
-    sl_buf_init(&names, 0);
-    sync_key_names(&t->m, &names);
-    uint64_t k = XXH3_64bits(names.data ? names.data : (const uint8_t *)"", names.len);
-    sl_buf_free(&names);
+    uint64_t k = XXH3_64bits(b.data ? b.data : (const uint8_t *)"", b.len);
+    sl_buf_free(&b);
     return XXH3_64bits_withSeed(h, sizeof h, k);
 }
 
@@ -270,7 +276,7 @@ static sl_status save_index(sync_pass *p, sync_tab *t, sl_error *err)
     if (st)
         return sl_error_set(err, st, "out of memory");
     uint32_t n = (uint32_t)t->ts->schema.ncols;
-    uint64_t sig = sync_table_sig(t, n);
+    uint64_t sig = sync_table_sig(p, t, n);
     if ((st = sync_index_save(path, sig, p->next->gen, &t->ix, &t->alt, err)))
         return st;
     t->ts->index_gen = p->next->gen;

@@ -360,6 +360,31 @@ test('orphans: a pending row waits for a parent that is itself pending', async (
   assert.equal(report(out).totals.pending, 0);
 });
 
+test('orphans: a parent table that appears later brings its integrity rule with it', async () => {
+  const mk = async (out) => [
+    await makeParts(out, 'classes', [{class_id: 'C1', teacher_id: 'T1'}, {class_id: 'C2', teacher_id: 'T9'}]),
+    await makeParts(out, 'teachers', [{teacher_id: 'T1'}]),
+  ];
+  // with the teachers table unknown, classes.teacher_id refers to nothing
+  const inc = freshDir('late-parent');
+  const [c, t] = await mk(inc);
+  commit(inc, 'c1', c);
+  syncOk(inc);
+  assert.deepEqual((await tableRows(inc, 'classes')).map((r) => r.class_id), ['C1', 'C2']);
+  // once it is known, the table is what one pass over both commits makes
+  commit(inc, 'c2', t);
+  syncOk(inc);
+  const once = freshDir('late-parent-once');
+  const [c2, t2] = await mk(once);
+  commit(once, 'c1', c2);
+  commit(once, 'c2', t2);
+  syncOk(once);
+  assert.deepEqual(await tableRows(inc, 'classes'), await tableRows(once, 'classes'));
+  assert.deepEqual((await tableRows(inc, 'classes')).map((r) => r.class_id), ['C1']);
+  assert.equal(report(inc).tables.classes.pending, 1);
+  assert.deepEqual(report(inc).tables.classes.references, [{column: 'teacher_id', table: 'teachers', column_there: 'teacher_id'}]);
+});
+
 // ------------------------------------------------------------ the ledger
 
 test('ledger: parts no complete line names are ignored: a stray part, a torn last line, a bad line', async () => {
@@ -625,6 +650,39 @@ test('--watch: publishes as commits arrive and stops cleanly on SIGTERM', async 
   assert.equal(signal, null, stderr);
   assert.equal(code, 0, stderr);
   assert.match(stderr, /stopped by signal/);
+});
+
+test('--watch: a pass that fails to write (a file size limit, as a full disk would) is retried, no table broken', async () => {
+  const out = freshDir('watch-fail');
+  commit(out, 'c1', await makeParts(out, 'students', [{student_id: 'S1', name: 'a'.repeat(100)}]));
+  syncOk(out);
+  const before = fs.readFileSync(path.join(out, 'students.parquet'));
+  const big = Array.from({length: 3000}, (_, i) => ({student_id: `S${i + 2}`, name: `${i}`.repeat(40)}));
+  commit(out, 'c2', await makeParts(out, 'students', big));
+  // files over 64 KiB fail with EFBIG (SIGXFSZ ignored) until the limit is lifted
+  const child = spawn('sh', ['-c', `trap '' XFSZ; ulimit -S -f 128; exec "$0" "$@"`, SLUICE, 'sync', '--output-dir', out,
+    '--watch', '--interval', '0.2'], {stdio: ['ignore', 'ignore', 'pipe']});
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((res) => child.on('exit', (code, signal) => res({code, signal})));
+  try {
+    for (let i = 0; i < 50 && !/pass failed/.test(stderr); i++) await new Promise((res) => setTimeout(res, 100));
+    assert.match(stderr, /sluice: sync: pass failed: .*; retrying in 0.2 s/);
+    assert.deepEqual(fs.readFileSync(path.join(out, 'students.parquet')), before);
+    assert.deepEqual(leftovers(out), []);
+    const lift = spawnSync('prlimit', ['--pid', String(child.pid), '--fsize=unlimited']);
+    assert.equal(lift.status, 0, String(lift.stderr));
+    for (let i = 0; i < 50; i++) {
+      if ((await tableRows(out, 'students')).length === 3001) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal((await tableRows(out, 'students')).length, 3001);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const {code} = await exited;
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(leftovers(out), []);
 });
 
 test('usage: bad options exit 2 with a message', () => {
