@@ -51,6 +51,48 @@ typedef struct sync_pass {
     sl_buf line;                /* a conflict record being built */
 } sync_pass;
 
+#define SYNC_PATH 4800    /* room for OUT (at most 3000 bytes) and a name in it */
+
+/* OUT/rel into out (SYNC_PATH bytes). */
+void sync_abs_path(const sync_pass *p, const char *rel, char *out);
+
+/* ------------------------------------------------------------ sink.c */
+
+typedef struct sync_sink {
+    sync_pass *p;
+    sync_tab *t;
+    bool pending;            /* the pending file: columns + held at + origin */
+    bool dir;                /* a directory table: part-NNNNN.parquet files */
+    uint32_t no;             /* the number of the open (or next) file */
+    sl_pq_writer *w;
+    char tmp_rel[SYNC_PATH], final_rel[SYNC_PATH], tmp[SYNC_PATH];
+    uint64_t rows;           /* in the open file */
+    uint64_t total;          /* written by this pass */
+    uint64_t quota;          /* rows per file (directory tables) */
+    const sl_pq_column *cols;
+    size_t ncols;
+    sl_buf schema;           /* "sluice.schema" */
+    sl_buf lineage;          /* "sluice.lineage" */
+    sl_buf etmp;
+} sync_sink;
+
+/* A sink for table t's final files (pending false: cols are the table's) or its
+ * pending file (cols add SYNC_HELD_COL and SYNC_ORIGIN_COL). Opens no file yet. */
+sl_status sync_sink_init(sync_sink *k, sync_pass *p, sync_tab *t, bool pending,
+                         const sl_pq_column *cols, size_t ncols, sl_error *err);
+/* Writes the row (and, to a pending file, when it was first held and the part it
+ * came from), opening a file first when none is open and closing it at its quota. */
+sl_status sync_sink_write(sync_sink *k, sync_row *row, int64_t held, uint32_t origin,
+                          sl_error *err);
+/* Opens the next file (also to write an empty table); closes the open one, with
+ * an fsync, recording it in the table's state. */
+sl_status sync_sink_open_file(sync_sink *k, sl_error *err);
+sl_status sync_sink_close_file(sync_sink *k, sl_error *err);
+/* Aborts a file left open (its temporary name is removed with the pass's). */
+void sync_sink_free(sync_sink *k);
+
+/* ------------------------------------------------------------ table.c */
+
 /* Runs one table's share of the pass (after the tables it refers to). */
 sl_status sync_table_run(sync_pass *p, sync_tab *t, sl_error *err);
 

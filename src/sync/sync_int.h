@@ -4,11 +4,14 @@
  *              the lattice, written back as JSON; primary and foreign keys
  *   index.c    the key index: 96-bit key hash -> content hash, origin part, state
  *   ledger.c   reading the ingest ledgers past the consumed offsets
- *   state.c    state.json (the commit point), the parts log, recovery
+ *   state.c    state.json (the commit point) and recovery
+ *   plog.c     the parts log: every part published, in order
  *   rows.c     a part's rows converted to the final schema, hashed, formatted
- *   table.c    one table's pass: dedup, integrity gate, writing the new files
- *   report.c   report.json and the conflict records
- *   sync.c     the pass: order of tables, commit, publish */
+ *   sink.c     the files a pass writes, under temporary names
+ *   table.c    one table's pass: dedup, integrity gate, what is rewritten
+ *   report.c   report.json, the conflict and orphan records
+ *   sync.c     the pass: order of tables, commit, publish
+ *   util.c     strings, time, names, the crash tests' hook */
 #ifndef SL_SYNC_INT_H
 #define SL_SYNC_INT_H
 

@@ -26,189 +26,6 @@
 
 enum { FATE_PUBLISH, FATE_PEND, FATE_DROP };
 
-#define PATH 4800
-
-/* ------------------------------------------------------------ output files */
-
-typedef struct sink {
-    sync_pass *p;
-    sync_tab *t;
-    bool pending;            /* the pending file: columns + held at + origin */
-    bool dir;                /* a directory table: part-NNNNN.parquet files */
-    uint32_t no;             /* the number of the open (or next) file */
-    sl_pq_writer *w;
-    char tmp_rel[PATH], final_rel[PATH], tmp[PATH];
-    uint64_t rows;           /* in the open file */
-    uint64_t total;          /* written by this pass */
-    uint64_t quota;          /* rows per file (directory tables) */
-    const sl_pq_column *cols;
-    size_t ncols;
-    sl_buf schema;
-    sl_buf lineage;
-    sl_buf etmp;
-} sink;
-
-static void abs_path(const sync_pass *p, const char *rel, char *out)
-{
-    /* OUT is at most 3000 bytes (sl_sync_open) and names are bounded by the
-     * ledger checks: a cut path cannot happen, and would only fail to open */
-    if (snprintf(out, PATH, "%s/%s", p->out, rel) >= PATH)
-        out[PATH - 1] = '\0';
-}
-
-static sl_status writer_err(sink *k, sl_status st, sl_error *err)
-{
-    if (err) {
-        const sl_error *we = k->w ? sl_pq_writer_error(k->w) : NULL;
-        if (we && we->code)
-            *err = *we;
-        else
-            sl_error_set(err, st, "writing '%s': %s", k->tmp, sl_strerror(st));
-        if (!err->file[0])
-            sl_error_set_file(err, k->tmp);
-    }
-    return st;
-}
-
-static sl_status sink_open_file(sink *k, sl_error *err)
-{
-    const char *name = k->t->m.name;
-    unsigned long long gen = (unsigned long long)k->p->next->gen;
-    if (k->pending) {
-        snprintf(k->final_rel, PATH, SYNC_DIR "/pending/%s.parquet", name);
-        snprintf(k->tmp_rel, PATH, SYNC_DIR "/pending/.%s.parquet.sync%llu.tmp", name, gen);
-    } else if (k->dir) {
-        snprintf(k->final_rel, PATH, "%s/part-%05u.parquet", name, k->no);
-        snprintf(k->tmp_rel, PATH, "%s/.part-%05u.parquet.sync%llu.tmp", name, k->no, gen);
-    } else {
-        snprintf(k->final_rel, PATH, "%s.parquet", name);
-        snprintf(k->tmp_rel, PATH, ".%s.parquet.sync%llu.tmp", name, gen);
-    }
-    abs_path(k->p, k->tmp_rel, k->tmp);
-    sl_pq_writer_options wo;
-    sl_pq_writer_options_init(&wo);
-    wo.codec = k->p->opts->codec;
-    wo.level = k->p->opts->level;
-    wo.row_group_bytes = k->pending ? (4u << 20) : k->p->opts->row_group_bytes;
-    /* an op before the file: a crash after it leaves a name recovery removes */
-    sl_status st = sync_state_add_op(k->p->next, k->tmp_rel, k->final_rel);
-    if (st)
-        return sl_error_set(err, st, "out of memory");
-    if ((st = sl_pq_writer_open(k->tmp, k->cols, k->ncols, &wo, &k->w, err)))
-        return st;
-    char genbuf[24];
-    snprintf(genbuf, sizeof genbuf, "%llu", gen);
-    if ((st = sl_pq_writer_set_kv(k->w, "sluice.schema", (const char *)k->schema.data)) ||
-        (st = sl_pq_writer_set_kv(k->w, "sluice.lineage", (const char *)k->lineage.data)) ||
-        (st = sl_pq_writer_set_kv(k->w, "sluice.sync.generation", genbuf)))
-        return writer_err(k, st, err);
-    k->rows = 0;
-    return SL_OK;
-}
-
-static sl_status sink_close_file(sink *k, sl_error *err)
-{
-    bool full = k->dir && k->rows >= k->quota;
-    sl_status st = sl_pq_writer_close(k->w, true, err);
-    k->w = NULL;
-    if (st)
-        return st;
-    struct stat sb;
-    if (stat(k->tmp, &sb) != 0)
-        return sl_error_set(err, sl_fs_status(errno), "cannot stat '%s': %s", k->tmp, strerror(errno));
-    if (!k->pending) {
-        if ((st = sync_tstate_add_file(k->t->ts, k->final_rel, k->rows, (uint64_t)sb.st_size, full)))
-            return sl_error_set(err, st, "out of memory");
-        if (k->dir && k->rows) {
-            /* size the next files by what this one came to */
-            uint64_t per_row = (uint64_t)sb.st_size / k->rows;
-            k->quota = per_row ? k->p->opts->target_size / per_row : k->rows;
-            if (!k->quota)
-                k->quota = 1;
-        }
-    }
-    k->no++;
-    return SL_OK;
-}
-
-static sl_status sink_begin_row(sink *k, sl_error *err)
-{
-    return k->w ? SL_OK : sink_open_file(k, err);
-}
-
-static sl_status sink_end_row(sink *k, sl_error *err)
-{
-    sl_status st = sl_pq_write_end_row(k->w);
-    if (st)
-        return writer_err(k, st, err);
-    k->rows++;
-    k->total++;
-    if (k->dir && k->rows >= k->quota)
-        return sink_close_file(k, err);
-    return SL_OK;
-}
-
-static sl_status sink_write(sink *k, sync_row *row, int64_t held, uint32_t origin, sl_error *err)
-{
-    sl_status st = sink_begin_row(k, err);
-    if (st)
-        return st;
-    if ((st = sync_row_write(row, k->w, &k->etmp)))
-        return writer_err(k, st, err);
-    if (k->pending) {
-        size_t n = row->ncols;
-        if ((st = sl_pq_write_int(k->w, n, held)) ||
-            (st = origin == SYNC_ORIGIN_NONE ? sl_pq_write_null(k->w, n + 1)
-                                             : sl_pq_write_int(k->w, n + 1, origin)))
-            return writer_err(k, st, err);
-    }
-    return sink_end_row(k, err);
-}
-
-static void sink_free(sink *k)
-{
-    if (k->w)
-        sl_pq_writer_abort(k->w);
-    k->w = NULL;
-    sl_buf_free(&k->schema);
-    sl_buf_free(&k->lineage);
-    sl_buf_free(&k->etmp);
-}
-
-static sl_status sink_init(sink *k, sync_pass *p, sync_tab *t, bool pending, const sl_pq_column *cols,
-                           size_t ncols, sl_error *err)
-{
-    memset(k, 0, sizeof *k);
-    k->p = p;
-    k->t = t;
-    k->pending = pending;
-    k->dir = !pending && p->opts->target_size > 0;
-    k->cols = cols;
-    k->ncols = ncols;
-    k->quota = UINT64_MAX;
-    sl_buf_init(&k->schema, 0);
-    sl_buf_init(&k->lineage, 0);
-    sl_buf_init(&k->etmp, 0);
-    if (k->dir) {
-        char dir[PATH];
-        snprintf(dir, PATH, "%s/%s", p->out, t->m.name);
-        sl_status st = sl_fs_mkdirs(dir, err);
-        if (st)
-            return st;
-    }
-    sl_status st = sync_schema_json(&t->ts->schema, t->m.name, false, &k->schema);
-    if (!st)
-        st = sl_buf_putc(&k->schema, '\0');
-    if (!st)
-        st = sl_buf_printf(&k->lineage, "{\"tool\":\"sluice sync " SL_VERSION "\",\"generation\":%llu,"
-                                        "\"parts\":%llu,%s}",
-                           (unsigned long long)p->next->gen, (unsigned long long)t->ts->parts,
-                           (const char *)p->lineage.data);
-    if (!st)
-        st = sl_buf_putc(&k->lineage, '\0');
-    return st ? sl_error_set(err, st, "out of memory") : SL_OK;
-}
-
 /* ------------------------------------------------------------ the key index */
 
 uint64_t sync_table_sig(const sync_pass *p, const sync_tab *t, size_t n)
@@ -231,10 +48,10 @@ uint64_t sync_table_sig(const sync_pass *p, const sync_tab *t, size_t n)
 static void index_path(const sync_pass *p, const char *table, bool tmp, char *rel)
 {
     if (tmp)
-        snprintf(rel, PATH, SYNC_DIR "/index/.%s.idx.sync%llu.tmp", table,
+        snprintf(rel, SYNC_PATH, SYNC_DIR "/index/.%s.idx.sync%llu.tmp", table,
                  (unsigned long long)p->next->gen);
     else
-        snprintf(rel, PATH, SYNC_DIR "/index/%s.idx", table);
+        snprintf(rel, SYNC_PATH, SYNC_DIR "/index/%s.idx", table);
 }
 
 static sl_status table_work(sync_pass *p, sync_tab *t, sl_error *err);
@@ -246,9 +63,9 @@ sl_status sync_table_index(sync_pass *p, sync_tab *t, sl_error *err)
     t->ix_ready = true;
     if (!t->old || t->rebuild)
         return SL_OK;      /* filled by the table's own run */
-    char rel[PATH], path[PATH];
+    char rel[SYNC_PATH], path[SYNC_PATH];
     index_path(p, t->m.name, false, rel);
-    abs_path(p, rel, path);
+    sync_abs_path(p, rel, path);
     uint64_t sig, gen;
     sl_error ierr;
     sl_error_clear(&ierr);
@@ -268,10 +85,10 @@ sl_status sync_table_index(sync_pass *p, sync_tab *t, sl_error *err)
 
 static sl_status save_index(sync_pass *p, sync_tab *t, sl_error *err)
 {
-    char rel[PATH], fin[PATH], path[PATH];
+    char rel[SYNC_PATH], fin[SYNC_PATH], path[SYNC_PATH];
     index_path(p, t->m.name, true, rel);
     index_path(p, t->m.name, false, fin);
-    abs_path(p, rel, path);
+    sync_abs_path(p, rel, path);
     sl_status st = sync_state_add_op(p->next, rel, fin);
     if (st)
         return sl_error_set(err, st, "out of memory");
@@ -338,7 +155,7 @@ static sl_status alt_set(sync_tab *t, sync_row *row, unsigned state, uint32_t or
 typedef struct job {
     sync_pass *p;
     sync_tab *t;
-    sink fin, pend;
+    sync_sink fin, pend;
     bool started;            /* the old final rows have been copied into fin */
     size_t copy_from, copy_to;
     sync_row row;            /* the row in hand */
@@ -355,7 +172,7 @@ static sl_status publish(job *w, uint32_t origin, sl_error *err)
     if (!w->started)
         st = copy_old(w, err);
     if (!st)
-        st = sink_write(&w->fin, &w->row, 0, origin, err);
+        st = sync_sink_write(&w->fin, &w->row, 0, origin, err);
     w->t->rows_pass++;
     w->t->changed = true;
     return st;
@@ -364,7 +181,7 @@ static sl_status publish(job *w, uint32_t origin, sl_error *err)
 static sl_status hold(job *w, int64_t held, uint32_t origin, sl_error *err)
 {
     sync_pass *p = w->p;
-    sl_status st = sink_write(&w->pend, &w->row, held, origin, err);
+    sl_status st = sync_sink_write(&w->pend, &w->row, held, origin, err);
     if (st)
         return st;
     w->pending++;
@@ -482,8 +299,8 @@ static sl_status each_row(job *w, const char *rel, int kind, uint32_t origin, bo
                           uint64_t expect_rows, sl_error *err)
 {
     sync_row *row = kind == SRC_OLD ? &w->old_row : &w->row;
-    char path[PATH];
-    abs_path(w->p, rel, path);
+    char path[SYNC_PATH];
+    sync_abs_path(w->p, rel, path);
     sync_src src;
     sl_status st = sync_src_open(&src, path, w->t->cols, w->t->ts->schema.ncols, err);
     if (st) {
@@ -503,7 +320,7 @@ static sl_status each_row(job *w, const char *rel, int kind, uint32_t origin, bo
                 break;
             }
             if (kind == SRC_OLD)
-                st = sink_write(&w->fin, row, 0, 0, err);
+                st = sync_sink_write(&w->fin, row, 0, 0, err);
             else if (kind == SRC_PENDING)
                 st = take_pending(w, &src, r, err);
             else
@@ -543,10 +360,10 @@ static bool layout_changed(const sync_pass *p, const sync_tab *t)
  * the state describes (their generation). */
 static bool old_files_ok(const sync_pass *p, const sync_tab *t, size_t copy_from)
 {
-    char path[PATH];
+    char path[SYNC_PATH];
     for (size_t i = 0; i < t->old->nfiles; i++) {
         struct stat sb;
-        abs_path(p, t->old->files[i].name, path);
+        sync_abs_path(p, t->old->files[i].name, path);
         if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
             return false;
         if (i < copy_from)
@@ -573,10 +390,10 @@ static uint64_t rows_per_file(const sync_pass *p, const sync_tab *t)
             bytes += t->old->files[i].bytes;
             rows += t->old->files[i].rows;
         }
-    char path[PATH];
+    char path[SYNC_PATH];
     for (size_t i = 0; !rows && i < t->nparts; i++) {
         struct stat sb;
-        abs_path(p, t->parts[i]->path, path);
+        sync_abs_path(p, t->parts[i]->path, path);
         if (stat(path, &sb) == 0) {
             bytes += (uint64_t)sb.st_size;
             rows += t->parts[i]->rows;
@@ -592,9 +409,9 @@ static sl_status run_rows(job *w, sl_error *err)
     sync_pass *p = w->p;
     sync_tab *t = w->t;
     sl_status st = SL_OK;
-    char rel[PATH];
+    char rel[SYNC_PATH];
     if (t->old && !t->rebuild && t->old->pending) {
-        snprintf(rel, PATH, SYNC_DIR "/pending/%s.parquet", t->m.name);
+        snprintf(rel, SYNC_PATH, SYNC_DIR "/pending/%s.parquet", t->m.name);
         if ((st = each_row(w, rel, SRC_PENDING, 0, false, 0, err)))
             return st;
     }
@@ -633,8 +450,8 @@ static sl_status remove_stale(sync_pass *p, sync_tab *t, const sync_tstate *old)
             return SL_ERR_NOMEM;
     if (!p->opts->target_size)
         return SL_OK;
-    char dir[PATH], rel[PATH];
-    snprintf(dir, PATH, "%s/%s", p->out, t->m.name);
+    char dir[SYNC_PATH], rel[SYNC_PATH];
+    snprintf(dir, SYNC_PATH, "%s/%s", p->out, t->m.name);
     DIR *d = opendir(dir);
     struct dirent *de;
     sl_status st = SL_OK;
@@ -642,7 +459,7 @@ static sl_status remove_stale(sync_pass *p, sync_tab *t, const sync_tstate *old)
         size_t n = strlen(de->d_name);
         if (strncmp(de->d_name, "part-", 5) != 0 || n < 14 || strcmp(de->d_name + n - 8, ".parquet") != 0)
             continue;
-        snprintf(rel, PATH, "%s/%s", t->m.name, de->d_name);
+        snprintf(rel, SYNC_PATH, "%s/%s", t->m.name, de->d_name);
         if (!in_files(t->ts, rel) && !(old && in_files(old, rel)))
             st = sync_state_add_op(p->next, rel, NULL);
     }
@@ -654,10 +471,10 @@ static sl_status remove_stale(sync_pass *p, sync_tab *t, const sync_tstate *old)
 /* Whether every file of the committed table is there. */
 static bool files_present(const sync_pass *p, const sync_tab *t)
 {
-    char path[PATH];
+    char path[SYNC_PATH];
     struct stat sb;
     for (size_t i = 0; i < t->old->nfiles; i++) {
-        abs_path(p, t->old->files[i].name, path);
+        sync_abs_path(p, t->old->files[i].name, path);
         if (stat(path, &sb) != 0)
             return false;
     }
@@ -707,9 +524,9 @@ static sl_status table_work(sync_pass *p, sync_tab *t, sl_error *err)
     pcols[ncols] = (sl_pq_column){.name = SYNC_HELD_COL, .type = SL_PQ_TIMESTAMP, .optional = true,
                                   .time_unit = SL_PQ_MICROS, .utc = true};
     pcols[ncols + 1] = (sl_pq_column){.name = SYNC_ORIGIN_COL, .type = SL_PQ_INT64, .optional = true};
-    sl_status st = sink_init(&w.fin, p, t, false, t->cols, ncols, err);
+    sl_status st = sync_sink_init(&w.fin, p, t, false, t->cols, ncols, err);
     if (!st)
-        st = sink_init(&w.pend, p, t, true, pcols, ncols + 2, err);
+        st = sync_sink_init(&w.pend, p, t, true, pcols, ncols + 2, err);
     if (!st && (sync_row_init(&w.row, t->cols, ncols) || sync_row_init(&w.old_row, t->cols, ncols)))
         st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
     if (st)
@@ -736,9 +553,9 @@ static sl_status table_work(sync_pass *p, sync_tab *t, sl_error *err)
         goto done;
     if (w.started) {
         if (!w.fin.w && !ts->nfiles)
-            st = sink_open_file(&w.fin, err);    /* an empty table is still a table */
+            st = sync_sink_open_file(&w.fin, err);    /* an empty table is still a table */
         if (!st && w.fin.w)
-            st = sink_close_file(&w.fin, err);
+            st = sync_sink_close_file(&w.fin, err);
         if (!st)
             st = remove_stale(p, t, old);
         ts->gen = p->next->gen;
@@ -757,11 +574,11 @@ static sl_status table_work(sync_pass *p, sync_tab *t, sl_error *err)
     for (size_t i = 0; i < ts->nfiles; i++)
         ts->rows += ts->files[i].rows;
     if (w.pend.w) {
-        if ((st = sink_close_file(&w.pend, err)))
+        if ((st = sync_sink_close_file(&w.pend, err)))
             goto done;
     } else if (old && old->pending) {
-        char rel[PATH];
-        snprintf(rel, PATH, SYNC_DIR "/pending/%s.parquet", t->m.name);
+        char rel[SYNC_PATH];
+        snprintf(rel, SYNC_PATH, SYNC_DIR "/pending/%s.parquet", t->m.name);
         if ((st = sync_state_add_op(p->next, rel, NULL)))
             goto done;
     }
@@ -770,8 +587,8 @@ static sl_status table_work(sync_pass *p, sync_tab *t, sl_error *err)
     t->oldest = w.oldest;
     st = save_index(p, t, err);
 done:
-    sink_free(&w.fin);
-    sink_free(&w.pend);
+    sync_sink_free(&w.fin);
+    sync_sink_free(&w.pend);
     sync_row_free(&w.row);
     sync_row_free(&w.old_row);
     free(pcols);
@@ -783,9 +600,9 @@ done:
 static sl_status dry_run(sync_pass *p, sync_tab *t, bool *work_needed, sl_error *err)
 {
     *work_needed = false;
-    char rel[PATH], path[PATH];
-    snprintf(rel, PATH, SYNC_DIR "/pending/%s.parquet", t->m.name);
-    abs_path(p, rel, path);
+    char rel[SYNC_PATH], path[SYNC_PATH];
+    snprintf(rel, SYNC_PATH, SYNC_DIR "/pending/%s.parquet", t->m.name);
+    sync_abs_path(p, rel, path);
     sync_src src;
     sync_row row;
     sl_status st = sync_src_open(&src, path, t->cols, t->ts->schema.ncols, err);
