@@ -58,7 +58,9 @@ if ls tests/e2e/*.test.mjs >/dev/null 2>&1; then
     f=$(printf '%s\n' "$out" | sed -n 's/^# fail \([0-9]*\)$/\1/p' | tail -n 1)
     passed=$((passed + ${p:-0}))
     if [ "$rc" -ne 0 ]; then
-        printf '%s\n' "$out" | grep -E '^not ok|^# Subtest|error:|expected|actual|message' | head -n 80
+        # The failing tests first (at any depth), then what they said.
+        printf '%s\n' "$out" | grep -E '^ *not ok' | head -n 20
+        printf '%s\n' "$out" | grep -E '^ *not ok|error:|expected|actual|message' | head -n 80
         [ "${f:-0}" -eq 0 ] && f=1
         note_fail "$f" "e2e"
         echo "FAIL e2e (${f} failed, ${p:-0} passed)"
