@@ -128,12 +128,28 @@ void sync_row_free(sync_row *row)
     memset(row, 0, sizeof *row);
 }
 
+static sl_status load_col(sync_row *row, const sync_src *s, uint64_t r, size_t i)
+{
+    long p = s->map[i];
+    return sl_unify_value_of(&row->cols[i], p < 0 ? NULL : sl_pq_reader_column(s->r, (size_t)p),
+                             p < 0 ? NULL : &s->data[p], r, &row->tmp[i], &row->v[i]);
+}
+
 sl_status sync_row_load(sync_row *row, const sync_src *s, uint64_t r)
 {
     for (size_t i = 0; i < row->ncols; i++) {
-        long p = s->map[i];
-        sl_status st = sl_unify_value_of(&row->cols[i], p < 0 ? NULL : sl_pq_reader_column(s->r, (size_t)p),
-                                         p < 0 ? NULL : &s->data[p], r, &row->tmp[i], &row->v[i]);
+        sl_status st = load_col(row, s, r, i);
+        if (st)
+            return st;
+    }
+    return SL_OK;
+}
+
+sl_status sync_row_load_some(sync_row *row, const sync_src *s, uint64_t r, const uint32_t *cols,
+                             size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sl_status st = load_col(row, s, r, cols[i]);
         if (st)
             return st;
     }

@@ -45,6 +45,9 @@ sl_status sync_row_init(sync_row *row, const sl_pq_column *cols, size_t ncols);
 void sync_row_free(sync_row *row);
 /* Converts row r of the source's current row group. */
 sl_status sync_row_load(sync_row *row, const sync_src *s, uint64_t r);
+/* Converts only the columns cols[0..n) of row r (the others keep what they had). */
+sl_status sync_row_load_some(sync_row *row, const sync_src *s, uint64_t r, const uint32_t *cols,
+                             size_t n);
 /* Writes the row's values into columns 0..ncols-1 of w (the caller ends the row). */
 sl_status sync_row_write(const sync_row *row, sl_pq_writer *w, sl_buf *etmp);
 /* The key of the row (the columns of k); *null when a component is null. */

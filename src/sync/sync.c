@@ -28,7 +28,7 @@ void sl_sync_options_init(sl_sync_options *o)
     memset(o, 0, sizeof *o);
     o->orphan_age = 3600;
     o->codec = SL_PQ_CODEC_ZSTD;
-    o->row_group_bytes = 16u << 20;
+    o->row_group_bytes = 8u << 20;
     o->max_parts_per_pass = 50000;
 }
 
@@ -55,7 +55,7 @@ sl_status sl_sync_open(const sl_sync_options *opts, sl_sync **out, sl_error *err
     s->lock_fd = -1;
     s->opts = *opts;
     if (!s->opts.row_group_bytes)
-        s->opts.row_group_bytes = 16u << 20;
+        s->opts.row_group_bytes = 8u << 20;
     if (!s->opts.max_parts_per_pass)
         s->opts.max_parts_per_pass = 50000;
     size_t n = strlen(opts->output_dir);

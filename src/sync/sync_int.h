@@ -162,6 +162,13 @@ sl_status sync_index_set(sync_index *ix, sync_hkey k, uint64_t content, uint32_t
 /* Makes room for n entries without growing. */
 sl_status sync_index_reserve(sync_index *ix, size_t n);
 
+/* Asks for the slot k's lookup starts at, before it is needed. */
+static inline void sync_index_prefetch(const sync_index *ix, sync_hkey k)
+{
+    if (ix->cap)
+        __builtin_prefetch(&ix->slots[(size_t)k.lo & (ix->cap - 1)]);
+}
+
 static inline void sync_entry_fill(sync_entry *e, uint64_t content, uint32_t origin, unsigned state)
 {
     e->content = content;

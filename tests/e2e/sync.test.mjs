@@ -582,6 +582,53 @@ test('crash safety: kill -9 at random moments, several times in a row, then a re
   await check(out, `rerun after ${inRow} kills`);
 });
 
+test('repair: a table, an index or the conflicts log deleted by hand, and a state older than the tables', async () => {
+  const {out: base} = await schoolFixture();
+  const clean = copyDir(base, path.join(freshDir('repair-clean'), 'out'));
+  syncOk(clean);
+  const want = await allTables(clean);
+  const check = async (out, label) => {
+    const got = await allTables(out);
+    for (const t of SCHOOL) assert.deepEqual(got[t], want[t], `${label}: table ${t}`);
+    assert.deepEqual(leftovers(out), [], label);
+  };
+  // a final table and an index deleted: the next pass rebuilds them from the parts
+  const a = copyDir(clean, path.join(freshDir('repair-a'), 'out'));
+  fs.rmSync(path.join(a, 'students.parquet'));
+  fs.rmSync(path.join(a, '_sluice/sync/index/classes.idx'));
+  fs.writeFileSync(path.join(a, '_sluice/sync/conflicts.jsonl'), '');
+  syncOk(a);
+  await check(a, 'deleted');
+  // the state of an earlier pass put back (a backup) under tables of a later one:
+  // the tables it does not describe are rebuilt, nothing is published twice
+  const b = copyDir(base, path.join(freshDir('repair-b'), 'out'));
+  const ledgers = ledgerFiles(b);
+  const rest = ledgers.slice(1).map((f) => [f, fs.readFileSync(f)]);
+  for (const [f] of rest) fs.rmSync(f);
+  syncOk(b);
+  const saved = copyDir(path.join(b, '_sluice/sync'), path.join(freshDir('repair-saved'), 'sync'));
+  for (const [f, text] of rest) fs.writeFileSync(f, text);
+  syncOk(b);
+  fs.rmSync(path.join(b, '_sluice/sync'), {recursive: true});
+  copyDir(saved, path.join(b, '_sluice/sync'));
+  syncOk(b);
+  await check(b, 'restored state');
+  // no state at all: every table is made again from the raw parts
+  fs.rmSync(path.join(b, '_sluice/sync'), {recursive: true});
+  syncOk(b);
+  await check(b, 'no state');
+});
+
+test('--target-size: ingest\'s own directory names cannot be tables', async () => {
+  const out = freshDir('reserved');
+  commit(out, 'c1', await makeParts(out, 'processed', [{processed_id: 1}]));
+  const r = sluice(['sync', '--output-dir', out, '--target-size', '1M']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /table 'processed' cannot be a directory/);
+  syncOk(out);   // as one file it is fine
+  assert.equal((await tableRows(out, 'processed')).length, 1);
+});
+
 // ------------------------------------------------------------ the service
 
 test('--watch: publishes as commits arrive and stops cleanly on SIGTERM', async () => {
