@@ -105,24 +105,36 @@ static sl_status save_index(sync_pass *p, sync_tab *t, sl_error *err)
 
 /* ------------------------------------------------------------ foreign keys */
 
+/* The index a foreign key is looked up in: the target's keys, or for
+ * `_parent_key` the `_key`s of its rows. */
+static const sync_index *fk_index(const sync_pass *p, const sync_fk *fk)
+{
+    const sync_tab *target = &p->tabs[fk->target];
+    return fk->to_key && target->m.key.kind != SYNC_KEY_SYNTHETIC ? &target->alt : &target->ix;
+}
+
 /* Where the row's foreign keys point: all published (or null) -> publish; a
- * parent row that was dropped -> drop; otherwise pending. */
-static sl_status fk_fate(sync_pass *p, sync_tab *t, sync_row *row, int *fate)
+ * parent row that was dropped -> drop; otherwise pending. h and nul hold the
+ * foreign keys' hashes when they were computed ahead (NULL: computed here). */
+static sl_status fk_fate(sync_pass *p, sync_tab *t, sync_row *row, const sync_hkey *h,
+                         const uint8_t *nul, int *fate)
 {
     *fate = FATE_PUBLISH;
     for (size_t f = 0; f < t->m.nfks; f++) {
         const sync_fk *fk = &t->m.fks[f];
         sync_hkey k;
         bool null;
-        sl_status st = sync_value_key(&row->cols[fk->col], &row->v[fk->col], &row->scratch, &k, &null);
-        if (st)
-            return st;
+        if (h) {
+            k = h[f];
+            null = nul[f];
+        } else {
+            sl_status st = sync_value_key(&row->cols[fk->col], &row->v[fk->col], &row->scratch, &k, &null);
+            if (st)
+                return st;
+        }
         if (null)
             continue;
-        const sync_tab *target = &p->tabs[fk->target];
-        const sync_index *ix =
-            fk->to_key && target->m.key.kind != SYNC_KEY_SYNTHETIC ? &target->alt : &target->ix;
-        const sync_entry *e = sync_index_get(ix, k);
+        const sync_entry *e = sync_index_get(fk_index(p, fk), k);
         if (e && SYNC_STATE(e) == SYNC_PUBLISHED)
             continue;
         if (e && SYNC_STATE(e) == SYNC_DROPPED && fk->to_key) {
@@ -160,6 +172,15 @@ typedef struct job {
     size_t copy_from, copy_to;
     sync_row row;            /* the row in hand */
     sync_row old_row;        /* a row of the old final table being copied */
+    /* The hashes of a row group's key and foreign keys, per row [key, fk 0,
+     * fk 1, ...], computed before its rows are taken so that their index slots
+     * are fetched ahead: a table of a million keys is far larger than a cache,
+     * and each lookup would otherwise wait for memory. */
+    sync_hkey *h;
+    uint8_t *hnull;
+    size_t hcap, stride;
+    uint32_t hcols[SYNC_MAX_KEY + 64];   /* the columns they are made of */
+    size_t nhcols;
     uint64_t pending, released, dropped;
     int64_t oldest;
 } job;
@@ -203,23 +224,20 @@ static sl_status row_error(sl_status st, const char *path, sl_error *err)
 }
 
 /* A row of the old pending file: its parents may have arrived. */
-static sl_status take_pending(job *w, const sync_src *src, uint64_t r, sl_error *err)
+static sl_status take_pending(job *w, const sync_src *src, uint64_t r, const sync_hkey *h,
+                              const uint8_t *nul, sl_error *err)
 {
     sync_tab *t = w->t;
     int64_t held = sync_src_i64(src, src->held, r, w->p->now);
     int64_t o = sync_src_i64(src, src->origin, r, SYNC_ORIGIN_NONE);
     uint32_t origin = o < 0 || o > SYNC_ORIGIN_NONE ? SYNC_ORIGIN_NONE : (uint32_t)o;
     int fate;
-    sl_status st = fk_fate(w->p, t, &w->row, &fate);
+    sl_status st = fk_fate(w->p, t, &w->row, h + 1, nul + 1, &fate);
     if (st)
         return st;
     unsigned state = fate == FATE_PUBLISH ? SYNC_PUBLISHED : fate == FATE_DROP ? SYNC_DROPPED : SYNC_PENDING;
-    if (fate != FATE_PEND && t->m.key.kind != SYNC_KEY_NONE) {
-        sync_hkey k;
-        bool null;
-        if ((st = sync_row_key(&w->row, &t->m.key, &k, &null)))
-            return st;
-        sync_entry *e = null ? NULL : sync_index_get(&t->ix, k);
+    if (fate != FATE_PEND && t->m.key.kind != SYNC_KEY_NONE && !nul[0]) {
+        sync_entry *e = sync_index_get(&t->ix, h[0]);
         if (e)
             e->meta = (e->meta & ~3u) | state;
     }
@@ -240,15 +258,14 @@ static sl_status take_pending(job *w, const sync_src *src, uint64_t r, sl_error 
 }
 
 /* A row of a part this pass publishes. */
-static sl_status take_new(job *w, uint32_t origin, bool record, sl_error *err)
+static sl_status take_new(job *w, uint32_t origin, bool record, const sync_hkey *h,
+                          const uint8_t *nul, sl_error *err)
 {
     sync_pass *p = w->p;
     sync_tab *t = w->t;
-    sync_hkey key = {0, 0};
-    bool null = true;
+    sync_hkey key = h[0];
+    bool null = t->m.key.kind == SYNC_KEY_NONE || nul[0];
     sl_status st;
-    if (t->m.key.kind != SYNC_KEY_NONE && (st = sync_row_key(&w->row, &t->m.key, &key, &null)))
-        return st;
     uint64_t content = 0;
     sync_entry *e = NULL;
     if (!null) {
@@ -272,7 +289,7 @@ static sl_status take_new(job *w, uint32_t origin, bool record, sl_error *err)
         }
     }
     int fate;
-    if ((st = fk_fate(p, t, &w->row, &fate)))
+    if ((st = fk_fate(p, t, &w->row, h + 1, nul + 1, &fate)))
         return st;
     unsigned state = fate == FATE_PUBLISH ? SYNC_PUBLISHED : fate == FATE_DROP ? SYNC_DROPPED : SYNC_PENDING;
     if (e)
@@ -291,6 +308,55 @@ static sl_status take_new(job *w, uint32_t origin, bool record, sl_error *err)
 }
 
 enum { SRC_OLD, SRC_PENDING, SRC_PART };
+
+/* The hashes of the current row group's keys and foreign keys (see job). */
+static sl_status hash_ahead(job *w, const sync_src *src, sl_error *err)
+{
+    sync_tab *t = w->t;
+    if (src->rows > w->hcap) {
+        size_t cap = (size_t)src->rows;
+        sync_hkey *h = realloc(w->h, cap * w->stride * sizeof *h);
+        if (h)
+            w->h = h;
+        uint8_t *n = h ? realloc(w->hnull, cap * w->stride) : NULL;
+        if (!h || !n)
+            return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+        w->hnull = n;
+        w->hcap = cap;
+    }
+    for (uint64_t r = 0; r < src->rows; r++) {
+        sync_hkey *h = &w->h[r * w->stride];
+        uint8_t *nul = &w->hnull[r * w->stride];
+        bool null = true;
+        sl_status st = sync_row_load_some(&w->row, src, r, w->hcols, w->nhcols);
+        h[0] = (sync_hkey){0, 0};
+        if (!st && t->m.key.kind != SYNC_KEY_NONE)
+            st = sync_row_key(&w->row, &t->m.key, &h[0], &null);
+        nul[0] = null;
+        for (size_t f = 0; !st && f < t->m.nfks; f++) {
+            const sync_fk *fk = &t->m.fks[f];
+            st = sync_value_key(&w->row.cols[fk->col], &w->row.v[fk->col], &w->row.scratch, &h[1 + f], &null);
+            nul[1 + f] = null;
+        }
+        if (st)
+            return sl_error_set(err, st, "hashing keys: %s", sl_strerror(st));
+    }
+    return SL_OK;
+}
+
+/* Fetches the index slots row r will look at. */
+static void prefetch(const job *w, uint64_t r, bool own)
+{
+    const sync_hkey *h = &w->h[r * w->stride];
+    const uint8_t *nul = &w->hnull[r * w->stride];
+    if (own && !nul[0])
+        sync_index_prefetch(&w->t->ix, h[0]);
+    for (size_t f = 0; f < w->t->m.nfks; f++)
+        if (!nul[1 + f])
+            sync_index_prefetch(fk_index(w->p, &w->t->m.fks[f]), h[1 + f]);
+}
+
+#define AHEAD 32   /* rows between a prefetch and its use */
 
 /* Every row of one file, through take_pending, take_new or straight to fin. The
  * old final rows have a row of their own: they are copied when the first new row
@@ -313,18 +379,25 @@ static sl_status each_row(job *w, const char *rel, int kind, uint32_t origin, bo
                           (unsigned long long)sl_pq_reader_num_rows(src.r), (unsigned long long)expect_rows);
         goto done;
     }
+    bool own = kind == SRC_PART;   /* new rows look their own key up */
     while ((st = sync_src_next_group(&src, err)) == SL_OK) {
+        if (kind != SRC_OLD && (st = hash_ahead(w, &src, err)))
+            break;
         for (uint64_t r = 0; r < src.rows && !st; r++) {
+            if (kind != SRC_OLD && r + AHEAD < src.rows)
+                prefetch(w, r + AHEAD, own);
             if ((st = sync_row_load(row, &src, r))) {
                 st = row_error(st, path, err);
                 break;
             }
+            const sync_hkey *h = kind == SRC_OLD ? NULL : &w->h[r * w->stride];
+            const uint8_t *nul = kind == SRC_OLD ? NULL : &w->hnull[r * w->stride];
             if (kind == SRC_OLD)
                 st = sync_sink_write(&w->fin, row, 0, 0, err);
             else if (kind == SRC_PENDING)
-                st = take_pending(w, &src, r, err);
+                st = take_pending(w, &src, r, h, nul, err);
             else
-                st = take_new(w, origin, record, err);
+                st = take_new(w, origin, record, h, nul, err);
             if (st && err && !err->code)
                 sl_error_set(err, st, "%s: %s", path, sl_strerror(st));
         }
@@ -540,6 +613,16 @@ static sl_status table_work(sync_pass *p, sync_tab *t, sl_error *err)
         st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
         goto done;
     }
+    /* the columns the keys are hashed from, each once */
+    w.stride = 1 + t->m.nfks;
+    for (size_t i = 0; i < t->m.key.n + t->m.nfks; i++) {
+        uint32_t c = i < t->m.key.n ? t->m.key.cols[i] : t->m.fks[i - t->m.key.n].col;
+        bool seen = false;
+        for (size_t k = 0; k < w.nhcols && !seen; k++)
+            seen = w.hcols[k] == c;
+        if (!seen && w.nhcols < sizeof w.hcols / sizeof w.hcols[0])
+            w.hcols[w.nhcols++] = c;
+    }
     w.fin.no = (uint32_t)keep;
     if (dir)
         w.fin.quota = rows_per_file(p, t);
@@ -591,6 +674,8 @@ done:
     sync_sink_free(&w.pend);
     sync_row_free(&w.row);
     sync_row_free(&w.old_row);
+    free(w.h);
+    free(w.hnull);
     free(pcols);
     return st;
 }
@@ -618,7 +703,7 @@ static sl_status dry_run(sync_pass *p, sync_tab *t, bool *work_needed, sl_error 
     while (!*work_needed && (st = sync_src_next_group(&src, err)) == SL_OK) {
         for (uint64_t r = 0; r < src.rows && !st && !*work_needed; r++) {
             int fate;
-            if ((st = sync_row_load(&row, &src, r)) || (st = fk_fate(p, t, &row, &fate)))
+            if ((st = sync_row_load(&row, &src, r)) || (st = fk_fate(p, t, &row, NULL, NULL, &fate)))
                 break;
             if (fate != FATE_PEND) {
                 *work_needed = true;
