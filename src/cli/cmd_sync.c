@@ -166,7 +166,9 @@ static void print_summary(const sl_sync_summary *s, sl_log_level verbosity, bool
     }
 }
 
-static void print_warnings(const sl_sync_summary *s, sl_log_level verbosity)
+/* Conflicts as they are found; orphans when their number changes (a service
+ * would otherwise say the same every interval). */
+static void print_warnings(const sl_sync_summary *s, sl_log_level verbosity, uint64_t *orphans_said)
 {
     if (verbosity > SL_LOG_WARN)
         return;
@@ -177,14 +179,16 @@ static void print_warnings(const sl_sync_summary *s, sl_log_level verbosity)
                             "(see _sluice/sync/conflicts.jsonl)\n",
                     t->name, (unsigned long long)t->conflicts_pass, t->conflicts_pass == 1 ? "" : "s");
     }
-    if (s->orphans)
+    if (s->orphans && s->orphans != *orphans_said)
         fprintf(stderr, "sluice: sync: warning: %llu orphan%s (see _sluice/sync/report.json)\n",
                 (unsigned long long)s->orphans, s->orphans == 1 ? "" : "s");
+    *orphans_said = s->orphans;
 }
 
 /* Passes until every ledger line is consumed (a pass is bounded in parts). */
 static sl_status run_passes(sl_sync *s, sl_log_level verbosity, bool watch, sl_error *err)
 {
+    static uint64_t orphans_said;
     sl_sync_summary sum;
     sl_status st;
     do {
@@ -192,7 +196,7 @@ static sl_status run_passes(sl_sync *s, sl_log_level verbosity, bool watch, sl_e
         if ((st = sl_sync_pass(s, &sum, err)))
             return st;
         print_summary(&sum, verbosity, watch);
-        print_warnings(&sum, verbosity);
+        print_warnings(&sum, verbosity, &orphans_said);
     } while (sum.more && !(watch && stop_signal));
     return SL_OK;
 }

@@ -542,36 +542,67 @@ static sl_status truncate_to(const char *path, uint64_t len, sl_error *err)
     return sl_fs_sync_file(path, err);
 }
 
+/* The directories the ops touched, each fsynced once at the end: the renames
+ * and removals of one pass must be durable before the next pass commits, or a
+ * power cut could bring back a table that pass replaced under a state that
+ * says otherwise. */
+typedef struct dirset {
+    char (*d)[4200];
+    size_t n, cap;
+} dirset;
+
+static sl_status dirset_add(dirset *ds, const char *path)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    for (size_t i = 0; i < ds->n; i++)
+        if (strcmp(ds->d[i], dir) == 0)
+            return SL_OK;
+    if (ds->n == ds->cap) {
+        void *p = sl_grow_array(ds->d, &ds->cap, sizeof *ds->d, 4);
+        if (!p)
+            return SL_ERR_NOMEM;
+        ds->d = p;
+    }
+    memcpy(ds->d[ds->n++], dir, sizeof dir);
+    return SL_OK;
+}
+
 sl_status sync_state_recover(const char *out_dir, const sync_state *s, sl_error *err)
 {
     char from[4200], to[4200], dir[4200];
     sl_status st = SL_OK;
-    bool touched = false;
+    bool renamed = false;
+    dirset ds = {0};
     for (size_t i = 0; !st && i < s->nops; i++) {
         const sync_op *op = &s->ops[i];
         path_in(out_dir, op->from, from, sizeof from);
         if (!op->to) {
             if (unlink(from) == 0)
-                touched = true;
+                st = dirset_add(&ds, from);
             else if (errno != ENOENT)
                 st = sl_error_set(err, sl_fs_status(errno), "cannot remove '%s': %s", from, strerror(errno));
             continue;
         }
         path_in(out_dir, op->to, to, sizeof to);
         if (rename(from, to) == 0) {
-            if (touched)
+            if (renamed)
                 sync_test_crash("mid-publish");
-            touched = true;
-            snprintf(dir, sizeof dir, "%s", to);
-            *strrchr(dir, '/') = '\0';
-            st = sl_fs_sync_dir(dir, err);
+            renamed = true;
+            st = dirset_add(&ds, to);
         } else if (errno != ENOENT) {
             st = sl_error_set(err, sl_fs_status(errno), "cannot rename '%s' to '%s': %s", from, to,
                               strerror(errno));
         }
     }
-    if (!st && touched)
-        st = sl_fs_sync_dir(out_dir, err);
+    if (st == SL_ERR_NOMEM)
+        sl_error_set(err, st, "out of memory");
+    for (size_t i = 0; !st && i < ds.n; i++)
+        st = sl_fs_sync_dir(ds.d[i], err);
+    free(ds.d);
     if (!st)
         st = truncate_to(path_in(out_dir, SYNC_DIR "/parts.jsonl", dir, sizeof dir), s->parts_bytes, err);
     if (!st)
