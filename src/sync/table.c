@@ -566,7 +566,9 @@ static sl_status table_work(sync_pass *p, sync_tab *t, sl_error *err)
     /* which old files stay as they are, and which are copied into new ones */
     size_t keep = 0;
     if (old && !t->rebuild) {
-        if (dir && old->target_size > 0)
+        /* a directory keeps its full files while they have the table's schema:
+         * every file of a directory has the same columns */
+        if (dir && old->target_size > 0 && old->schema.ncols == ts->schema.ncols)
             while (keep < old->nfiles && old->files[keep].full)
                 keep++;
         w.copy_from = keep;

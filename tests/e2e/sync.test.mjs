@@ -503,12 +503,24 @@ test('--target-size: a directory of files of about that size; full files are nev
   const want = rowsOf(0, 4510).map((r) => ({...r, score: BigInt(r.score)}));
   assert.deepEqual(await tableRows(out, 'students'), want);
   assert.deepEqual(report(out).tables.students.files, files2.map((f) => `students/${f}`));
+  // a new column: every file is written again, so that all have the same columns
+  commit(out, 'c3b', await makeParts(out, 'students', [{student_id: 'S999999', note: 'x', score: 1, extra: true}]));
+  syncOk(out, ['--target-size', String(target)]);
+  const files3 = fs.readdirSync(dir).filter((f) => f.endsWith('.parquet')).sort();
+  for (const f of files3) {
+    assert.notEqual(fs.statSync(path.join(dir, f)).ino, stat1[f]?.ino, `${f} kept its old columns`);
+    assert.deepEqual((await columns(path.join(dir, f))).map((c) => c.split(' ')[0]), ['student_id', 'note', 'score', 'extra']);
+  }
+  const extra = await duckQuery(`SELECT count(*)::BIGINT AS n, count(extra)::BIGINT AS e FROM read_parquet(${sqlString(path.join(dir, '*.parquet'))})`);
+  assert.deepEqual(extra, [{n: 4511n, e: 1n}]);
   // back to one file: the directory's files go, one file holds it all
   syncOk(out);
   commit(out, 'c4', await makeParts(out, 'students', rowsOf(4510, 5)));
   syncOk(out);
   assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.parquet')).length, 0);
-  assert.deepEqual(await tableRows(out, 'students'), rowsOf(0, 4515).map((r) => ({...r, score: BigInt(r.score)})));
+  const all = [...rowsOf(0, 4515).map((r) => ({...r, score: BigInt(r.score), extra: null})),
+    {student_id: 'S999999', note: 'x', score: 1n, extra: true}].sort((a, b) => (a.student_id < b.student_id ? -1 : 1));
+  assert.deepEqual(await tableRows(out, 'students'), all);
 });
 
 // ------------------------------------------------------------ crashes
