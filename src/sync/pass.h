@@ -96,6 +96,10 @@ void sync_sink_free(sync_sink *k);
 /* Runs one table's share of the pass (after the tables it refers to). */
 sl_status sync_table_run(sync_pass *p, sync_tab *t, sl_error *err);
 
+/* The index a foreign key is looked up in: the target's keys, or for
+ * `_parent_key` the `_key`s of the parent's rows. */
+const sync_index *sync_fk_index(const sync_pass *p, const sync_fk *fk);
+
 /* Loads (or builds) t's key index, for its own pass or its children's checks. */
 sl_status sync_table_index(sync_pass *p, sync_tab *t, sl_error *err);
 

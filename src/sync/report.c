@@ -99,6 +99,17 @@ static sl_status key_json(const sync_tab *t, sync_row *row, sl_buf *out)
     return st ? st : sl_buf_putc(out, '}');
 }
 
+/* "table":"<name>","key":{...} */
+static sl_status table_key_json(const sync_tab *t, sync_row *row, sl_buf *out)
+{
+    sl_status st = sl_buf_puts(out, "\"table\":");
+    if (!st)
+        st = sl_json_write_string(out, t->m.name, strlen(t->m.name));
+    if (!st)
+        st = sl_buf_puts(out, ",\"key\":");
+    return st ? st : key_json(t, row, out);
+}
+
 static sl_status part_json(const sync_pass *p, uint32_t origin, sl_buf *out)
 {
     if (origin == SYNC_ORIGIN_NONE || origin >= p->plog->n)
@@ -140,13 +151,9 @@ sl_status sync_report_conflict(sync_pass *p, sync_tab *t, sync_row *row, sync_hk
     sl_buf_clear(b);
     char at[48];
     sync_format_time(p->now, at);
-    sl_status st = sl_buf_printf(b, "{\"at\":\"%s\",\"table\":", at);
+    sl_status st = sl_buf_printf(b, "{\"at\":\"%s\",", at);
     if (!st)
-        st = sl_json_write_string(b, t->m.name, strlen(t->m.name));
-    if (!st)
-        st = sl_buf_puts(b, ",\"key\":");
-    if (!st)
-        st = key_json(t, row, b);
+        st = table_key_json(t, row, b);
     if (!st)
         st = sl_buf_puts(b, ",\"rejected\":{");
     if (!st)
@@ -184,20 +191,15 @@ sl_status sync_report_orphan(sync_pass *p, sync_tab *t, sync_row *row, int64_t h
     sl_buf *b = &p->orphans;
     char at[48];
     sync_format_time(held, at);
-    sl_status st = sl_buf_puts(b, p->orphans_listed ? ",\n    {\"table\":" : "\n    {\"table\":");
+    sl_status st = sl_buf_puts(b, p->orphans_listed ? ",\n    {" : "\n    {");
     if (!st)
-        st = sl_json_write_string(b, t->m.name, strlen(t->m.name));
-    if (!st)
-        st = sl_buf_puts(b, ",\"key\":");
-    if (!st)
-        st = key_json(t, row, b);
+        st = table_key_json(t, row, b);
     if (!st)
         st = sl_buf_puts(b, ",\"missing\":{");
     /* the references that do not resolve, as "column":value */
     for (size_t f = 0; !st && f < t->m.nfks; f++) {
         const sync_fk *fk = &t->m.fks[f];
-        const sync_tab *target = &p->tabs[fk->target];
-        const sync_index *ix = fk->to_key && target->m.key.kind != SYNC_KEY_SYNTHETIC ? &target->alt : &target->ix;
+        const sync_index *ix = sync_fk_index(p, fk);
         sync_hkey k;
         bool null;
         if ((st = sync_value_key(&row->cols[fk->col], &row->v[fk->col], &row->scratch, &k, &null)) || null)

@@ -36,7 +36,7 @@ typedef struct sl_sync_options {
     uint64_t orphan_age;          /* seconds a pending row waits before it is an orphan */
     sl_pq_codec codec;            /* of the final tables (default zstd) */
     int level;                    /* codec level; 0: default */
-    uint64_t row_group_bytes;     /* uncompressed bytes per row group (default 16 MiB) */
+    uint64_t row_group_bytes;     /* uncompressed bytes per row group (default 8 MiB) */
     uint64_t max_parts_per_pass;  /* bounds one pass's work; 0: 50,000 */
 } sl_sync_options;
 

@@ -105,9 +105,7 @@ static sl_status save_index(sync_pass *p, sync_tab *t, sl_error *err)
 
 /* ------------------------------------------------------------ foreign keys */
 
-/* The index a foreign key is looked up in: the target's keys, or for
- * `_parent_key` the `_key`s of its rows. */
-static const sync_index *fk_index(const sync_pass *p, const sync_fk *fk)
+const sync_index *sync_fk_index(const sync_pass *p, const sync_fk *fk)
 {
     const sync_tab *target = &p->tabs[fk->target];
     return fk->to_key && target->m.key.kind != SYNC_KEY_SYNTHETIC ? &target->alt : &target->ix;
@@ -134,7 +132,7 @@ static sl_status fk_fate(sync_pass *p, sync_tab *t, sync_row *row, const sync_hk
         }
         if (null)
             continue;
-        const sync_entry *e = sync_index_get(fk_index(p, fk), k);
+        const sync_entry *e = sync_index_get(sync_fk_index(p, fk), k);
         if (e && SYNC_STATE(e) == SYNC_PUBLISHED)
             continue;
         if (e && SYNC_STATE(e) == SYNC_DROPPED && fk->to_key) {
@@ -353,7 +351,7 @@ static void prefetch(const job *w, uint64_t r, bool own)
         sync_index_prefetch(&w->t->ix, h[0]);
     for (size_t f = 0; f < w->t->m.nfks; f++)
         if (!nul[1 + f])
-            sync_index_prefetch(fk_index(w->p, &w->t->m.fks[f]), h[1 + f]);
+            sync_index_prefetch(sync_fk_index(w->p, &w->t->m.fks[f]), h[1 + f]);
 }
 
 #define AHEAD 32   /* rows between a prefetch and its use */
