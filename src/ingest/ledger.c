@@ -155,6 +155,81 @@ bool sl_job_parse(const char *s, size_t n, uint64_t *cluster, uint64_t *proc)
     return true;
 }
 
+sl_status sl_ledger_lines(int fd, const char *path, uint64_t *offset, size_t max_line,
+                          sl_line_fn fn, void *ctx, sl_error *err)
+{
+    enum { CHUNK = 1 << 20 };
+    sl_buf b;
+    sl_buf_init(&b, max_line + CHUNK);
+    uint64_t off = *offset;   /* file offset of b.data[0] */
+    sl_status st = SL_OK;
+    bool stop = false;
+    for (bool eof = false; !eof && !st && !stop;) {
+        if ((st = sl_buf_reserve(&b, CHUNK))) {
+            st = sl_error_set(err, SL_ERR_LIMIT, "'%s': a line longer than %zu bytes", path, max_line);
+            break;
+        }
+        ssize_t r = pread(fd, b.data + b.len, CHUNK, (off_t)(off + b.len));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            st = sl_error_set(err, SL_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+            break;
+        }
+        eof = r == 0;
+        b.len += (size_t)r;
+        size_t start = 0;
+        for (uint8_t *nl; !st && (nl = memchr(b.data + start, '\n', b.len - start));) {
+            size_t end = (size_t)(nl - b.data) + 1;
+            st = fn(ctx, b.data + start, end - start - 1);
+            if (st == SL_EOF) {
+                st = SL_OK;
+                stop = true;
+                break;
+            }
+            if (!st) {
+                start = end;
+                *offset = off + start;
+            }
+        }
+        /* Keep the unread tail at the front. */
+        memmove(b.data, b.data + start, b.len - start);
+        b.len -= start;
+        off += start;
+    }
+    sl_buf_free(&b);
+    return st;
+}
+
+typedef struct commit_lines {
+    sl_ledger_fn fn;
+    void *ctx;
+    uint64_t *bad;
+    sl_json_reader *r;
+    const char *path;
+} commit_lines;
+
+static sl_status on_line(void *ctx, const uint8_t *line, size_t n)
+{
+    commit_lines *c = ctx;
+    if (n == 0)
+        return SL_OK;
+    sl_json_options jo;
+    sl_json_options_init(&jo);
+    jo.form = SL_JSON_FORM_DOCUMENT;
+    sl_error e;
+    const sl_json_value *v = NULL;
+    sl_status s = c->r ? sl_json_reader_reset_mem(c->r, line, n, c->path, &e)
+                       : sl_json_reader_open_mem(line, n, c->path, &jo, &c->r, &e);
+    if (s)
+        return s;
+    if (sl_json_reader_next(c->r, &v, &e) == SL_OK && v->type == SL_JSON_OBJECT)
+        return c->fn(c->ctx, v);
+    if (c->bad)
+        ++*c->bad;
+    return SL_OK;
+}
+
 sl_status sl_ledger_read(const char *path, uint64_t *offset, sl_ledger_fn fn, void *ctx,
                          uint64_t *bad, sl_error *err)
 {
@@ -164,58 +239,9 @@ sl_status sl_ledger_read(const char *path, uint64_t *offset, sl_ledger_fn fn, vo
             return SL_OK;
         return sl_error_set(err, SL_ERR_IO, "cannot open ledger '%s': %s", path, strerror(errno));
     }
-    struct stat st;
-    sl_status s = SL_OK;
-    char *data = NULL;
-    size_t len = 0;
-    if (fstat(fd, &st) != 0) {
-        s = sl_error_set(err, SL_ERR_IO, "cannot stat ledger '%s': %s", path, strerror(errno));
-    } else if ((uint64_t)st.st_size > *offset) {
-        len = (size_t)((uint64_t)st.st_size - *offset);
-        data = malloc(len ? len : 1);
-        if (!data)
-            s = sl_error_set(err, SL_ERR_NOMEM, "out of memory reading ledger '%s'", path);
-        for (size_t got = 0; !s && got < len;) {
-            ssize_t n = pread(fd, data + got, len - got, (off_t)(*offset + got));
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0) {
-                len = got;   /* truncated under us: take what is there */
-                break;
-            }
-            got += (size_t)n;
-        }
-    }
+    commit_lines c = {fn, ctx, bad, NULL, path};
+    sl_status st = sl_ledger_lines(fd, path, offset, (size_t)256 << 20, on_line, &c, err);
+    sl_json_reader_free(c.r);
     close(fd);
-    if (s || !data) {
-        free(data);
-        return s;
-    }
-    sl_json_reader *r = NULL;
-    sl_json_options jo;
-    sl_json_options_init(&jo);
-    jo.form = SL_JSON_FORM_DOCUMENT;
-    size_t pos = 0;
-    while (!s && pos < len) {
-        const char *nl = memchr(data + pos, '\n', len - pos);
-        if (!nl)
-            break;   /* a torn last line: not a commit (yet) */
-        size_t n = (size_t)(nl - (data + pos));
-        const sl_json_value *v = NULL;
-        sl_error e;
-        s = r ? sl_json_reader_reset_mem(r, data + pos, n, path, err)
-              : sl_json_reader_open_mem(data + pos, n, path, &jo, &r, err);
-        if (!s) {
-            if (n > 0 && sl_json_reader_next(r, &v, &e) == SL_OK && v->type == SL_JSON_OBJECT)
-                s = fn(ctx, v);
-            else if (n > 0 && bad)
-                ++*bad;
-        }
-        pos += n + 1;
-    }
-    if (!s)
-        *offset += pos;
-    sl_json_reader_free(r);
-    free(data);
-    return s;
+    return st;
 }

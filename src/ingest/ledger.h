@@ -41,6 +41,16 @@ static inline sl_key128 sl_job_key(uint64_t cluster, uint64_t proc)
 /* Parses "C.P" (also "C_P") into a job; false when s is not one. */
 bool sl_job_parse(const char *s, size_t n, uint64_t *cluster, uint64_t *proc);
 
+/* Calls fn with each complete line (without its '\n') of the open file fd from
+ * *offset on, reading in bounded chunks, and advances *offset past every line fn
+ * takes. fn returns SL_OK to go on, SL_EOF to stop before this line (it stays
+ * unread), or an error, which is returned as it is. A last line without its
+ * newline is never passed (a torn append, or one still being written). A line
+ * longer than max_line is SL_ERR_LIMIT. Read errors are SL_ERR_IO with err set. */
+typedef sl_status (*sl_line_fn)(void *ctx, const uint8_t *line, size_t len);
+sl_status sl_ledger_lines(int fd, const char *path, uint64_t *offset, size_t max_line,
+                          sl_line_fn fn, void *ctx, sl_error *err);
+
 /* Reads the complete lines of a ledger file from *offset on, calling fn with each
  * commit that parses (a torn or corrupt line is skipped and counted in *bad, when
  * not NULL), and advances *offset past the last complete line. A missing file is

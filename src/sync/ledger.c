@@ -18,10 +18,10 @@
 #include <xxhash.h>
 
 #include "base/grow.h"
+#include "ingest/ledger.h"
 #include "sync/sync_int.h"
 
 #define TAIL 64                     /* bytes before the offset that identify it */
-#define CHUNK ((size_t)4 << 20)     /* read size */
 #define MAX_LINE ((size_t)256 << 20)
 
 static int cmp_names(const void *a, const void *b)
@@ -183,6 +183,32 @@ done:
 }
 
 /* Consumes the complete lines of one ledger past pos->offset. */
+/* One ledger line for scan_one (through sl_ledger_lines). */
+typedef struct scan_lines {
+    sync_scan *sc;
+    const sync_plog *plog;
+    uint32_t ledger;
+    sync_ledger_pos *pos;
+    size_t max_parts;
+    sl_status failed;        /* take_line's error, said with the path by scan_one */
+} scan_lines;
+
+static sl_status scan_line(void *ctx, const uint8_t *line, size_t len)
+{
+    scan_lines *l = ctx;
+    if (l->sc->nparts >= l->max_parts) {
+        l->sc->more = true;
+        return SL_EOF;
+    }
+    size_t n = 0;
+    sl_status st = take_line(l->sc, l->plog, l->ledger, l->pos->lines + 1, line, len, &n);
+    if (st)
+        return l->failed = st;
+    l->pos->lines++;
+    l->sc->commits++;
+    return SL_OK;
+}
+
 static sl_status scan_one(const char *dir, sync_ledger_pos *pos, uint32_t ledger,
                           const sync_plog *plog, size_t max_parts, sync_scan *sc, sl_error *err)
 {
@@ -206,52 +232,10 @@ static sl_status scan_one(const char *dir, sync_ledger_pos *pos, uint32_t ledger
         pos->offset = 0;
         pos->lines = 0;
     }
-    sl_buf b;
-    sl_buf_init(&b, MAX_LINE + CHUNK);
-    uint64_t off = pos->offset;     /* file offset of b.data[0] */
-    size_t start = 0;                /* first byte of b not consumed */
-    for (bool eof = false; !eof && !st && !sc->more;) {
-        if ((st = sl_buf_reserve(&b, CHUNK))) {
-            st = sl_error_set(err, st, "%s: a line longer than %zu bytes", path, MAX_LINE);
-            break;
-        }
-        ssize_t r = pread(fd, b.data + b.len, CHUNK, (off_t)(off + b.len));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            st = sl_error_set(err, SL_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
-            break;
-        }
-        eof = r == 0;
-        b.len += (size_t)r;
-        for (;;) {
-            uint8_t *nl = memchr(b.data + start, '\n', b.len - start);
-            if (!nl)
-                break;
-            size_t end = (size_t)(nl - b.data) + 1;
-            size_t n = 0;
-            if (sc->nparts >= max_parts) {
-                sc->more = true;
-                break;
-            }
-            if ((st = take_line(sc, plog, ledger, pos->lines + 1, b.data + start, end - start - 1, &n))) {
-                st = sl_error_set(err, st, "reading '%s': %s", path, sl_strerror(st));
-                break;
-            }
-            pos->lines++;
-            sc->commits++;
-            start = end;
-            pos->offset = off + start;
-        }
-        /* keep the unconsumed tail at the front */
-        if (start) {
-            memmove(b.data, b.data + start, b.len - start);
-            b.len -= start;
-            off += start;
-            start = 0;
-        }
-    }
-    sl_buf_free(&b);
+    scan_lines sl = {sc, plog, ledger, pos, max_parts, SL_OK};
+    st = sl_ledger_lines(fd, path, &pos->offset, MAX_LINE, scan_line, &sl, err);
+    if (sl.failed)
+        st = sl_error_set(err, sl.failed, "reading '%s': %s", path, sl_strerror(sl.failed));
     if (!st && pos->offset && tail_hash(fd, pos->offset, &pos->tail_hash))
         st = sl_error_set(err, SL_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
 done:
