@@ -22,14 +22,11 @@
 
 /* ------------------------------------------------------------ small helpers */
 
+/* An ISO 8601 UTC time of a CLOCK_REALTIME reading, as the type lattice writes
+ * timestamps (so _ingested_at reads back as a timestamp). */
 static void iso_time(int64_t ns, char out[40])
 {
-    time_t sec = (time_t)(ns / 1000000000);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year % 10000 + 1900,
-             (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
-             tm.tm_sec % 100, (int)(ns % 1000000000 / 1000));
+    out[sl_format_timestamp(ns / 1000, true, out)] = '\0';
 }
 
 sl_key128 sl_ingest_left_key(const char *name, size_t n, uint64_t size)
@@ -344,8 +341,12 @@ static void schema_merge(ingest *g, const sl_normalizer *n, const char *commit)
         sl_buf_free(&cur);
         sl_logrec r;
         if (sl_log_begin(&r, g->log, SL_LOG_INFO, "schema_changed")) {
+            size_t changes = 0;
+            for (size_t i = 0; i < hist.len; i++)
+                changes += hist.data[i] == '\n';
             sl_log_u64(&r, "version", g->schema_version);
-            sl_log_strn(&r, "changes", (const char *)hist.data, hist.len - 1);
+            sl_log_u64(&r, "changes", changes);
+            sl_log_str(&r, "history", "_sluice/schema/history.jsonl");
             sl_log_end(&r);
         }
     }
