@@ -219,6 +219,7 @@ static void note_stat(scanner *s, cand *c, const struct stat *st, int64_t now, b
     bool fresh = c->seen_ns == 0;
     c->size = (uint64_t)st->st_size;
     c->mtime_ns = m;
+    c->stat_ns = now;
     c->ctime_ns = ct;
     if (fresh)
         c->seen_ns = now;
@@ -309,6 +310,8 @@ static void rescan(scanner *s, int64_t now)
 /* Re-stats a candidate whose settle time has come: still unchanged means ready. */
 static bool still_there(scanner *s, cand *c, int64_t now)
 {
+    if (c->stat_ns == now)
+        return true;   /* read in this very round (a rescan or an event): no second stat */
     char path[PATH_MAX];
     struct stat st;
     sl_fs_pathf(path, sizeof path, "%s/%s", s->g->in, c->name);

@@ -26,6 +26,7 @@ typedef struct cand {
     uint64_t size;
     int64_t mtime_ns, ctime_ns;
     int64_t seen_ns;            /* when the scanner first saw it */
+    int64_t stat_ns;            /* when size and mtime were last read */
     int64_t ready_ns;           /* when it may be taken (settle), or INT64_MAX */
     uint64_t scan;              /* the last scan that saw it */
     bool has_job;
