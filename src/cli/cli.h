@@ -48,6 +48,10 @@ typedef struct sl_option {
 int sl_cli_parse(int argc, char **argv, const sl_option *opts, const char *usage,
                  const char *description, int *nargs, bool *help);
 
+/* Parses s as a number in [lo, hi] into *out; a NULL s leaves *out alone. Prints
+ * "sluice: OPT: ..." and returns -1 when s is not one, else 0. */
+int sl_cli_number(const char *opt, const char *s, double lo, double hi, double *out);
+
 /* Prints the option table (used by --help). */
 void sl_cli_print_options(const sl_option *opts);
 
@@ -63,5 +67,6 @@ int cmd_generate(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
 
 #endif

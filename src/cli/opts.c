@@ -176,3 +176,18 @@ int sl_cli_parse(int argc, char **argv, const sl_option *opts, const char *usage
     *nargs = n;
     return -1;
 }
+
+int sl_cli_number(const char *opt, const char *s, double lo, double hi, double *out)
+{
+    if (!s)
+        return 0;
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (end == s || *end || errno || !(d >= lo && d <= hi)) {
+        sl_cli_fail(opt, "'%s' is not a number in [%g, %g]", s, lo, hi);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
