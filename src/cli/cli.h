@@ -68,5 +68,7 @@ int cmd_schema(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
 
 #endif

@@ -15,6 +15,8 @@ static const sl_command commands[] = {
     {"ingest", cmd_ingest, "watch a directory and commit JSON results to raw Parquet parts, exactly once"},
     {"sync", cmd_sync, "publish committed raw parts into final tables: compaction, de-duplication, integrity gate"},
     {"simulate", cmd_simulate, "run an HTCondor-like pool of generator jobs with ingest and sync beside it"},
+    {"demo", cmd_demo, "the whole pipeline end to end in one directory, with a report and an executive summary"},
+    {"clean", cmd_clean, "remove the inputs, outputs and state sluice made in a demo or pipeline directory"},
     {"schema", cmd_schema, "check and show a schema, or import one from SQL DDL"},
     {"help", cmd_help, "show help for sluice or for one command"},
     {"version", cmd_version, "print the version"},
