@@ -3,7 +3,8 @@
 # (all: W1, W2, then W3) from the repository root after building build/sluice. `w2` runs
 # bench/w2.sh (sluice ingest + sync against DuckDB on 10,000 job-result files; `w2
 # sustained` is its service mode), `w3` runs bench/w3.sh (sluice generate against
-# DuckDB's SQL; see there). The rest of this file
+# DuckDB's SQL; see there), `sim` runs bench/sim.sh (sluice simulate, 10,000 jobs on 16
+# slots, against the same batches generated without the pool). The rest of this file
 # is W1, sluice side by side with DuckDB and Polars in one run:
 #
 #  1. builds bench/out/w1gen and bench/out/peak (cc -O2, no dependencies);
@@ -33,6 +34,7 @@ case "${1:-all}" in
     w1) ;;
     w2) shift; exec bench/w2.sh "$@" ;;
     w3) exec bench/w3.sh ;;
+    sim) exec bench/sim.sh ;;
     all)
         bench/run.sh w1
         w1=$?
@@ -42,7 +44,7 @@ case "${1:-all}" in
         w3=$?
         worst=$((w1 > w2 ? w1 : w2))
         exit $((worst > w3 ? worst : w3)) ;;
-    *) echo "usage: bench/run.sh [w1|w2 [batch|sustained]|w3|all]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [w1|w2 [batch|sustained]|w3|sim|all]" >&2; exit 2 ;;
 esac
 
 RUNS=${BENCH_RUNS:-3}
