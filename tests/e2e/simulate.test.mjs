@@ -309,3 +309,26 @@ test('simulate: bad options are usage errors', () => {
     assert.match(r.stderr, /^sluice: /);
   }
 });
+
+test('simulate: Ctrl+C removes the jobs in the pool (009), stops ingest and sync, exits 130', async () => {
+  const dir = path.join(TMP, 'interrupt');
+  const {spawn} = await import('node:child_process');
+  const p = spawn(SLUICE, ['simulate', '--dir', dir, '--num-results', '500', '--generator-rate', '20',
+    '--job-runtime', '0.5', '--slots', '4'], {stdio: ['ignore', 'pipe', 'pipe']});
+  let err = '';
+  p.stderr.on('data', (d) => { err += d; });
+  const log = path.join(dir, 'pool', 'jobs.log');
+  for (let i = 0; i < 200 && !(fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('Job terminated.')); i++)
+    await new Promise((r) => setTimeout(r, 50));
+  p.kill('SIGINT');
+  const code = await new Promise((r) => p.on('exit', (c) => r(c)));
+  assert.equal(code, 130, err);
+  const jobs = jobOutcomes(parseEventLog(fs.readFileSync(log, 'utf8')));
+  assert.ok(jobs.size < 500, 'submission stopped');
+  assert.ok([...jobs.values()].some((j) => j.state === 'removed'), 'jobs still in the pool were removed');
+  const rep = JSON.parse(fs.readFileSync(path.join(dir, 'output', '_sluice', 'simulation.json'), 'utf8'));
+  assert.equal(rep.run.interrupted, true);
+  // ingest and sync were stopped: no process still runs with this directory
+  const ps = spawnSync('ps', ['-eo', 'args'], {encoding: 'utf8'}).stdout;
+  assert.ok(!ps.split('\n').some((l) => l.includes(path.join(dir, 'output'))), 'a service outlived the simulation');
+});
