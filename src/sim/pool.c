@@ -128,15 +128,20 @@ static void output_path(const sim *s, const sim_job *j, char *out, size_t n)
 
 static void rm_sandbox(const sim *s, const sim_job *j)
 {
-    char dir[4200], p[4300];
+    /* everything the attempt left: job.out, job.err, its result, and the temporary
+     * file of a generate that was killed while writing */
+    char dir[4200], p[4500];
     sandbox_path(s, j, dir, sizeof dir);
-    static const char *const files[] = {"job.out", "job.err", NULL};
-    for (size_t i = 0; files[i]; i++) {
-        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
         unlink(p);
     }
-    output_path(s, j, p, sizeof p);
-    unlink(p);
+    if (d)
+        closedir(d);
     rmdir(dir);
 }
 

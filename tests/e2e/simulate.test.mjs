@@ -270,14 +270,15 @@ async function runAndCheck(name, extra) {
     assert.equal(t.bytes, fs.statSync(f).size, `${t.name}: bytes in the report`);
     assert.match(r.stdout, new RegExp(`\\n  ${t.name} +${n} +${t.bytes} `), `--summary line for ${t.name}`);
   }
-  assert.deepEqual(report.tables.map((t) => t.name).sort(), TABLES);
+  assert.deepEqual(report.tables.map((t) => t.name).sort(), TABLES, 'the tables in the report');
   assert.match(r.stdout, /latency +job terminated -> rows committed: p50 \d+ ms, p95 \d+ ms, p99 \d+ ms/);
   assert.ok(report.latency_ms.count === docs.length && report.latency_ms.p99 >= report.latency_ms.p50);
   for (const part of ['pool', 'jobs', 'ingest', 'sync']) assert.ok(report.resources[part].peak_rss_kb > 0, part);
   assert.ok(corrupt > 0 || report.faults.corrupt === 0);
   // nothing left behind in the input or the sandboxes
-  assert.deepEqual(fs.readdirSync(path.join(dir, 'input')).filter((f) => !f.startsWith('.')), []);
-  assert.deepEqual(fs.readdirSync(path.join(dir, 'pool', 'sandbox')), []);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'input')).filter((f) => !f.startsWith('.')), [], 'input/ drained');
+  const left = fs.readdirSync(path.join(dir, 'pool', 'sandbox'));
+  assert.deepEqual(left, [], `sandboxes left: ${left.map((d) => `${d}: ${fs.readdirSync(path.join(dir, 'pool', 'sandbox', d))}`)}`);
   return {report, dups};
 }
 
