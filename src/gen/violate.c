@@ -195,6 +195,20 @@ static uint64_t block_of(const sl_gplan *p, int t, uint64_t row)
     return lo;
 }
 
+/* The right row (class) whose seats hold association row `row`. */
+static uint64_t right_of_row(const assoc *a, uint64_t row)
+{
+    size_t lo = 0, hi = a->nright;   /* the last right row whose seats start at or before row */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a->r[mid].first_row <= row)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Row `row` of table t as the clean run writes it, into vals (from the plan's arena). */
 static sl_status row_values(planner *pl, int t, uint64_t row, sl_val **vals)
 {
@@ -206,15 +220,7 @@ static sl_status row_values(planner *pl, int t, uint64_t row, sl_val **vals)
     if (!tb->assoc)
         return sl_gen_row(pl->p, t, row, block_of(pl->p, t, row), NULL, *vals, &pl->v->arena, &broken);
     assoc *a = &pl->a;
-    size_t lo = 0, hi = a->nright;   /* the last right row whose seats start at or before row */
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a->r[mid].first_row <= row)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    uint64_t b = a->r[lo].block;
+    uint64_t b = a->r[right_of_row(a, row)].block;
     if (a->seats.block != b) {
         if (b > 0) {   /* sl_gseats_load continues from block b - 1 without re-summing */
             a->seats.block = b - 1;
@@ -650,6 +656,37 @@ static sl_status add_pair_row(planner *pl, uint64_t l, uint64_t c, uint64_t salt
     return SL_OK;
 }
 
+/* Whether candidate x can join `fixed` in one added row: a student x for class fixed,
+ * or a class x for student fixed. */
+typedef bool (*fits_fn)(const planner *pl, uint64_t fixed, uint64_t x);
+
+static bool student_fits(const planner *pl, uint64_t c, uint64_t l)
+{
+    return left_has_room(&pl->a, l) && !in_right(pl->p, &pl->a, c, l);
+}
+
+static bool class_fits(const planner *pl, uint64_t l, uint64_t c)
+{
+    return right_has_room(&pl->a, c) && !in_right(pl->p, &pl->a, c, l);
+}
+
+/* Up to need distinct candidates that fit, from a keyed permutation of [0, n)
+ * continued at *cur, trying each value at most once; returns how many. */
+static size_t pick_fitting(const planner *pl, uint64_t key, uint64_t n, uint64_t *cur, size_t need,
+                           uint64_t fixed, fits_fn fits, uint64_t *out)
+{
+    size_t got = 0;
+    for (uint64_t tries = 0; got < need && tries < n; tries++) {
+        uint64_t x = sl_gen_permute(key, n, (*cur)++ % n);
+        bool dup = false;
+        for (size_t q = 0; q < got; q++)
+            dup |= out[q] == x;
+        if (!dup && fits(pl, fixed, x))
+            out[got++] = x;
+    }
+    return got;
+}
+
 static sl_status plan_over_capacity(planner *pl, uint64_t want)
 {
     assoc *a = &pl->a;
@@ -662,7 +699,7 @@ static sl_status plan_over_capacity(planner *pl, uint64_t want)
         right *r = &a->r[c];
         if (r->target || r->cap < 0 || (int64_t)(r->fill + r->extra) > r->cap)
             continue;
-        size_t need = (size_t)(r->cap + 1 - (int64_t)(r->fill + r->extra)), got = 0;
+        size_t need = (size_t)(r->cap + 1 - (int64_t)(r->fill + r->extra));
         if (need > pcap) {
             uint64_t *np = realloc(pick, need * sizeof *np);
             if (!np) {
@@ -671,15 +708,7 @@ static sl_status plan_over_capacity(planner *pl, uint64_t want)
             }
             pick = np, pcap = need;
         }
-        for (uint64_t tries = 0; got < need && tries < a->nleft; tries++) {
-            uint64_t l = sl_gen_permute(lkey, a->nleft, lcur++ % a->nleft);
-            bool dup = false;
-            for (size_t q = 0; q < got; q++)
-                dup |= pick[q] == l;
-            if (!dup && left_has_room(a, l) && !in_right(pl->p, a, c, l))
-                pick[got++] = l;
-        }
-        if (got < need)
+        if (pick_fitting(pl, lkey, a->nleft, &lcur, need, c, student_fits, pick) < need)
             continue;   /* not enough students with room for this class; try the next */
         for (size_t q = 0; st == SL_OK && q < need; q++)
             st = add_pair_row(pl, pick[q], c, a->npairs);
@@ -703,18 +732,8 @@ static sl_status plan_over_limit(planner *pl, uint64_t want)
         uint64_t l = sl_gen_permute(key, a->nleft, i);
         if (a->ltarget[l] || a->lcount[l] > a->max_left)
             continue;
-        size_t need = (size_t)(a->max_left + 1 - a->lcount[l]), got = 0;
-        if (need > 64)
-            continue;
-        for (uint64_t tries = 0; got < need && tries < a->nright; tries++) {
-            uint64_t c = sl_gen_permute(ckey, a->nright, ccur++ % a->nright);
-            bool dup = false;
-            for (size_t q = 0; q < got; q++)
-                dup |= pick[q] == c;
-            if (!dup && right_has_room(a, c) && !in_right(pl->p, a, c, l))
-                pick[got++] = c;
-        }
-        if (got < need)
+        size_t need = (size_t)(a->max_left + 1 - a->lcount[l]);
+        if (need > 64 || pick_fitting(pl, ckey, a->nright, &ccur, need, l, class_fits, pick) < need)
             continue;
         for (size_t q = 0; st == SL_OK && q < need; q++)
             st = add_pair_row(pl, l, pick[q], a->npairs);
@@ -758,14 +777,7 @@ static bool next_copyable(planner *pl, int t, uint64_t *row)
     while (take_row(pl, t, row)) {
         if (t != a->t)
             return true;
-        size_t lo = 0, hi = a->nright;
-        while (hi - lo > 1) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (a->r[mid].first_row <= *row)
-                lo = mid;
-            else
-                hi = mid;
-        }
+        uint64_t lo = right_of_row(a, *row);
         uint64_t l = member(pl->p, a, lo, *row - a->r[lo].first_row);
         if (right_has_room(a, lo) && left_has_room(a, l)) {
             a->r[lo].extra++;
