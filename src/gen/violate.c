@@ -9,7 +9,7 @@
  * over_capacity and over_enrollment_limit). The association's counts (enrollments
  * per class and per student, as raw rows) are computed first, and every added row
  * keeps every other class within its capacity and every other student within the
- * limit, so one unit trips one check once.
+ * limit, so one unit trips one check once (violate_assoc.c).
  *
  * The age/year rule is the school schema's check on `age`: a student in year Y is
  * Y + 5 or Y + 6 years old (`age - year in (5, 6)`). A mismatch moves `year` to
@@ -23,7 +23,7 @@
 
 #include "base/grow.h"
 #include "gen/rng.h"
-#include "gen/violate.h"
+#include "gen/violate_int.h"
 
 static const char *const kind_names[SL_GEN_NVIOLATIONS] = {
     "duplicate_rows", "conflicting_duplicates", "null_required", "orphan_refs",
@@ -71,70 +71,7 @@ sl_status sl_gen_violations_parse(const char *spec, uint64_t *counts, sl_error *
     }
 }
 
-/* ---- the plan ---- */
 
-typedef struct mod {
-    uint64_t row;
-    uint32_t col;
-    sl_val val;
-} mod;
-
-typedef struct vtable {
-    mod *mods;                /* sorted by row once planned; one per row */
-    size_t nmods, mcap;
-    sl_val *extra;            /* nextra rows of ncols values */
-    size_t nextra, xcap;
-    uint64_t key, cursor;     /* rows handed out: permute(key, rows, 0..cursor) */
-} vtable;
-
-struct sl_gviol {
-    sl_arena arena;           /* every added row's values and their strings */
-    vtable *t;
-    size_t ntables;
-};
-
-/* An association's right row (class): where its seats are and how full it is. */
-typedef struct right {
-    uint64_t block, g0, l0, nleft, first_row;
-    uint32_t fill;            /* generated rows */
-    uint32_t extra;           /* rows added by the plan */
-    int64_t cap;              /* capacity, or -1 when unknown (null) or not declared */
-    int64_t pairs;            /* the newest added pair of this right row, or -1 */
-    bool target;              /* made over capacity */
-} right;
-
-typedef struct pair {
-    uint64_t left;
-    int64_t next;             /* the previous pair of the same right row, or -1 */
-} pair;
-
-typedef struct assoc {
-    int t;                    /* the association table, -1 when there is none */
-    uint64_t rows, nleft, nright, max_left;
-    uint32_t *lcount;         /* rows per left row (student), added rows included */
-    uint8_t *ltarget;         /* left rows made over the limit */
-    right *r;
-    uint64_t *bfirst;         /* first row of each block */
-    uint64_t nblocks;
-    pair *pairs;
-    size_t npairs, pcap;
-    sl_gblock_seats seats;    /* the block last loaded */
-} assoc;
-
-typedef struct planner {
-    const sl_gplan *p;
-    const sl_gen_schema *s;
-    sl_gviol *v;
-    uint64_t key;
-    assoc a;
-    uint64_t *orphan_next;    /* per parent table: orphan keys handed out */
-    sl_error *err;
-} planner;
-
-static uint64_t permute_block_key(const sl_gplan *p, int t, uint64_t block)
-{
-    return p->tkey[t] ^ (block * 0x9e3779b97f4a7c15ull);   /* as sl_gen_row does */
-}
 
 /* Rows of table t (an association's come from its seats, also in job-result mode). */
 static uint64_t rows_of(const planner *pl, int t)
@@ -142,7 +79,7 @@ static uint64_t rows_of(const planner *pl, int t)
     return t == pl->a.t ? pl->a.rows : pl->s->tables[t].assoc ? 0 : pl->p->rows[t];
 }
 
-static bool take_row(planner *pl, int t, uint64_t *row)
+bool vp_take_row(planner *pl, int t, uint64_t *row)
 {
     vtable *vt = &pl->v->t[t];
     uint64_t n = rows_of(pl, t);
@@ -166,7 +103,7 @@ static sl_status add_mod(planner *pl, int t, uint64_t row, int col, sl_val val)
 }
 
 /* Room for one more added row of table t; returns it. */
-static sl_val *add_extra(planner *pl, int t)
+sl_val *vp_add_extra(planner *pl, int t)
 {
     vtable *vt = &pl->v->t[t];
     size_t nc = pl->s->tables[t].ncols;
@@ -195,22 +132,9 @@ static uint64_t block_of(const sl_gplan *p, int t, uint64_t row)
     return lo;
 }
 
-/* The right row (class) whose seats hold association row `row`. */
-static uint64_t right_of_row(const assoc *a, uint64_t row)
-{
-    size_t lo = 0, hi = a->nright;   /* the last right row whose seats start at or before row */
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a->r[mid].first_row <= row)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
-}
 
 /* Row `row` of table t as the clean run writes it, into vals (from the plan's arena). */
-static sl_status row_values(planner *pl, int t, uint64_t row, sl_val **vals)
+sl_status vp_row_values(planner *pl, int t, uint64_t row, sl_val **vals)
 {
     const sl_gtable *tb = &pl->s->tables[t];
     *vals = sl_arena_alloc(&pl->v->arena, tb->ncols * sizeof **vals);
@@ -220,7 +144,7 @@ static sl_status row_values(planner *pl, int t, uint64_t row, sl_val **vals)
     if (!tb->assoc)
         return sl_gen_row(pl->p, t, row, block_of(pl->p, t, row), NULL, *vals, &pl->v->arena, &broken);
     assoc *a = &pl->a;
-    uint64_t b = a->r[right_of_row(a, row)].block;
+    uint64_t b = a->r[vp_right_of_row(a, row)].block;
     if (a->seats.block != b) {
         if (b > 0) {   /* sl_gseats_load continues from block b - 1 without re-summing */
             a->seats.block = b - 1;
@@ -377,7 +301,7 @@ static bool outside_value(const sl_gcol *c, sl_val *out)
     return false;
 }
 
-static sl_status short_of(planner *pl, sl_gen_violation k, uint64_t want, uint64_t done, const char *why)
+sl_status vp_short_of(planner *pl, sl_gen_violation k, uint64_t want, uint64_t done, const char *why)
 {
     return sl_error_set(pl->err, SL_ERR_USAGE, "--violations %s=%llu: only %llu fit: %s", kind_names[k],
                         (unsigned long long)want, (unsigned long long)done, why);
@@ -408,7 +332,7 @@ static sl_status spread(planner *pl, sl_gen_violation kind, uint64_t want, const
         next = (next + 1) % nc;
         uint64_t row;
         bool ok = false;
-        if (take_row(pl, cd->t, &row)) {
+        if (vp_take_row(pl, cd->t, &row)) {
             sl_val v;
             sl_status st = make(pl, cd->t, cd->c, row, done, &v, &ok);
             if (st != SL_OK)
@@ -423,7 +347,7 @@ static sl_status spread(planner *pl, sl_gen_violation kind, uint64_t want, const
             idle++;
         }
     }
-    return done == want ? SL_OK : short_of(pl, kind, want, done, "every row that can hold one has one");
+    return done == want ? SL_OK : vp_short_of(pl, kind, want, done, "every row that can hold one has one");
 }
 
 static sl_status make_null(planner *pl, int t, int c, uint64_t row, uint64_t k, sl_val *out, bool *ok)
@@ -463,7 +387,7 @@ static sl_status make_mismatch(planner *pl, int t, int c, uint64_t row, uint64_t
     const sl_gtable *tb = &pl->s->tables[t];
     int age = sl_gtable_find(tb, "age", 3);
     sl_val *vals;
-    sl_status st = row_values(pl, t, row, &vals);
+    sl_status st = vp_row_values(pl, t, row, &vals);
     *ok = false;
     if (st != SL_OK || vals[age].kind != SL_VAL_INT || vals[c].kind != SL_VAL_INT)
         return st;
@@ -545,206 +469,6 @@ static sl_status plan_in_place(planner *pl, const uint64_t *counts)
     return st;
 }
 
-/* ---- the association: counts per class and student, added enrollments ---- */
-
-static uint64_t member(const sl_gplan *p, const assoc *a, uint64_t c, uint64_t j)
-{
-    const right *r = &a->r[c];
-    return r->l0 + sl_gen_permute(permute_block_key(p, a->t, r->block), r->nleft, (r->g0 + j) % r->nleft);
-}
-
-static bool in_right(const sl_gplan *p, const assoc *a, uint64_t c, uint64_t l)
-{
-    for (uint64_t j = 0; j < a->r[c].fill; j++)
-        if (member(p, a, c, j) == l)
-            return true;
-    for (int64_t k = a->r[c].pairs; k >= 0; k = a->pairs[k].next)
-        if (a->pairs[k].left == l)
-            return true;
-    return false;
-}
-
-static bool right_has_room(const assoc *a, uint64_t c)
-{
-    const right *r = &a->r[c];
-    return !r->target && r->cap >= 0 && (int64_t)(r->fill + r->extra) + 1 <= r->cap;
-}
-
-static bool left_has_room(const assoc *a, uint64_t l)
-{
-    return !a->ltarget[l] && a->lcount[l] + 1 <= a->max_left;
-}
-
-static sl_status assoc_load(planner *pl)
-{
-    const sl_gplan *p = pl->p;
-    assoc *a = &pl->a;
-    const sl_gtable *tb = &pl->s->tables[a->t];
-    a->nleft = p->rows[tb->left];
-    a->nright = p->rows[tb->right];
-    a->nblocks = p->nblocks;
-    a->max_left = (uint64_t)floor(tb->max_per_left + 1e-9);
-    a->seats.block = UINT64_MAX;
-    a->lcount = calloc(a->nleft ? a->nleft : 1, sizeof *a->lcount);
-    a->ltarget = calloc(a->nleft ? a->nleft : 1, 1);
-    a->r = calloc(a->nright ? a->nright : 1, sizeof *a->r);
-    a->bfirst = calloc(a->nblocks + 1, sizeof *a->bfirst);
-    if (!a->lcount || !a->ltarget || !a->r || !a->bfirst)
-        return SL_ERR_NOMEM;
-    sl_arena tmp;
-    sl_arena_init(&tmp, 4096);
-    sl_status st = SL_OK;
-    uint64_t rows = 0;
-    for (uint64_t b = 0; st == SL_OK && b < a->nblocks; b++) {
-        sl_gblock_seats *se = &a->seats;
-        if ((st = sl_gseats_load(p, a->t, b, se)) != SL_OK)
-            break;
-        a->bfirst[b] = se->first_row;
-        uint64_t key = permute_block_key(p, a->t, b);
-        for (uint64_t i = 0; i < se->nright; i++) {
-            uint64_t lo = se->prefix[i] < se->rows ? se->prefix[i] : se->rows;
-            uint64_t hi = se->prefix[i + 1] < se->rows ? se->prefix[i + 1] : se->rows;
-            right *r = &a->r[se->r0 + i];
-            /* no capacity column: no limit; a null capacity: no row is added there */
-            *r = (right){b, lo, se->l0, se->nleft, se->first_row + lo, (uint32_t)(hi - lo), 0,
-                         tb->cap_col < 0 ? INT64_MAX : -1, -1, false};
-            sl_val cap;
-            sl_arena_reset(&tmp);
-            if (tb->cap_col >= 0 &&
-                sl_gen_value(p, tb->right, tb->cap_col, se->r0 + i, NULL, &tmp, &cap) == SL_OK &&
-                cap.kind == SL_VAL_INT)
-                r->cap = cap.u.i;
-        }
-        for (uint64_t g = 0; g < se->rows; g++)
-            a->lcount[se->l0 + sl_gen_permute(key, se->nleft, g % se->nleft)]++;
-        rows = se->first_row + se->rows;
-    }
-    a->bfirst[a->nblocks] = rows;
-    a->rows = rows;
-    sl_arena_free(&tmp);
-    return st;
-}
-
-/* A new row of the association for (left l, right c): the content of a generated
- * row, the keys of l and c. */
-static sl_status add_pair_row(planner *pl, uint64_t l, uint64_t c, uint64_t salt)
-{
-    assoc *a = &pl->a;
-    const sl_gtable *tb = &pl->s->tables[a->t];
-    if (a->rows == 0)
-        return SL_ERR_USAGE;
-    sl_val *src;
-    sl_status st = row_values(pl, a->t, sl_rng_below(sl_rng_hash(pl->key ^ 0x9a1, salt), a->rows), &src);
-    sl_val *x = st == SL_OK ? add_extra(pl, a->t) : NULL;
-    if (!x)
-        return st != SL_OK ? st : SL_ERR_NOMEM;
-    memcpy(x, src, tb->ncols * sizeof *x);
-    const sl_gcol *lc = &tb->cols[tb->left_col], *rc = &tb->cols[tb->right_col];
-    if ((st = sl_gen_value(pl->p, lc->ref_table, lc->ref_col, l, NULL, &pl->v->arena, &x[tb->left_col])) != SL_OK ||
-        (st = sl_gen_value(pl->p, rc->ref_table, rc->ref_col, c, NULL, &pl->v->arena, &x[tb->right_col])) != SL_OK)
-        return st;
-    if (a->npairs == a->pcap) {
-        pair *np = sl_grow_array(a->pairs, &a->pcap, sizeof *np, 64);
-        if (!np)
-            return SL_ERR_NOMEM;
-        a->pairs = np;
-    }
-    a->pairs[a->npairs] = (pair){l, a->r[c].pairs};
-    a->r[c].pairs = (int64_t)a->npairs++;
-    a->r[c].extra++;
-    a->lcount[l]++;
-    return SL_OK;
-}
-
-/* Whether candidate x can join `fixed` in one added row: a student x for class fixed,
- * or a class x for student fixed. */
-typedef bool (*fits_fn)(const planner *pl, uint64_t fixed, uint64_t x);
-
-static bool student_fits(const planner *pl, uint64_t c, uint64_t l)
-{
-    return left_has_room(&pl->a, l) && !in_right(pl->p, &pl->a, c, l);
-}
-
-static bool class_fits(const planner *pl, uint64_t l, uint64_t c)
-{
-    return right_has_room(&pl->a, c) && !in_right(pl->p, &pl->a, c, l);
-}
-
-/* Up to need distinct candidates that fit, from a keyed permutation of [0, n)
- * continued at *cur, trying each value at most once; returns how many. */
-static size_t pick_fitting(const planner *pl, uint64_t key, uint64_t n, uint64_t *cur, size_t need,
-                           uint64_t fixed, fits_fn fits, uint64_t *out)
-{
-    size_t got = 0;
-    for (uint64_t tries = 0; got < need && tries < n; tries++) {
-        uint64_t x = sl_gen_permute(key, n, (*cur)++ % n);
-        bool dup = false;
-        for (size_t q = 0; q < got; q++)
-            dup |= out[q] == x;
-        if (!dup && fits(pl, fixed, x))
-            out[got++] = x;
-    }
-    return got;
-}
-
-static sl_status plan_over_capacity(planner *pl, uint64_t want)
-{
-    assoc *a = &pl->a;
-    uint64_t done = 0, lcur = 0, key = sl_rng_hash(pl->key, 0x0c1), lkey = sl_rng_hash(pl->key, 0x0c2);
-    uint64_t *pick = NULL;
-    size_t pcap = 0;
-    sl_status st = SL_OK;
-    for (uint64_t i = 0; st == SL_OK && done < want && i < a->nright; i++) {
-        uint64_t c = sl_gen_permute(key, a->nright, i);
-        right *r = &a->r[c];
-        if (r->target || r->cap < 0 || (int64_t)(r->fill + r->extra) > r->cap)
-            continue;
-        size_t need = (size_t)(r->cap + 1 - (int64_t)(r->fill + r->extra));
-        if (need > pcap) {
-            uint64_t *np = realloc(pick, need * sizeof *np);
-            if (!np) {
-                st = SL_ERR_NOMEM;
-                break;
-            }
-            pick = np, pcap = need;
-        }
-        if (pick_fitting(pl, lkey, a->nleft, &lcur, need, c, student_fits, pick) < need)
-            continue;   /* not enough students with room for this class; try the next */
-        for (size_t q = 0; st == SL_OK && q < need; q++)
-            st = add_pair_row(pl, pick[q], c, a->npairs);
-        r->target = true;
-        done++;
-    }
-    free(pick);
-    if (st != SL_OK)
-        return sl_error_set(pl->err, st, "--violations over_capacity: cannot plan");
-    return done == want ? SL_OK : short_of(pl, SL_GEN_OVER_CAPACITY, want, done,
-                                           "not enough students below the enrollment limit");
-}
-
-static sl_status plan_over_limit(planner *pl, uint64_t want)
-{
-    assoc *a = &pl->a;
-    uint64_t done = 0, ccur = 0, key = sl_rng_hash(pl->key, 0x11e), ckey = sl_rng_hash(pl->key, 0x11f);
-    uint64_t pick[64];
-    sl_status st = SL_OK;
-    for (uint64_t i = 0; st == SL_OK && done < want && i < a->nleft; i++) {
-        uint64_t l = sl_gen_permute(key, a->nleft, i);
-        if (a->ltarget[l] || a->lcount[l] > a->max_left)
-            continue;
-        size_t need = (size_t)(a->max_left + 1 - a->lcount[l]);
-        if (need > 64 || pick_fitting(pl, ckey, a->nright, &ccur, need, l, class_fits, pick) < need)
-            continue;
-        for (size_t q = 0; st == SL_OK && q < need; q++)
-            st = add_pair_row(pl, l, pick[q], a->npairs);
-        a->ltarget[l] = 1;
-        done++;
-    }
-    if (st != SL_OK)
-        return sl_error_set(pl->err, st, "--violations over_enrollment_limit: cannot plan");
-    return done == want ? SL_OK : short_of(pl, SL_GEN_OVER_ENROLLMENT_LIMIT, want, done,
-                                           "not enough classes below capacity");
-}
 
 /* ---- duplicates ---- */
 
@@ -774,12 +498,12 @@ static int duplicate_table(const sl_gen_schema *s, const sl_gplan *p)
 static bool next_copyable(planner *pl, int t, uint64_t *row)
 {
     assoc *a = &pl->a;
-    while (take_row(pl, t, row)) {
+    while (vp_take_row(pl, t, row)) {
         if (t != a->t)
             return true;
-        uint64_t lo = right_of_row(a, *row);
-        uint64_t l = member(pl->p, a, lo, *row - a->r[lo].first_row);
-        if (right_has_room(a, lo) && left_has_room(a, l)) {
+        uint64_t lo = vp_right_of_row(a, *row);
+        uint64_t l = vp_member(pl->p, a, lo, *row - a->r[lo].first_row);
+        if (vp_right_has_room(a, lo) && vp_left_has_room(a, l)) {
             a->r[lo].extra++;
             a->lcount[l]++;
             return true;
@@ -799,9 +523,9 @@ static sl_status plan_duplicates(planner *pl, int t, uint64_t exact, uint64_t co
         sl_val *vals, *x;
         if (!next_copyable(pl, t, &row))
             break;
-        if ((st = row_values(pl, t, row, &vals)) != SL_OK)
+        if ((st = vp_row_values(pl, t, row, &vals)) != SL_OK)
             break;
-        if (!(x = add_extra(pl, t)))
+        if (!(x = vp_add_extra(pl, t)))
             st = SL_ERR_NOMEM;
         else
             memcpy(x, vals, nc * sizeof *x);
@@ -809,26 +533,26 @@ static sl_status plan_duplicates(planner *pl, int t, uint64_t exact, uint64_t co
     if (st != SL_OK)
         return sl_error_set(pl->err, st, "--violations duplicate_rows: cannot plan");
     if (done < exact)
-        return short_of(pl, SL_GEN_DUPLICATE_ROWS, exact, done, "no more rows can be copied within the limits");
+        return vp_short_of(pl, SL_GEN_DUPLICATE_ROWS, exact, done, "no more rows can be copied within the limits");
     uint64_t n = rows_of(pl, t);
     for (done = 0; st == SL_OK && done < conflicting; done++) {
         uint64_t row;
         sl_val *vals, *other = NULL, *x;
         if (!next_copyable(pl, t, &row))
             break;
-        if ((st = row_values(pl, t, row, &vals)) != SL_OK)
+        if ((st = vp_row_values(pl, t, row, &vals)) != SL_OK)
             break;
         /* the content of a nearby row that differs outside the key and unique columns */
         bool differs = false;
         for (uint64_t d = 1; !differs && d <= 8 && d < n; d++) {
-            if ((st = row_values(pl, t, (row + d) % n, &other)) != SL_OK)
+            if ((st = vp_row_values(pl, t, (row + d) % n, &other)) != SL_OK)
                 break;
             for (size_t c = 0; c < nc && !differs; c++)
                 differs = !is_pk(tb, (int)c) && !tb->cols[c].unique && !val_eq(&vals[c], &other[c]);
         }
         if (st != SL_OK || !differs)
             break;
-        if (!(x = add_extra(pl, t))) {
+        if (!(x = vp_add_extra(pl, t))) {
             st = SL_ERR_NOMEM;
             break;
         }
@@ -838,7 +562,7 @@ static sl_status plan_duplicates(planner *pl, int t, uint64_t exact, uint64_t co
     if (st != SL_OK)
         return sl_error_set(pl->err, st, "--violations conflicting_duplicates: cannot plan");
     if (done < conflicting)
-        return short_of(pl, SL_GEN_CONFLICTING_DUPLICATES, conflicting, done,
+        return vp_short_of(pl, SL_GEN_CONFLICTING_DUPLICATES, conflicting, done,
                         "no more rows can be repeated within the limits");
     return SL_OK;
 }
@@ -889,14 +613,14 @@ sl_status sl_gviol_plan(const sl_gplan *p, const uint64_t *counts, sl_gviol **ou
     }
     if (st == SL_OK && (over || (dups && dt >= 0 && s->tables[dt].assoc))) {
         pl.a.t = over ? cap_assoc : dt;
-        if ((st = assoc_load(&pl)) != SL_OK) {
+        if ((st = vp_assoc_load(&pl)) != SL_OK) {
             st = sl_error_set(err, st, "--violations: cannot lay out association '%s'", s->tables[pl.a.t].name);
         }
     }
     if (st == SL_OK && counts[SL_GEN_OVER_CAPACITY])
-        st = plan_over_capacity(&pl, counts[SL_GEN_OVER_CAPACITY]);
+        st = vp_over_capacity(&pl, counts[SL_GEN_OVER_CAPACITY]);
     if (st == SL_OK && counts[SL_GEN_OVER_ENROLLMENT_LIMIT])
-        st = plan_over_limit(&pl, counts[SL_GEN_OVER_ENROLLMENT_LIMIT]);
+        st = vp_over_limit(&pl, counts[SL_GEN_OVER_ENROLLMENT_LIMIT]);
     if (st == SL_OK && (counts[SL_GEN_DUPLICATE_ROWS] || counts[SL_GEN_CONFLICTING_DUPLICATES])) {
         if (dt < 0)
             st = sl_error_set(err, SL_ERR_USAGE, "--violations %s: schema '%s' has no table with a primary key "
