@@ -17,7 +17,7 @@ XCFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Iinclude -Isrc -MMD -MP $(CFLA
 LIBS    := -lzstd -lsnappy -llz4 -lz -lxxhash -lyaml -lpthread -lm
 FUZZ_SECONDS ?= 60
 
-LIB_SRC := $(sort $(wildcard src/base/*.c src/json/*.c src/parquet/*.c src/schema/*.c \
+LIB_SRC := $(sort $(wildcard src/base/*.c src/json/*.c src/parquet/*.c src/schema/*.c src/docs/*.c \
                              src/ingest/*.c src/sync/*.c src/csv/*.c src/gen/*.c \
                              src/sim/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))

@@ -52,6 +52,36 @@ sl_status sl_gen_schema_to_json(const sl_gen_schema *s, struct sl_buf *out);
 
 typedef enum { SL_GEN_NDJSON = 0, SL_GEN_JSON, SL_GEN_CSV, SL_GEN_PARQUET } sl_gen_format;
 
+/* Data quality violations a run can inject (--violations KIND=COUNT,...), so that
+ * users can see what sluice validate catches. The names are validate's check names;
+ * one unit of a count is, in sluice-generate(1)'s words:
+ *   duplicate_rows          one extra row, an exact copy of another row
+ *   conflicting_duplicates  one extra row repeating a primary key with other content
+ *   null_required           one cell of a required (never null) column set to null
+ *   orphan_refs             one row whose foreign key names no existing parent
+ *   over_capacity           one class with one enrollment more than its capacity
+ *   over_enrollment_limit   one student in max_enrollments + 1 classes
+ *   age_year_mismatch       one student with age - year outside {5, 6}
+ *   out_of_range            one value outside its column's declared range or values
+ * Each unit trips exactly one check once; every other row is the clean run's. */
+typedef enum {
+    SL_GEN_DUPLICATE_ROWS = 0,
+    SL_GEN_CONFLICTING_DUPLICATES,
+    SL_GEN_NULL_REQUIRED,
+    SL_GEN_ORPHAN_REFS,
+    SL_GEN_OVER_CAPACITY,
+    SL_GEN_OVER_ENROLLMENT_LIMIT,
+    SL_GEN_AGE_YEAR_MISMATCH,
+    SL_GEN_OUT_OF_RANGE,
+    SL_GEN_NVIOLATIONS
+} sl_gen_violation;
+
+const char *sl_gen_violation_name(sl_gen_violation k);   /* NULL when out of range */
+
+/* Parses "KIND=COUNT[,KIND=COUNT...]" into counts (SL_GEN_NVIOLATIONS entries, set
+ * to 0 first). An unknown kind, a kind given twice or a bad count is SL_ERR_USAGE. */
+sl_status sl_gen_violations_parse(const char *spec, uint64_t *counts, sl_error *err);
+
 typedef struct sl_gen_options {
     uint64_t seed;               /* default 42 */
     uint64_t n;                  /* rows of the size table; 0: the schema's count x scale */
@@ -77,6 +107,7 @@ typedef struct sl_gen_options {
     bool progress;               /* a progress bar on stderr */
     const char *codec;           /* Parquet codec name; default zstd */
     uint64_t row_group_rows;     /* Parquet; 0: 122,880 (DuckDB's size) */
+    const uint64_t *violations;  /* NULL, or SL_GEN_NVIOLATIONS counts to inject */
 } sl_gen_options;
 
 void sl_gen_options_init(sl_gen_options *o);

@@ -27,7 +27,14 @@ static const char description[] =
     "With --num-iterations N, writes N job-result documents result_NNNNNN.json\n"
     "instead, each one job's batch of --max-batch-size rows of the main table plus\n"
     "its share of every other table, referring only to itself and earlier batches;\n"
-    "each is written under a temporary name and renamed into place.";
+    "each is written under a temporary name and renamed into place.\n"
+    "\n"
+    "--violations KIND=COUNT,... injects exactly COUNT data quality violations of each\n"
+    "kind, deterministic from --seed, for sluice validate to find; every other row is\n"
+    "the clean run's. Kinds: duplicate_rows, conflicting_duplicates, null_required,\n"
+    "orphan_refs, over_capacity, over_enrollment_limit, age_year_mismatch (school:\n"
+    "age - year must be 5 or 6), out_of_range. Added rows follow a table's last row\n"
+    "(the last shard, the last document); see sluice(1).";
 
 static volatile int stop_flag;
 
@@ -110,7 +117,7 @@ int cmd_generate(int argc, char **argv)
 {
     const char *schema = "school", *format = NULL, *output = NULL, *shard = NULL;
     const char *tables = NULL, *rate = NULL, *scale = NULL, *max_enr = NULL, *util = NULL;
-    const char *config = NULL, *compression = NULL, *row_group = NULL;
+    const char *config = NULL, *compression = NULL, *row_group = NULL, *violations = NULL;
     uint64_t seed = 42, n = 0, iters = 0, batch = 10, cluster = 1;
     int threads = 0;
     bool gzip = false, shuffle = false, loop = false, quiet = false;
@@ -140,6 +147,7 @@ int cmd_generate(int argc, char **argv)
         {"rate", 0, SL_OPT_STRING, &rate, "R", "documents (or rows) per second; 0 = as fast as possible"},
         {"loop", 0, SL_OPT_FLAG, &loop, NULL, "keep generating until interrupted"},
         {"threads", 'j', SL_OPT_INT, &threads, "N", "worker threads (default: one per core)"},
+        {"violations", 0, SL_OPT_STRING, &violations, "KIND=N,...", "inject exactly N violations of each KIND (see above)"},
         {"quiet", 'q', SL_OPT_FLAG, &quiet, NULL, "no progress bar"},
         {0},
     };
@@ -186,6 +194,16 @@ int cmd_generate(int argc, char **argv)
     if (output && strcmp(output, "-") != 0) {
         sl_cli_fail("--output", "only '-' (stdout) is supported; use --output-dir and --output-name for files");
         return SL_EXIT_USAGE;
+    }
+    uint64_t vcounts[SL_GEN_NVIOLATIONS];
+    if (violations) {
+        sl_error verr;
+        sl_error_clear(&verr);
+        if (sl_gen_violations_parse(violations, vcounts, &verr) != SL_OK) {
+            sl_cli_fail("--violations", "%s", verr.msg);
+            return SL_EXIT_USAGE;
+        }
+        o.violations = vcounts;
     }
     o.to_stdout = output != NULL;
     o.progress = !quiet && !o.to_stdout && isatty(STDERR_FILENO);

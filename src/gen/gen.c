@@ -19,6 +19,7 @@
 #include "gen/emit.h"
 #include "gen/rng.h"
 #include "gen/run.h"
+#include "gen/violate.h"
 #include "schema/infer.h"
 #include "sluice/buf.h"
 
@@ -202,6 +203,7 @@ static sl_status compute_chunk(pipe_t *pp, chunk *c)
         c->broken += br;
         if (st != SL_OK)
             break;
+        sl_gviol_apply(pp->p->viol, pp->t, r, v);
         switch (pp->o->format) {
         case SL_GEN_NDJSON:
             st = sl_emit_json_row(tb, v, &c->text);
@@ -360,6 +362,43 @@ static sl_status consume_pq(void *ctx, const chunk *c, sl_error *err)
     return SL_OK;
 }
 
+/* The rows --violations adds to table t, after its last row (so in the last shard). */
+static sl_status write_extra(const sl_gplan *p, const sl_gen_options *o, int t, uint64_t before,
+                             sl_pq_writer *w, out *f, sl_gen_stats *stats, sl_error *err)
+{
+    const sl_gtable *tb = &p->s->tables[t];
+    size_t n;
+    const sl_val *x = sl_gviol_extra(p->viol, t, &n);
+    if (n == 0 || o->shard + 1 != o->nshards)
+        return SL_OK;
+    sl_buf text, tmp;
+    sl_buf_init(&text, 0);
+    sl_buf_init(&tmp, 0);
+    sl_status st = SL_OK;
+    for (size_t i = 0; st == SL_OK && i < n; i++) {
+        const sl_val *v = x + i * tb->ncols;
+        if (o->format == SL_GEN_PARQUET) {
+            if ((st = sl_emit_pq_row(tb, v, w)) != SL_OK)
+                return sl_error_set(err, st, "cannot write a Parquet row of '%s'", tb->name);
+            continue;
+        }
+        if (o->format == SL_GEN_JSON)
+            st = sl_buf_append(&text, before + i == 0 ? "\n" : ",\n", before + i == 0 ? 1 : 2);
+        if (st == SL_OK)
+            st = o->format == SL_GEN_CSV ? sl_emit_csv_row(tb, v, &text, &tmp) : sl_emit_json_row(tb, v, &text);
+        if (st == SL_OK && o->format == SL_GEN_NDJSON)
+            st = sl_buf_putc(&text, '\n');
+    }
+    if (st == SL_OK && o->format != SL_GEN_PARQUET)
+        st = out_write(f, text.data, text.len, err);
+    else if (st != SL_OK)
+        st = sl_error_set(err, st, "cannot format the added rows of '%s'", tb->name);
+    sl_buf_free(&text);
+    sl_buf_free(&tmp);
+    stats->rows += n;
+    return st;
+}
+
 static const char *ext_of(const sl_gen_options *o)
 {
     if (o->extension)
@@ -429,6 +468,8 @@ static sl_status write_table(const sl_gplan *p, const sl_gen_options *o, int t, 
         sl_buf_free(&js);
         if (st == SL_OK)
             st = run_pipe(p, o, t, lo, hi, &seats, consume_pq, &q, stats, err);
+        if (st == SL_OK)
+            st = write_extra(p, o, t, total, q.w, NULL, stats, err);
         if (q.w) {
             if (st == SL_OK)
                 st = sl_pq_writer_close(q.w, false, err);
@@ -454,6 +495,8 @@ static sl_status write_table(const sl_gplan *p, const sl_gen_options *o, int t, 
         st = out_write(&f, "[", 1, err);
     if (st == SL_OK)
         st = run_pipe(p, o, t, lo, hi, &seats, consume_text, &f, stats, err);
+    if (st == SL_OK)
+        st = write_extra(p, o, t, total, NULL, &f, stats, err);
     if (st == SL_OK && o->shard + 1 == o->nshards && o->format == SL_GEN_JSON)
         st = out_write(&f, "\n]\n", 3, err);
     sl_buf_free(&head);
@@ -529,9 +572,21 @@ static sl_status write_document(const sl_gplan *p, const sl_gen_options *o, uint
                 st = sl_buf_putc(doc, ',');
             if (st == SL_OK)
                 st = sl_gen_row(p, (int)t, r, b, &seats[t], vals, a, &br);
-            if (st == SL_OK)
+            if (st == SL_OK) {
+                sl_gviol_apply(p->viol, (int)t, r, vals);
                 st = sl_emit_json_row(tb, vals, doc);
+            }
             stats->broken += br;
+            stats->rows++;
+        }
+        /* the rows --violations adds go to the last document, whose parents all exist */
+        size_t nx = 0;
+        const sl_val *x = b + 1 == p->nblocks ? sl_gviol_extra(p->viol, (int)t, &nx) : NULL;
+        for (size_t i = 0; st == SL_OK && i < nx; i++) {
+            if (hi > lo || i > 0)
+                st = sl_buf_putc(doc, ',');
+            if (st == SL_OK)
+                st = sl_emit_json_row(tb, x + i * tb->ncols, doc);
             stats->rows++;
         }
         if (st == SL_OK)
@@ -625,10 +680,26 @@ sl_status sl_gen_run(const sl_gen_schema *s, const sl_gen_options *o, sl_gen_sta
                             "use --format json");
     sl_gen_options po = *o;   /* the plan sees documents as num_iterations blocks */
     po.num_iterations = docs ? (o->loop ? UINT64_MAX : o->num_iterations) : 0;
+    if (o->violations && o->loop)
+        return sl_error_set(err, SL_ERR_USAGE, "--violations needs a run with an end: not with --loop");
     sl_gplan p;
     sl_status st = sl_gplan_init(&p, s, &po, err);
     if (st != SL_OK)
         return st;
+    sl_gviol *viol = NULL;
+    if (o->violations && (st = sl_gviol_plan(&p, o->violations, &viol, err)) != SL_OK) {
+        sl_gplan_free(&p);
+        return st;
+    }
+    for (size_t t = 0; viol && t < s->ntables; t++)
+        if (sl_gviol_uses(viol, (int)t) && !selected(o, s->tables[t].name)) {
+            st = sl_error_set(err, SL_ERR_USAGE, "--violations: table '%s' takes some of them but is not "
+                              "written (--table)", s->tables[t].name);
+            sl_gviol_free(viol);
+            sl_gplan_free(&p);
+            return st;
+        }
+    p.viol = viol;
     if (docs) {
         st = run_documents(&p, o, stats, err);
     } else {
@@ -648,5 +719,6 @@ sl_status sl_gen_run(const sl_gen_schema *s, const sl_gen_options *o, sl_gen_sta
                 st = write_table(&p, o, (int)t, nsel == 1, stats, err);
     }
     sl_gplan_free(&p);
+    sl_gviol_free(viol);
     return st;
 }

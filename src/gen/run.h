@@ -52,6 +52,7 @@ typedef struct sl_gplan {
     sl_gcolrt **rt;           /* [table][column] */
     uint64_t *tkey;           /* [table] */
     sl_arena cache;           /* the parent key caches' strings */
+    const struct sl_gviol *viol; /* violations to inject (gen/violate.h), or NULL */
 } sl_gplan;
 
 sl_status sl_gplan_init(sl_gplan *p, const sl_gen_schema *s, const sl_gen_options *o,
