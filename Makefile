@@ -18,7 +18,8 @@ LIBS    := -lzstd -lsnappy -llz4 -lz -lxxhash -lyaml -lpthread -lm
 FUZZ_SECONDS ?= 60
 
 LIB_SRC := $(sort $(wildcard src/base/*.c src/json/*.c src/parquet/*.c src/schema/*.c \
-                             src/ingest/*.c src/sync/*.c src/csv/*.c src/gen/*.c))
+                             src/ingest/*.c src/sync/*.c src/csv/*.c src/gen/*.c \
+                             src/validate/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 

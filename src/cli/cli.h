@@ -63,5 +63,6 @@ int cmd_generate(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
 
 #endif

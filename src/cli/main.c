@@ -14,6 +14,7 @@ static const sl_command commands[] = {
     {"generate", cmd_generate, "synthetic data from a schema: tables or job-result documents"},
     {"ingest", cmd_ingest, "watch a directory and commit JSON results to raw Parquet parts, exactly once"},
     {"sync", cmd_sync, "publish committed raw parts into final tables: compaction, de-duplication, integrity gate"},
+    {"validate", cmd_validate, "check a directory of Parquet tables: keys, nulls, ranges, foreign keys, profiles; reports"},
     {"schema", cmd_schema, "check and show a schema, or import one from SQL DDL"},
     {"help", cmd_help, "show help for sluice or for one command"},
     {"version", cmd_version, "print the version"},
