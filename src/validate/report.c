@@ -520,7 +520,7 @@ static void profile_json(sl_buf *b, const vd_col *col)
     sl_buf_printf(b, "{\"rows\":%llu,\"nulls\":%llu,\"null_rate\":", (unsigned long long)p->rows,
                   (unsigned long long)p->nulls);
     sl_json_write_double(b, p->rows ? (double)p->nulls / (double)p->rows : 0);
-    sl_buf_printf(b, ",\"distinct\":%llu", (unsigned long long)(p->values ? llround(vd_hll_estimate(p->hll)) : 0));
+    sl_buf_printf(b, ",\"distinct\":%llu", (unsigned long long)vd_prof_distinct(p));
     if (p->numeric && p->kll.n) {
         sl_buf_puts(b, ",\"min\":");
         json_number(b, &col->pq, p->kll.min);
@@ -553,7 +553,7 @@ static void profile_json(sl_buf *b, const vd_col *col)
         sl_buf_puts(b, "null");
     } else {
         vd_top_item it[VD_TOP_K];
-        size_t n = vd_top_sorted(&p->top, it);
+        size_t n = vd_top_shown(&p->top, it);
         sl_buf_putc(b, '[');
         for (size_t i = 0; i < n && i < 10; i++) {
             sl_buf_puts(b, i ? ",{\"value\":" : "{\"value\":");

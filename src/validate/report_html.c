@@ -132,7 +132,7 @@ static void profiles(sl_buf *b, const vd_table *t)
         esc(b, col->name);
         sl_buf_printf(b, "</td><td>%s%s</td><td>%llu</td><td>%llu</td><td>%.0f</td><td>", col->pq.list ? "list of " : "",
                       sl_pq_type_name(col->pq.type), (unsigned long long)p->rows, (unsigned long long)p->nulls,
-                      p->values ? vd_hll_estimate(p->hll) : 0.0);
+                      (double)vd_prof_distinct(p));
         sl_buf tmp;
         sl_buf_init(&tmp, 0);
         if (p->numeric && p->kll.n) {
@@ -151,7 +151,7 @@ static void profiles(sl_buf *b, const vd_table *t)
             sl_buf_puts(b, "</td><td></td><td>");
             if (!p->top.off && p->top.n) {
                 vd_top_item it[VD_TOP_K];
-                size_t n = vd_top_sorted(&p->top, it);
+                size_t n = vd_top_shown(&p->top, it);
                 for (size_t i = 0; i < n && i < 5; i++) {
                     sl_buf_puts(b, i ? ", " : "top: ");
                     vd_fmt_escape_html(b, it[i].val, it[i].len);

@@ -34,7 +34,7 @@ static void profile_row(sl_buf *b, const vd_col *c)
     sl_buf_printf(b, " | %s%s | %llu | %llu (%.2f%%) | %.0f | ", c->pq.list ? "list of " : "",
                   sl_pq_type_name(c->pq.type), (unsigned long long)p->rows, (unsigned long long)p->nulls,
                   p->rows ? 100.0 * (double)p->nulls / (double)p->rows : 0.0,
-                  p->values ? vd_hll_estimate(p->hll) : 0.0);
+                  (double)vd_prof_distinct(p));
     if (p->numeric && p->kll.n) {
         vd_fmt_number(b, &c->pq, p->kll.min);
         sl_buf_puts(b, " | ");
@@ -54,7 +54,7 @@ static void profile_row(sl_buf *b, const vd_col *c)
     sl_buf_puts(b, " | ");
     if (!p->top.off && !c->pq.list && p->top.n) {
         vd_top_item it[VD_TOP_K];
-        size_t n = vd_top_sorted(&p->top, it);
+        size_t n = vd_top_shown(&p->top, it);
         for (size_t i = 0; i < n && i < 3; i++) {
             sl_buf_puts(b, i ? ", " : "");
             if (p->numeric) {

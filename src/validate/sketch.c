@@ -271,6 +271,23 @@ size_t vd_top_sorted(const vd_top *t, vd_top_item *out)
     return t->n;
 }
 
+size_t vd_top_shown(const vd_top *t, vd_top_item *out)
+{
+    size_t n = vd_top_sorted(t, out), k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (out[i].count - out[i].err >= 2)
+            out[k++] = out[i];
+    return k;
+}
+
+uint64_t vd_prof_distinct(const vd_prof *p)
+{
+    if (!p->values)
+        return 0;
+    double e = round(vd_hll_estimate(p->hll));
+    return e > (double)p->values ? p->values : e < 1 ? 1 : (uint64_t)e;
+}
+
 /* Space-saving summaries merge by adding counts; a value one side lacks could
  * have had up to that side's smallest count there (Agarwal et al. 2012). */
 static void top_merge(vd_top *a, const vd_top *b)

@@ -216,7 +216,7 @@ static colstat stat_of(const vd_col *c)
 {
     const vd_prof *p = &c->prof;
     colstat s = {.rows = (double)p->rows, .null_rate = p->rows ? (double)p->nulls / (double)p->rows : 0,
-                 .distinct = p->values ? round(vd_hll_estimate(p->hll)) : 0, .numeric = p->numeric && p->kll.n};
+                 .distinct = (double)vd_prof_distinct(p), .numeric = p->numeric && p->kll.n};
     if (s.numeric) {
         s.p25 = vd_kll_quantile(&p->kll, 0.25);
         s.p50 = vd_kll_quantile(&p->kll, 0.5);

@@ -149,6 +149,11 @@ void vd_kll_cdf(const vd_kll *s, const double *edges, size_t n, double *out);
 void vd_top_add(vd_top *t, uint64_t h, const char *val, size_t len);
 /* The items sorted by count, descending, into out (up to VD_TOP_K); returns how many. */
 size_t vd_top_sorted(const vd_top *t, vd_top_item *out);
+/* The same, keeping only values seen at least twice for certain (count - err >= 2):
+ * in a column of unique values no value is "top". */
+size_t vd_top_shown(const vd_top *t, vd_top_item *out);
+/* The distinct count estimate, within [1, values] (0 when no values). */
+uint64_t vd_prof_distinct(const vd_prof *p);
 /* Serialization (state.c stores these): appends to b / reads at *p. */
 sl_status vd_prof_save(const vd_prof *p, sl_buf *b);
 bool vd_prof_load(vd_prof *p, const uint8_t **cur, const uint8_t *end);
