@@ -34,6 +34,8 @@ typedef struct sl_validate_options {
     uint32_t samples;            /* failing rows kept per check; default 5, at most 100 */
     int threads;                 /* 0: the number of cores */
     bool no_state;               /* neither read nor write D/_sluice/validate/ */
+    bool accept_baseline;        /* this run's profile becomes the drift baseline,
+                                  * whatever it finds (a change that is meant) */
     int64_t now_us;              /* the time (µs since the epoch) orphans age by; 0: the clock */
 } sl_validate_options;
 

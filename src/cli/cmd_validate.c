@@ -35,7 +35,9 @@ static const char description[] =
     "top values, from mergeable sketches saved per file under D/_sluice/validate/; a file\n"
     "unchanged since (same path, size, inode, mtime) is not profiled again, its columns\n"
     "read only where a check needs them. Drift is measured against the profile of the last\n"
-    "run that passed (none on a first run), and reported as warnings.\n"
+    "run that found nothing (none on a first run; a fixed run is compared with good data,\n"
+    "not with the broken run before it), and reported as warnings; --accept-baseline makes\n"
+    "a run's profile the new baseline when a change is meant.\n"
     "\n"
     "Score: per dimension (completeness, validity, uniqueness, integrity, consistency)\n"
     "100 x (1 - failing rows / rows checked) over its checks, and overall.\n"
@@ -51,7 +53,7 @@ int cmd_validate(int argc, char **argv)
     sl_validate_options o;
     sl_validate_options_init(&o);
     const char *out = NULL, *report = NULL, *schema = NULL, *rules = NULL;
-    bool strict = false, no_state = false, quiet = false;
+    bool strict = false, no_state = false, quiet = false, accept = false;
     uint64_t max_enr = 0, samples = 5;
     int threads = 0;
     sl_option opts[] = {
@@ -63,6 +65,7 @@ int cmd_validate(int argc, char **argv)
         {"max-enrollments", 0, SL_OPT_U64, &max_enr, "N", "school: classes per student at most (default 5)"},
         {"samples", 0, SL_OPT_U64, &samples, "N", "failing rows shown per check (default 5, at most 100)"},
         {"threads", 0, SL_OPT_INT, &threads, "N", "tables scanned at once (default: the cores)"},
+        {"accept-baseline", 0, SL_OPT_FLAG, &accept, NULL, "this run's profile becomes the drift baseline"},
         {"no-state", 0, SL_OPT_FLAG, &no_state, NULL, "neither read nor write D/_sluice/validate/"},
         {"quiet", 'q', SL_OPT_FLAG, &quiet, NULL, "no verdict line on stderr"},
         {NULL, 0, 0, NULL, NULL, NULL},
@@ -93,6 +96,7 @@ int cmd_validate(int argc, char **argv)
     o.samples = (uint32_t)samples;
     o.threads = threads;
     o.no_state = no_state;
+    o.accept_baseline = accept;
     sl_validate_summary sum;
     sl_error err;
     sl_status st = sl_validate_run(&o, &sum, &err);

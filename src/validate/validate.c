@@ -267,7 +267,8 @@ sl_status sl_validate_run(const sl_validate_options *o, sl_validate_summary *sum
     }
     if (!st && !o->no_state)
         st = vd_state_save(&run, err);
-    if (!st && !o->no_state && sum->passed)
+    /* the baseline is the last run that found nothing, not even drift */
+    if (!st && !o->no_state && ((sum->passed && !sum->warnings) || o->accept_baseline))
         st = vd_baseline_save(&run, err);
     free_run(&run);
     return st;
