@@ -196,6 +196,8 @@ static sl_status check_fk(vd_run *run, vd_fk *fk)
     }
     const uint64_t *h = c->cols[fk->ccol].h;
     for (uint64_t r = 0; r < c->rows; r++) {
+        if (r + 8 < c->rows)
+            vd_keyset_prefetch(ix, h[r + 8]);
         if (!h[r])
             continue;
         fk->checked++;
@@ -270,6 +272,8 @@ static uint32_t *count_children(const vd_table *child, long ccol, const vd_table
     if (!n || !h)
         return n;
     for (uint64_t r = 0; r < child->rows; r++) {
+        if (r + 8 < child->rows)
+            vd_keyset_prefetch(&parent->keys, h[r + 8]);
         size_t s = h[r] ? vd_keyset_find(&parent->keys, h[r]) : SIZE_MAX;
         if (s != SIZE_MAX && n[s] < UINT32_MAX)
             n[s]++;

@@ -1,10 +1,9 @@
-/* Finding the tables of D, deciding what to check in each, and one pass over
- * every table: row group by row group, the key columns first (so that a row
- * whose key repeats is known before its other columns are seen), then each
- * column read once and everything asked of it done in that one loop: null and
- * range checks, hashes for keys and foreign keys, the profile's sketches.
- * Tables are independent here, so each is scanned by its own thread (as many
- * threads as cores, largest tables first). */
+/* One pass over every table, row group by row group, split into units of work
+ * (see "work units" below) that a pool of threads runs: each column is read
+ * once by its own unit, which does everything asked of it in one loop (its
+ * profile's sketches, null, range, enum and pattern checks), and the key unit
+ * reads the key columns first (so that a row whose key repeats is known before
+ * its other columns are seen) and keeps what relate.c needs. */
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -58,7 +57,7 @@ size_t vd_keyset_put(vd_keyset *s, uint64_t h, uint32_t row, uint32_t *first)
 {
     if (s->n + 1 > s->cap - s->cap / 4)
         return SIZE_MAX;
-    size_t m = s->cap - 1, i = (size_t)(h ^ h >> 29) & m;
+    size_t m = s->cap - 1, i = vd_keyset_slot(s, h);
     while (s->h[i]) {
         if (s->h[i] == h) {
             *first = s->row[i];
@@ -77,7 +76,7 @@ size_t vd_keyset_find(const vd_keyset *s, uint64_t h)
 {
     if (!s->cap)
         return SIZE_MAX;
-    size_t m = s->cap - 1, i = (size_t)(h ^ h >> 29) & m;
+    size_t m = s->cap - 1, i = vd_keyset_slot(s, h);
     while (s->h[i]) {
         if (s->h[i] == h)
             return i;
@@ -88,24 +87,20 @@ size_t vd_keyset_find(const vd_keyset *s, uint64_t h)
 
 /* ------------------------------------------------------------- hashing */
 
-enum {
-    FAM_INT = 1, FAM_FLOAT, FAM_DEC, FAM_STR, FAM_DATE, FAM_TS, FAM_TIME, FAM_BOOL, FAM_OTHER
-};
-
-static int family(sl_pq_type t)
+int vd_family(sl_pq_type t)
 {
     switch (t) {
     case SL_PQ_INT8: case SL_PQ_INT16: case SL_PQ_INT32: case SL_PQ_INT64:
     case SL_PQ_UINT8: case SL_PQ_UINT16: case SL_PQ_UINT32: case SL_PQ_UINT64:
-        return FAM_INT;
-    case SL_PQ_FLOAT: case SL_PQ_DOUBLE: return FAM_FLOAT;
-    case SL_PQ_DECIMAL: return FAM_DEC;
-    case SL_PQ_STRING: case SL_PQ_BINARY: case SL_PQ_FIXED: return FAM_STR;
-    case SL_PQ_DATE: return FAM_DATE;
-    case SL_PQ_TIMESTAMP: return FAM_TS;
-    case SL_PQ_TIME: return FAM_TIME;
-    case SL_PQ_BOOL: return FAM_BOOL;
-    default: return FAM_OTHER;
+        return VD_FAM_INT;
+    case SL_PQ_FLOAT: case SL_PQ_DOUBLE: return VD_FAM_FLOAT;
+    case SL_PQ_DECIMAL: return VD_FAM_DEC;
+    case SL_PQ_STRING: case SL_PQ_BINARY: case SL_PQ_FIXED: return VD_FAM_STR;
+    case SL_PQ_DATE: return VD_FAM_DATE;
+    case SL_PQ_TIMESTAMP: return VD_FAM_TS;
+    case SL_PQ_TIME: return VD_FAM_TIME;
+    case SL_PQ_BOOL: return VD_FAM_BOOL;
+    default: return VD_FAM_OTHER;
     }
 }
 
@@ -126,16 +121,16 @@ uint64_t vd_hash_value(const sl_pq_column *c, const sl_pq_column_data *d, size_t
 
 uint64_t vd_hash_seeded(const sl_pq_column *c, const sl_pq_column_data *d, size_t k, uint64_t seed)
 {
-    uint64_t f = (uint64_t)family(c->type) ^ seed;
+    uint64_t f = (uint64_t)vd_family(c->type) ^ seed;
     int64_t v;
-    switch (family(c->type)) {
-    case FAM_INT: case FAM_DATE: case FAM_BOOL:
+    switch (vd_family(c->type)) {
+    case VD_FAM_INT: case VD_FAM_DATE: case VD_FAM_BOOL:
         v = d->i64[k];
         return nz(XXH3_64bits_withSeed(&v, 8, f));
-    case FAM_TS: case FAM_TIME:
+    case VD_FAM_TS: case VD_FAM_TIME:
         v = to_micros(d->i64[k], c->time_unit);
         return nz(XXH3_64bits_withSeed(&v, 8, f));
-    case FAM_FLOAT: {
+    case VD_FAM_FLOAT: {
         double x = d->f64[k];
         if (x == 0)
             x = 0;
@@ -143,7 +138,7 @@ uint64_t vd_hash_seeded(const sl_pq_column *c, const sl_pq_column_data *d, size_
             x = NAN;
         return nz(XXH3_64bits_withSeed(&x, 8, f));
     }
-    case FAM_DEC:
+    case VD_FAM_DEC:
         if (d->i64) {
             v = d->i64[k];
             return nz(XXH3_64bits_withSeed(&v, 8, f * 100u + (uint64_t)c->scale));
@@ -177,476 +172,10 @@ static double num_value(const sl_pq_column *c, const sl_pq_column_data *d, size_
     }
 }
 
-static bool is_numeric(const sl_pq_column *c)
+bool vd_is_numeric(const sl_pq_column *c)
 {
-    int f = family(c->type);
-    return !c->list && f != FAM_STR && f != FAM_OTHER && !(f == FAM_DEC && c->precision > 18);
-}
-
-/* ------------------------------------------------------------ the tables */
-
-static bool has_suffix(const char *s, const char *suf)
-{
-    size_t n = strlen(s), m = strlen(suf);
-    return n > m && memcmp(s + n - m, suf, m) == 0;
-}
-
-static sl_status add_file(vd_table *t, const char *dir, const char *rel, sl_error *err)
-{
-    size_t cap = t->nfiles;   /* files arrays grow by doubling from 1 */
-    if ((cap & (cap - 1)) == 0) {
-        size_t c2 = cap ? cap : 0;
-        vd_file *p = sl_grow_array(t->files, &c2, sizeof *p, 1);
-        if (!p)
-            return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-        t->files = p;
-    }
-    vd_file *f = &t->files[t->nfiles];
-    memset(f, 0, sizeof *f);
-    size_t n = strlen(dir) + strlen(rel) + 2;
-    f->path = malloc(n);
-    f->rel = strdup(rel);
-    if (!f->path || !f->rel) {
-        free(f->path);
-        free(f->rel);
-        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-    }
-    snprintf(f->path, n, "%s/%s", dir, rel);
-    struct stat sb;
-    if (stat(f->path, &sb) != 0) {
-        sl_error_set(err, SL_ERR_IO, "%s", strerror(errno));
-        sl_error_set_file(err, f->path);
-        free(f->path);
-        free(f->rel);
-        return SL_ERR_IO;
-    }
-    f->size = (uint64_t)sb.st_size;
-    f->ino = (uint64_t)sb.st_ino;
-    f->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
-    t->nfiles++;
-    return SL_OK;
-}
-
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Names in dir, sorted (one table's files come in name order). */
-static sl_status list_dir(const char *dir, char ***out, size_t *n, sl_error *err)
-{
-    DIR *d = opendir(dir);
-    if (!d) {
-        sl_error_set(err, SL_ERR_IO, "cannot read the directory: %s", strerror(errno));
-        sl_error_set_file(err, dir);
-        return SL_ERR_IO;
-    }
-    char **names = NULL;
-    size_t cnt = 0, cap = 0;
-    struct dirent *e;
-    sl_status st = SL_OK;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (cnt == cap) {
-            char **p = sl_grow_array(names, &cap, sizeof *p, 32);
-            if (!p) {
-                st = SL_ERR_NOMEM;
-                break;
-            }
-            names = p;
-        }
-        if (!(names[cnt] = strdup(e->d_name))) {
-            st = SL_ERR_NOMEM;
-            break;
-        }
-        cnt++;
-    }
-    closedir(d);
-    if (cnt)
-        qsort(names, cnt, sizeof *names, cmp_name);
-    *out = names;
-    *n = cnt;
-    return st ? sl_error_set(err, st, "out of memory") : SL_OK;
-}
-
-static void free_names(char **names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
-/* Directories of D that are sluice's own, never tables. */
-static bool reserved_dir(const char *name)
-{
-    static const char *const r[] = {"_sluice", "raw", "quarantine", "duplicates", "processed", NULL};
-    for (size_t i = 0; r[i]; i++)
-        if (strcmp(name, r[i]) == 0)
-            return true;
-    return false;
-}
-
-static vd_table *new_table(vd_run *run, const char *name, size_t *cap)
-{
-    if (run->ntabs == *cap) {
-        vd_table *p = sl_grow_array(run->tabs, cap, sizeof *p, 8);
-        if (!p)
-            return NULL;
-        run->tabs = p;
-    }
-    vd_table *t = &run->tabs[run->ntabs];
-    memset(t, 0, sizeof *t);
-    if (!(t->name = strdup(name)))
-        return NULL;
-    run->ntabs++;
-    return t;
-}
-
-sl_status vd_find_tables(vd_run *run, sl_error *err)
-{
-    char **names;
-    size_t n, cap = 0;
-    sl_status st = list_dir(run->dir, &names, &n, err);
-    for (size_t i = 0; !st && i < n; i++) {
-        char path[4096];
-        struct stat sb;
-        snprintf(path, sizeof path, "%s/%s", run->dir, names[i]);
-        if (stat(path, &sb) != 0)
-            continue;
-        if (S_ISREG(sb.st_mode) && has_suffix(names[i], ".parquet")) {
-            char stem[512];
-            snprintf(stem, sizeof stem, "%.*s", (int)(strlen(names[i]) - 8), names[i]);
-            vd_table *t = new_table(run, stem, &cap);
-            st = t ? add_file(t, run->dir, names[i], err) : sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-        } else if (S_ISDIR(sb.st_mode) && !reserved_dir(names[i])) {
-            char **parts;
-            size_t np;
-            if ((st = list_dir(path, &parts, &np, err)))
-                break;
-            vd_table *t = NULL;
-            for (size_t j = 0; !st && j < np; j++) {
-                if (!has_suffix(parts[j], ".parquet"))
-                    continue;
-                if (!t && !(t = new_table(run, names[i], &cap))) {
-                    st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-                    break;
-                }
-                char rel[1024];
-                snprintf(rel, sizeof rel, "%s/%s", names[i], parts[j]);
-                st = add_file(t, run->dir, rel, err);
-            }
-            free_names(parts, np);
-        }
-    }
-    free_names(names, n);
-    if (st)
-        return st;
-    /* a name both as a file and a directory: two tables of one name; refuse */
-    for (size_t i = 0; i < run->ntabs; i++)
-        for (size_t j = i + 1; j < run->ntabs; j++)
-            if (strcmp(run->tabs[i].name, run->tabs[j].name) == 0)
-                return sl_error_set(err, SL_ERR_USAGE, "%s: table '%s' is both %s.parquet and a directory",
-                                    run->dir, run->tabs[i].name, run->tabs[i].name);
-    return SL_OK;
-}
-
-/* ------------------------------------------------------------- the plan */
-
-sl_status vd_open_file(const vd_table *t, const vd_file *f, sl_pq_reader **r, size_t *map, sl_error *err)
-{
-    sl_status st = sl_pq_reader_open(f->path, r, err);
-    if (st) {
-        if (!err->file[0])
-            sl_error_set_file(err, f->path);
-        return st;
-    }
-    size_t nc = sl_pq_reader_num_columns(*r);
-    for (size_t c = 0; c < t->ncols; c++) {
-        map[c] = SIZE_MAX;
-        for (size_t k = 0; k < nc && !t->cols[c].missing; k++)
-            if (strcmp(sl_pq_reader_column(*r, k)->name, t->cols[c].name) == 0) {
-                map[c] = k;
-                break;
-            }
-    }
-    return SL_OK;
-}
-
-/* Does Parquet column c fit declared sluice type ty? Unknown types fit. */
-static bool type_fits(const sl_pq_column *c, const char *ty)
-{
-    bool list = strncmp(ty, "list<", 5) == 0;
-    if (list != c->list)
-        return false;
-    char base[64];
-    snprintf(base, sizeof base, "%s", list ? ty + 5 : ty);
-    char *gt = strchr(base, '>');
-    if (gt)
-        *gt = '\0';
-    int f = family(c->type);
-    if (strcmp(base, "string") == 0)
-        return f == FAM_STR;
-    if (strncmp(base, "int", 3) == 0 || strncmp(base, "uint", 4) == 0)
-        return f == FAM_INT;
-    if (strcmp(base, "float64") == 0 || strcmp(base, "double") == 0 || strcmp(base, "float") == 0 ||
-        strncmp(base, "decimal", 7) == 0)
-        return f == FAM_FLOAT || f == FAM_DEC;
-    if (strcmp(base, "bool") == 0 || strcmp(base, "boolean") == 0)
-        return f == FAM_BOOL;
-    if (strcmp(base, "date") == 0)
-        return f == FAM_DATE;
-    if (strcmp(base, "timestamp") == 0)
-        return f == FAM_TS;
-    if (strcmp(base, "time") == 0)
-        return f == FAM_TIME;
-    return true;
-}
-
-/* The table's column <singular>_id ("classes" -> class_id, "categories" ->
- * category_id), else id; -1 when neither (the convention sync keys by). */
-static long convention_key(const vd_table *t)
-{
-    static const struct { const char *end, *add; } forms[] = {{"ies", "y"}, {"es", ""}, {"s", ""}, {"", ""}};
-    size_t n = strlen(t->name);
-    for (size_t f = 0; f < 4; f++) {
-        size_t el = strlen(forms[f].end);
-        if (n <= el || strcmp(t->name + n - el, forms[f].end) != 0)
-            continue;
-        char cand[600];
-        snprintf(cand, sizeof cand, "%.*s%s_id", (int)(n - el), t->name, forms[f].add);
-        for (size_t c = 0; c < t->ncols; c++)
-            if (!t->cols[c].missing && strcmp(t->cols[c].name, cand) == 0)
-                return (long)c;
-    }
-    for (size_t c = 0; c < t->ncols; c++)
-        if (!t->cols[c].missing && strcmp(t->cols[c].name, "id") == 0)
-            return (long)c;
-    return -1;
-}
-
-long vd_find_col(const vd_table *t, const char *name)
-{
-    for (size_t c = 0; c < t->ncols; c++)
-        if (strcmp(t->cols[c].name, name) == 0)
-            return (long)c;
-    return -1;
-}
-
-long vd_find_table(const vd_run *run, const char *name)
-{
-    for (size_t i = 0; i < run->ntabs; i++)
-        if (strcmp(run->tabs[i].name, name) == 0)
-            return (long)i;
-    return -1;
-}
-
-/* Reads the columns of t's first file, the rules that name them, and each
- * file's row count (a file the reader rejects stops the run here). */
-static sl_status plan_columns(vd_run *run, vd_table *t, sl_error *err)
-{
-    sl_pq_reader *r;
-    sl_status st = sl_pq_reader_open(t->files[0].path, &r, err);
-    if (st) {
-        if (!err->file[0])
-            sl_error_set_file(err, t->files[0].path);
-        return st;
-    }
-    t->rule = vd_rules_table(&run->rules, t->name, false);
-    size_t nc = sl_pq_reader_num_columns(r), extra = 0;
-    if (t->rule)
-        for (size_t i = 0; i < t->rule->ncols; i++) {
-            bool found = false;
-            for (size_t k = 0; k < nc && !found; k++)
-                found = strcmp(sl_pq_reader_column(r, k)->name, t->rule->cols[i].name) == 0;
-            extra += !found;
-        }
-    t->cols = calloc(nc + extra + 1, sizeof *t->cols);
-    if (!t->cols) {
-        sl_pq_reader_free(r);
-        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-    }
-    for (size_t k = 0; k < nc; k++) {
-        vd_col *c = &t->cols[t->ncols++];
-        c->pq = *sl_pq_reader_column(r, k);
-        c->name = strdup(c->pq.name);
-        c->pq.name = c->name;
-        c->key_pos = -1;
-        c->rule = t->rule ? vd_rules_col(&run->rules, (vd_tabrule *)t->rule, c->name, false) : NULL;
-        vd_prof_init(&c->prof, is_numeric(&c->pq));
-        if (!c->name) {
-            sl_pq_reader_free(r);
-            return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-        }
-        if (c->rule && c->rule->type && c->pq.type != SL_PQ_UNSUPPORTED)
-            c->type_bad = !type_fits(&c->pq, c->rule->type);
-    }
-    sl_pq_reader_free(r);
-    for (size_t i = 0; t->rule && i < t->rule->ncols; i++) {
-        if (vd_find_col(t, t->rule->cols[i].name) >= 0)
-            continue;
-        vd_col *c = &t->cols[t->ncols++];
-        c->name = t->rule->cols[i].name;
-        c->rule = &t->rule->cols[i];
-        c->missing = true;
-        c->key_pos = -1;
-        vd_prof_init(&c->prof, false);
-    }
-    return SL_OK;
-}
-
-static sl_status add_fk(vd_run *run, size_t child, size_t ccol, size_t parent, size_t pcol,
-                        const char *how, vd_sev sev)
-{
-    if (run->nfks == run->capfk) {
-        vd_fk *p = sl_grow_array(run->fks, &run->capfk, sizeof *p, 16);
-        if (!p)
-            return SL_ERR_NOMEM;
-        run->fks = p;
-    }
-    vd_fk *f = &run->fks[run->nfks++];
-    memset(f, 0, sizeof *f);
-    *f = (vd_fk){.child = child, .ccol = ccol, .parent = parent, .pcol = pcol, .how = how, .sev = sev};
-    run->tabs[child].cols[ccol].store = true;
-    run->tabs[child].cols[ccol].needed = true;
-    return SL_OK;
-}
-
-/* The single-column key of table p, or -1. */
-static long single_key(const vd_table *p)
-{
-    return p->nkey == 1 ? p->key[0] : -1;
-}
-
-static sl_status plan_keys(vd_run *run, vd_table *t)
-{
-    if (t->rule && t->rule->npk) {
-        bool ok = true;
-        for (size_t i = 0; i < t->rule->npk; i++) {
-            long c = vd_find_col(t, t->rule->pk[i]);
-            if (c < 0 || t->cols[c].missing)
-                ok = false;
-            else
-                t->key[i] = (int)c;
-        }
-        if (ok) {
-            t->nkey = t->rule->npk;
-            t->key_source = "declared";
-        }
-    }
-    if (!t->nkey) {
-        long c = convention_key(t);
-        if (c >= 0) {
-            t->key[0] = (int)c;
-            t->nkey = 1;
-            t->key_source = "convention";
-        }
-    }
-    if (!t->nkey)
-        t->key_source = "none";
-    for (size_t i = 0; i < t->nkey; i++) {
-        t->cols[t->key[i]].key_pos = (int)i;
-        t->cols[t->key[i]].needed = true;
-        t->cols[t->key[i]].required = true;
-    }
-    for (size_t c = 0; c < t->ncols; c++)
-        if (t->cols[c].rule && t->cols[c].rule->not_null)
-            t->cols[c].required = true;
-    return SL_OK;
-}
-
-static bool is_id_name(const char *n)
-{
-    return has_suffix(n, "_id") || strcmp(n, "id") == 0;
-}
-
-static sl_status plan_links(vd_run *run, size_t ti)
-{
-    vd_table *t = &run->tabs[ti];
-    for (size_t c = 0; c < t->ncols; c++) {
-        vd_col *col = &t->cols[c];
-        if (col->missing || col->pq.list || col->pq.type == SL_PQ_UNSUPPORTED)
-            continue;
-        if (t->nkey == 1 && t->key[0] == (int)c)
-            continue;
-        const vd_colrule *cr = col->rule;
-        if (cr && cr->ref_table) {
-            long p = vd_find_table(run, cr->ref_table);
-            long pc = p >= 0 ? vd_find_col(&run->tabs[p], cr->ref_col) : -1;
-            if (pc >= 0 && !run->tabs[p].cols[pc].missing) {
-                if (add_fk(run, ti, c, (size_t)p, (size_t)pc, "declared", cr->sev))
-                    return SL_ERR_NOMEM;
-                run->tabs[p].cols[pc].store = run->tabs[p].cols[pc].needed =
-                    single_key(&run->tabs[p]) != pc;
-                continue;
-            }
-        }
-        /* named like another table's single-column key: a foreign key, as sync has it */
-        bool linked = false;
-        for (size_t p = 0; p < run->ntabs && !linked; p++) {
-            long k = single_key(&run->tabs[p]);
-            if (p == ti || k < 0 || strcmp(run->tabs[p].cols[k].name, col->name) != 0)
-                continue;
-            if (add_fk(run, ti, c, p, (size_t)k, "convention", cr ? cr->sev : VD_SEV_ERROR))
-                return SL_ERR_NOMEM;
-            linked = true;
-        }
-        /* other *_id columns: candidates for discovery (relate.c) */
-        if (!linked && is_id_name(col->name))
-            col->store = col->needed = true;
-    }
-    return SL_OK;
-}
-
-static void plan_school(vd_run *run)
-{
-    run->st_students = vd_find_table(run, "students");
-    run->st_classes = vd_find_table(run, "classes");
-    run->st_enroll = vd_find_table(run, "student_classes");
-    if (run->st_students >= 0) {
-        vd_table *s = &run->tabs[run->st_students];
-        long a = vd_find_col(s, "age"), y = vd_find_col(s, "year");
-        if (a >= 0 && y >= 0 && !s->cols[a].missing && !s->cols[y].missing) {
-            s->school_age = true;
-            s->cols[a].needed = s->cols[y].needed = true;
-        }
-    }
-    if (run->st_classes >= 0) {
-        vd_table *c = &run->tabs[run->st_classes];
-        long k = vd_find_col(c, "capacity");
-        if (k >= 0 && !c->cols[k].missing && !c->cols[k].pq.list)
-            c->cols[k].store_i64 = c->cols[k].needed = true;
-    }
-}
-
-sl_status vd_plan(vd_run *run, sl_error *err)
-{
-    sl_status st;
-    for (size_t i = 0; i < run->ntabs; i++)
-        if ((st = plan_columns(run, &run->tabs[i], err)))
-            return st;
-    for (size_t i = 0; i < run->ntabs; i++)
-        plan_keys(run, &run->tabs[i]);
-    for (size_t i = 0; i < run->ntabs; i++)
-        if ((st = plan_links(run, i)))
-            return sl_error_set(err, st, "out of memory");
-    run->school = run->rules.schema_name && strcmp(run->rules.schema_name, "school") == 0;
-    if (run->school)
-        plan_school(run);
-    for (size_t i = 0; i < run->ntabs; i++) {
-        vd_table *t = &run->tabs[i];
-        for (size_t c = 0; c < t->ncols; c++) {
-            vd_col *col = &t->cols[c];
-            const vd_colrule *r = col->rule;
-            if (col->missing)
-                continue;
-            if (r && (r->has_min || r->has_max || r->nvalues || r->re_ok || r->unique))
-                col->needed = true;
-            if (!t->nkey)
-                col->needed = true;     /* whole rows are hashed for duplicates */
-        }
-    }
-    return SL_OK;
+    int f = vd_family(c->type);
+    return !c->list && f != VD_FAM_STR && f != VD_FAM_OTHER && !(f == VD_FAM_DEC && c->precision > 18);
 }
 
 /* ------------------------------------------------------------- the scan */
@@ -654,11 +183,15 @@ sl_status vd_plan(vd_run *run, sl_error *err)
 typedef struct rg_ctx {
     vd_table *t;
     vd_run *run;
+    vd_file *f;
+    const uint8_t *mask;     /* the columns of this unit */
+    bool key;                /* the key unit: keys, links, whole rows, school rows */
     uint64_t base;           /* table row number of the row group's first row */
     size_t rows;
     uint8_t *repeat;         /* per row: the key repeats an earlier row's */
     uint64_t *hs;            /* per row: the column's value hashes (scratch) */
     uint64_t *keyh;          /* per row: the key's hash, 0 for a null key part */
+    uint64_t *rowh;          /* per row: whole rows' hashes (no key) */
     bool profile;            /* this file's sketches are not saved: profile it */
     uint32_t cap;            /* samples per check */
 } rg_ctx;
@@ -720,24 +253,33 @@ static void fail(rg_ctx *x, vd_col *c, int ck, size_t r)
 }
 
 /* Profile of a flat slot already known present. */
-static void profile_value(vd_col *c, const sl_pq_column_data *d, size_t k, uint64_t h)
+static void profile_value(vd_col *c, vd_prof *p, const sl_pq_column_data *d, size_t k, uint64_t h)
 {
-    vd_prof *p = &c->prof;
-    vd_hll_add(p->hll, h);
+    /* a nearly unique column has no top values: stop counting them early */
+    if ((p->values & 0x1fff) == 0 && !p->top.off && vd_hll_estimate(p->hll) > 0.5 * (double)p->values)
+        vd_prof_stop_top(p);
     if (p->numeric) {
         double v = num_value(&c->pq, d, k);
         p->sum += v;
-        vd_kll_add(&p->kll, v);
         /* numbers are kept as their 8 bytes and formatted for the report */
-        vd_top_add(&p->top, h, (const char *)&v, sizeof v);
+        int seen = vd_prof_count(p, h, (const char *)&v, sizeof v);
+        if (seen != 2)
+            vd_hll_add(p->hll, h);
+        if (!seen)
+            vd_kll_add(&p->kll, v);
     } else if (d->offsets) {
         const char *s = (const char *)d->data + d->offsets[k];
         size_t n = (size_t)(d->offsets[k + 1] - d->offsets[k]);
         p->len_sum += n;
-        if (c->pq.type == SL_PQ_STRING) {
+        /* a value seen before in this file changes neither the distinct count
+         * nor min and max: a column of few values costs a probe per row */
+        if (c->pq.type == SL_PQ_STRING && vd_prof_count(p, h, s, n) == 2)
+            return;
+        vd_hll_add(p->hll, h);
+        if (c->pq.type == SL_PQ_STRING)
             vd_prof_str_minmax(p, s, n);
-            vd_top_add(&p->top, h, s, n);
-        }
+    } else {
+        vd_hll_add(p->hll, h);
     }
 }
 
@@ -769,18 +311,23 @@ static void range_check(rg_ctx *x, vd_col *c, const sl_pq_column_data *d, size_t
     if (!bad && ru->nvalues) {
         char txt[40];
         int n = snprintf(txt, sizeof txt, "%lld", (long long)d->i64[k]);
-        bad = family(c->pq.type) == FAM_INT && !in_values(ru, txt, (size_t)n);
+        bad = vd_family(c->pq.type) == VD_FAM_INT && !in_values(ru, txt, (size_t)n);
     }
     if (bad)
         fail(x, c, VD_CK_RANGE, r);
 }
 
 /* Everything one column's chunk is needed for, in one loop over its rows. */
+/* One column's chunk, in one loop over its rows. In the key unit: the values'
+ * hashes (for whole rows, unique columns, and the per-row hashes relate.c
+ * needs); in the column's own unit: the profile and the column's checks. */
 static sl_status do_column(rg_ctx *x, vd_col *c, const sl_pq_column_data *d)
 {
     const vd_colrule *ru = c->rule;
-    bool prof = x->profile;
-    bool checks = ru && (ru->has_min || ru->has_max || ru->nvalues || ru->re_ok);
+    bool prof = x->profile && !x->key, own = !x->key;
+    vd_prof *p = prof ? &x->f->fprof[c - x->t->cols] : NULL;
+    bool checks = own && ru && (ru->has_min || ru->has_max || ru->nvalues || ru->re_ok);
+    bool uniq = x->key && c->uniq;
     for (size_t r = 0; r < x->rows; r++) {
         bool null;
         uint64_t h;
@@ -796,24 +343,24 @@ static sl_status do_column(rg_ctx *x, vd_col *c, const sl_pq_column_data *d)
         }
         x->hs[r] = h;
         if (prof)
-            c->prof.rows++;
+            p->rows++;
         if (null) {
             if (prof)
-                c->prof.nulls++;
-            if (c->required)
+                p->nulls++;
+            if (own && c->required)
                 fail(x, c, VD_CK_NULL, r);
             continue;
         }
         if (prof) {
-            c->prof.values++;
+            p->values++;
             if (!c->pq.list)
-                profile_value(c, d, r, h);
+                profile_value(c, p, d, r, h);
             else
-                vd_hll_add(c->prof.hll, h);
+                vd_hll_add(p->hll, h);
         }
         if (checks)
             range_check(x, c, d, r, r);
-        if (c->uniq && !x->repeat[r]) {
+        if (uniq && !x->repeat[r]) {
             uint32_t first;
             c->checked[VD_CK_UNIQUE]++;
             if (vd_keyset_put(c->uniq, h, (uint32_t)(x->base + r), &first) == SIZE_MAX)
@@ -822,43 +369,45 @@ static sl_status do_column(rg_ctx *x, vd_col *c, const sl_pq_column_data *d)
                 fail(x, c, VD_CK_UNIQUE, r);
         }
     }
-    if (c->required)
+    if (own && c->required)
         c->checked[VD_CK_NULL] += x->rows;
-    if (c->store)
+    if (x->key && c->store)
         for (size_t r = 0; r < x->rows; r++)
             c->h[x->base + r] = x->repeat[r] ? 0 : x->hs[r];
-    if (c->store_i64)
+    if (x->key && c->store_i64)
         for (size_t r = 0; r < x->rows; r++) {
             bool null = d->valid && !d->valid[r];
             c->iv[x->base + r] = null ? 0 : d->i64[r];
             c->ivnull[x->base + r] = null;
         }
-    if (prof && !c->prof.top.off && c->prof.values > 4096 &&
-        vd_hll_estimate(c->prof.hll) > 0.5 * (double)c->prof.values)
-        c->prof.top.off = true;    /* nearly unique: no value is "top" */
     return SL_OK;
 }
 
-/* Key hashes of the row group, and which rows repeat a key seen before. */
+/* Key hashes of the row group, and which rows repeat a key seen before. The
+ * hashes come first, so that each row's slot is fetched eight rows ahead: an
+ * index of millions of keys is far larger than a cache. */
 static sl_status do_keys(rg_ctx *x, const sl_pq_column_data *kd[], bool *nullkey_any)
 {
     vd_table *t = x->t;
     for (size_t r = 0; r < x->rows; r++) {
         uint64_t h = 0;
-        bool null = false;
-        for (size_t i = 0; i < t->nkey && !null; i++) {
-            const vd_col *c = &t->cols[t->key[i]];
+        for (size_t i = 0; i < t->nkey; i++) {
             const sl_pq_column_data *d = kd[i];
             if (d->valid && !d->valid[r]) {
-                null = true;
+                h = 0;
                 break;
             }
-            uint64_t v = vd_hash_value(&c->pq, d, r);
+            uint64_t v = vd_hash_value(&t->cols[t->key[i]].pq, d, r);
             h = t->nkey == 1 ? v : nz(XXH3_64bits_withSeed(&v, 8, h));
         }
-        x->keyh[r] = null ? 0 : h;
+        x->keyh[r] = h;
+    }
+    for (size_t r = 0; r < x->rows; r++) {
+        uint64_t h = x->keyh[r];
         x->repeat[r] = 0;
-        if (null) {
+        if (r + 8 < x->rows)
+            vd_keyset_prefetch(&t->keys, x->keyh[r + 8]);
+        if (!h) {
             t->null_key_rows++;
             *nullkey_any = true;
             continue;
@@ -916,12 +465,13 @@ static void do_age(rg_ctx *x, const sl_pq_column_data *age, const sl_pq_column_d
     }
 }
 
-/* Whether column c must be read in row group rg of file r: its checks or links
- * need it, or the file is being profiled. A not-null rule alone is settled by
- * the chunk's null count when the file states it. */
+/* Whether column c must be read in row group rg of file r by its own unit: the
+ * file is being profiled, or a check needs the values. A not-null rule alone
+ * is settled by the chunk's null count when the file states it. */
 static bool must_read(const vd_col *c, sl_pq_reader *r, size_t rg, size_t k, bool profile)
 {
-    if (profile || c->needed)
+    const vd_colrule *ru = c->rule;
+    if (profile || (ru && (ru->has_min || ru->has_max || ru->nvalues || ru->re_ok)))
         return true;
     if (c->required) {
         const sl_pq_chunk_info *ci = sl_pq_reader_chunk(r, rg, k);
@@ -939,14 +489,15 @@ static sl_status read_col(sl_pq_reader *r, size_t rg, size_t k, sl_pq_column_dat
     return st;
 }
 
-static sl_status scan_rg(rg_ctx *x, sl_pq_reader *r, const vd_file *f, const size_t *map, size_t rg,
-                         sl_pq_column_data *cd, uint8_t *have, sl_error *err)
+static sl_status scan_rg(rg_ctx *x, sl_pq_reader *r, const size_t *map, size_t rg, sl_pq_column_data *cd,
+                         uint8_t *have, sl_error *err)
 {
     vd_table *t = x->t;
+    vd_file *f = x->f;
     sl_status st;
     memset(have, 0, t->ncols);
     memset(x->repeat, 0, x->rows);
-    if (t->nkey) {
+    if (x->key && t->nkey) {
         const sl_pq_column_data *kd[VD_MAX_KEY];
         bool nk = false;
         bool all = true;
@@ -964,19 +515,21 @@ static sl_status scan_rg(rg_ctx *x, sl_pq_reader *r, const vd_file *f, const siz
         if (all && (st = do_keys(x, kd, &nk)))
             return sl_error_set(err, st, "out of memory");
     }
-    uint64_t *acc = t->nkey ? NULL : t->rowh;
+    uint64_t *acc = x->key && !t->nkey ? x->rowh : NULL;
     if (acc)
         memset(acc, 0, x->rows * sizeof *acc);
     for (size_t c = 0; c < t->ncols; c++) {
         vd_col *col = &t->cols[c];
         size_t k = map[c];
-        if (col->missing || col->pq.type == SL_PQ_UNSUPPORTED)
+        if (!x->mask[c] || col->missing || col->pq.type == SL_PQ_UNSUPPORTED)
             continue;
         if (k == SIZE_MAX) {
             /* the file lacks the column: its rows are nulls there */
+            if (x->key)
+                continue;
             if (x->profile) {
-                col->prof.rows += x->rows;
-                col->prof.nulls += x->rows;
+                f->fprof[c].rows += x->rows;
+                f->fprof[c].nulls += x->rows;
             }
             if (col->required) {
                 col->checked[VD_CK_NULL] += x->rows;
@@ -985,7 +538,7 @@ static sl_status scan_rg(rg_ctx *x, sl_pq_reader *r, const vd_file *f, const siz
             }
             continue;
         }
-        if (!must_read(col, r, rg, k, x->profile)) {
+        if (!x->key && !must_read(col, r, rg, k, x->profile)) {
             if (col->required)
                 col->checked[VD_CK_NULL] += x->rows;
             continue;
@@ -1001,7 +554,7 @@ static sl_status scan_rg(rg_ctx *x, sl_pq_reader *r, const vd_file *f, const siz
     }
     if (acc && (st = do_rows(x, acc)))
         return sl_error_set(err, st, "out of memory");
-    if (t->school_age) {
+    if (x->key && t->school_age) {
         long a = vd_find_col(t, "age"), y = vd_find_col(t, "year");
         if (have[a] && have[y])
             do_age(x, &cd[a], &cd[y]);
@@ -1009,62 +562,89 @@ static sl_status scan_rg(rg_ctx *x, sl_pq_reader *r, const vd_file *f, const siz
     return SL_OK;
 }
 
-static sl_status alloc_table(vd_table *t, uint64_t maxrg, rg_ctx *x)
+/* ------------------------------------------------------------ work units */
+
+/* A table is scanned by several units, each reading its own columns of every
+ * file. The key unit does what needs rows in order: the key and which rows
+ * repeat it, the per-row hashes and values relate.c needs, unique columns, the
+ * school's age and year, whole-row hashes of a table without a key. Each column
+ * also has a unit of its own: its profile and checks. Units run on a pool of
+ * threads, largest first, so that one big table keeps both cores busy; a column
+ * read by two units is decoded twice, in parallel. Whatever a unit writes is
+ * its own (a column's checks belong to its unit, structure to the key unit). */
+typedef struct unit {
+    size_t table;
+    bool key;
+    uint8_t *mask;
+    uint64_t cost;
+    sl_status st;
+    sl_error err;
+} unit;
+
+static bool in_key_unit(const vd_table *t, const vd_col *c)
 {
-    if (t->nkey || t->rows)
-        if (vd_keyset_init(&t->keys, t->rows))
-            return SL_ERR_NOMEM;
-    for (size_t c = 0; c < t->ncols; c++) {
-        vd_col *col = &t->cols[c];
-        if (col->store && !(col->h = calloc(t->rows + 1, sizeof *col->h)))
-            return SL_ERR_NOMEM;
-        if (col->store_i64 && (!(col->iv = calloc(t->rows + 1, sizeof *col->iv)) ||
-                               !(col->ivnull = calloc(t->rows + 1, 1))))
-            return SL_ERR_NOMEM;
-        if (col->rule && col->rule->unique && col->key_pos < 0 && !col->missing) {
-            if (!(col->uniq = calloc(1, sizeof *col->uniq)) || vd_keyset_init(col->uniq, t->rows))
-                return SL_ERR_NOMEM;
-        }
-    }
-    x->repeat = malloc(maxrg + 1);
-    x->hs = malloc((maxrg + 1) * sizeof *x->hs);
-    x->keyh = malloc((maxrg + 1) * sizeof *x->keyh);
-    if (!t->nkey)
-        t->rowh = malloc((maxrg + 1) * sizeof *t->rowh);
-    if (!x->repeat || !x->hs || !x->keyh || (!t->nkey && !t->rowh))
-        return SL_ERR_NOMEM;
-    return SL_OK;
+    return !t->nkey || c->key_pos >= 0 || c->store || c->store_i64 || c->uniq ||
+           (t->school_age && (strcmp(c->name, "age") == 0 || strcmp(c->name, "year") == 0));
 }
 
-/* Counts rows per file first (footers only), then scans every file. */
-static sl_status scan_table(vd_run *run, vd_table *t, sl_error *err)
+/* Rows of every file (footers only), and what the table keeps across units. */
+static sl_status prepare_table(vd_run *run, vd_table *t, sl_error *err)
 {
-    sl_status st = SL_OK;
-    uint64_t maxrg = 0;
+    sl_status st;
     for (size_t i = 0; i < t->nfiles; i++) {
         sl_pq_reader *r;
-        if ((st = sl_pq_reader_open(t->files[i].path, &r, err))) {
+        vd_file *f = &t->files[i];
+        if ((st = sl_pq_reader_open(f->path, &r, err))) {
             if (!err->file[0])
-                sl_error_set_file(err, t->files[i].path);
+                sl_error_set_file(err, f->path);
             return st;
         }
-        t->files[i].row0 = t->rows;
-        t->files[i].rows = sl_pq_reader_num_rows(r);
-        t->rows += t->files[i].rows;
+        f->row0 = t->rows;
+        f->rows = sl_pq_reader_num_rows(r);
+        t->rows += f->rows;
         for (size_t g = 0; g < sl_pq_reader_num_row_groups(r); g++)
-            if (sl_pq_reader_row_group_rows(r, g) > maxrg)
-                maxrg = sl_pq_reader_row_group_rows(r, g);
+            if (sl_pq_reader_row_group_rows(r, g) > t->maxrg)
+                t->maxrg = sl_pq_reader_row_group_rows(r, g);
         sl_pq_reader_free(r);
+        if (!f->reuse) {
+            if (!(f->fprof = calloc(t->ncols + 1, sizeof *f->fprof)))
+                return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+            for (size_t c = 0; c < t->ncols; c++)
+                vd_prof_init(&f->fprof[c], t->cols[c].prof.numeric);
+        }
     }
     if (t->rows > VD_MAX_ROWS)
         return sl_error_set(err, SL_ERR_LIMIT, "table '%s' has %llu rows, more than validate handles (%llu)",
                             t->name, (unsigned long long)t->rows, (unsigned long long)VD_MAX_ROWS);
-    rg_ctx x = {.t = t, .run = run, .cap = run->o->samples};
+    if (vd_keyset_init(&t->keys, t->rows))
+        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; c < t->ncols; c++) {
+        vd_col *col = &t->cols[c];
+        if (col->rule && col->rule->unique && col->key_pos < 0 && !col->missing &&
+            (!(col->uniq = calloc(1, sizeof *col->uniq)) || vd_keyset_init(col->uniq, t->rows)))
+            return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+        if ((col->store && !(col->h = calloc(t->rows + 1, sizeof *col->h))) ||
+            (col->store_i64 && (!(col->iv = calloc(t->rows + 1, sizeof *col->iv)) ||
+                                !(col->ivnull = calloc(t->rows + 1, 1)))))
+            return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    }
+    return SL_OK;
+}
+
+static sl_status scan_unit(vd_run *run, unit *u, sl_error *err)
+{
+    vd_table *t = &run->tabs[u->table];
+    sl_status st = SL_OK;
+    size_t m = t->maxrg + 1;
+    rg_ctx x = {.t = t, .run = run, .mask = u->mask, .key = u->key, .cap = run->o->samples};
     size_t *map = malloc((t->ncols + 1) * sizeof *map);
     sl_pq_column_data *cd = calloc(t->ncols + 1, sizeof *cd);
     uint8_t *have = malloc(t->ncols + 1);
-    vd_prof *tprof = malloc((t->ncols + 1) * sizeof *tprof);
-    if (!map || !cd || !have || !tprof || alloc_table(t, maxrg, &x)) {
+    x.repeat = malloc(m);
+    x.hs = malloc(m * sizeof *x.hs);
+    x.keyh = malloc(m * sizeof *x.keyh);
+    x.rowh = malloc(m * sizeof *x.rowh);
+    if (!map || !cd || !have || !x.repeat || !x.hs || !x.keyh || !x.rowh) {
         st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -1073,54 +653,63 @@ static sl_status scan_table(vd_run *run, vd_table *t, sl_error *err)
         sl_pq_reader *r;
         if ((st = vd_open_file(t, f, &r, map, err)))
             break;
+        x.f = f;
         x.profile = !f->reuse;
-        if (f->reuse) {
-            for (size_t c = 0; c < t->ncols; c++)
-                if (f->saved && !t->cols[c].missing)
-                    vd_prof_merge(&t->cols[c].prof, &f->saved[c]);
-            t->files_reused++;
-        } else {
-            /* the file's own sketches, saved by state.c, then merged */
-            for (size_t c = 0; c < t->ncols; c++) {
-                tprof[c] = t->cols[c].prof;
-                vd_prof_init(&t->cols[c].prof, tprof[c].numeric);
-            }
-            t->files_read++;
+        if (u->key) {
+            t->files_reused += f->reuse;
+            t->files_read += !f->reuse;
         }
         uint64_t base = f->row0;
         for (size_t g = 0; !st && g < sl_pq_reader_num_row_groups(r); g++) {
             x.base = base;
             x.rows = (size_t)sl_pq_reader_row_group_rows(r, g);
-            st = scan_rg(&x, r, f, map, g, cd, have, err);
+            st = scan_rg(&x, r, map, g, cd, have, err);
             base += x.rows;
         }
         sl_pq_reader_free(r);
-        if (!f->reuse) {
-            if (!st && !run->o->no_state && vd_state_keep(t, f))
-                st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-            for (size_t c = 0; c < t->ncols; c++) {
-                vd_prof_merge(&tprof[c], &t->cols[c].prof);
-                vd_prof_free(&t->cols[c].prof);
-                t->cols[c].prof = tprof[c];
-            }
-        }
+        for (size_t c = 0; x.profile && c < t->ncols; c++)
+            if (u->mask[c])
+                vd_prof_fold(&f->fprof[c]);
     }
 done:
     free(map);
     free(cd);
     free(have);
-    free(tprof);
     free(x.repeat);
     free(x.hs);
     free(x.keyh);
+    free(x.rowh);
     return st;
+}
+
+/* Every file's sketches, in file order: saved ones merged, new ones kept for
+ * state.c and merged. The order is fixed, so the numbers are too. */
+static sl_status finish_table(vd_run *run, vd_table *t)
+{
+    for (size_t i = 0; i < t->nfiles; i++) {
+        vd_file *f = &t->files[i];
+        vd_prof *from = f->reuse ? f->saved : f->fprof;
+        if (!f->reuse && !run->o->no_state && vd_state_keep(t, f))
+            return SL_ERR_NOMEM;
+        for (size_t c = 0; from && c < t->ncols; c++)
+            if (!t->cols[c].missing)
+                vd_prof_merge(&t->cols[c].prof, &from[c]);
+        if (f->fprof) {
+            for (size_t c = 0; c < t->ncols; c++)
+                vd_prof_free(&f->fprof[c]);
+            free(f->fprof);
+            f->fprof = NULL;
+        }
+    }
+    return SL_OK;
 }
 
 typedef struct pool {
     vd_run *run;
+    unit *units;
+    size_t n;
     pthread_mutex_t mu;
     size_t next;
-    size_t *order;
 } pool;
 
 static void *worker(void *arg)
@@ -1130,45 +719,77 @@ static void *worker(void *arg)
         pthread_mutex_lock(&p->mu);
         size_t i = p->next++;
         pthread_mutex_unlock(&p->mu);
-        if (i >= p->run->ntabs)
+        if (i >= p->n)
             return NULL;
-        vd_table *t = &p->run->tabs[p->order[i]];
-        sl_error_clear(&t->err);
-        t->st = scan_table(p->run, t, &t->err);
+        unit *u = &p->units[i];
+        sl_error_clear(&u->err);
+        u->st = scan_unit(p->run, u, &u->err);
     }
 }
 
-static uint64_t table_bytes(const vd_table *t)
+static int by_cost(const void *a, const void *b)
 {
-    uint64_t b = 0;
-    for (size_t i = 0; i < t->nfiles; i++)
-        b += t->files[i].size;
-    return b;
+    uint64_t x = ((const unit *)a)->cost, y = ((const unit *)b)->cost;
+    return (x < y) - (x > y);
 }
 
-static int by_size(const void *a, const void *b, void *arg)
+static sl_status make_units(vd_run *run, unit **out, size_t *nout, sl_error *err)
 {
-    const vd_run *run = arg;
-    uint64_t x = table_bytes(&run->tabs[*(const size_t *)a]);
-    uint64_t y = table_bytes(&run->tabs[*(const size_t *)b]);
-    return (x < y) - (x > y);
+    size_t n = 0, cap = 0;
+    unit *u = NULL;
+    for (size_t ti = 0; ti < run->ntabs; ti++) {
+        vd_table *t = &run->tabs[ti];
+        for (size_t c = 0; c <= t->ncols; c++) {
+            /* c == 0: the key unit; then one unit per other column */
+            bool key = c == 0;
+            size_t col = key ? 0 : c - 1;
+            if (!key && (t->cols[col].missing || t->cols[col].pq.type == SL_PQ_UNSUPPORTED))
+                continue;
+            if (n + 1 > cap) {
+                unit *p = realloc(u, (cap = cap ? 2 * cap : 16) * sizeof *p);
+                if (!p)
+                    goto nomem;
+                u = p;
+            }
+            memset(&u[n], 0, sizeof u[n]);
+            u[n].table = ti;
+            u[n].key = key;
+            if (!(u[n].mask = calloc(t->ncols + 1, 1)))
+                goto nomem;
+            size_t ncols = 0;
+            for (size_t k = 0; k < t->ncols; k++)
+                if (key ? in_key_unit(t, &t->cols[k]) : k == col)
+                    u[n].mask[k] = 1, ncols++;
+            u[n].cost = t->rows * (ncols + (key ? 2 * t->nkey : 0));
+            n++;
+        }
+    }
+    qsort(u, n, sizeof *u, by_cost);
+    *out = u;
+    *nout = n;
+    return SL_OK;
+nomem:
+    for (size_t i = 0; i < n; i++)
+        free(u[i].mask);
+    free(u);
+    return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
 }
 
 sl_status vd_scan_all(vd_run *run, sl_error *err)
 {
-    pool p = {.run = run};
-    p.order = malloc((run->ntabs + 1) * sizeof *p.order);
-    if (!p.order)
-        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    sl_status st;
     for (size_t i = 0; i < run->ntabs; i++)
-        p.order[i] = i;
-    qsort_r(p.order, run->ntabs, sizeof *p.order, by_size, run);
+        if ((st = prepare_table(run, &run->tabs[i], err)))
+            return st;
+    pool p = {.run = run};
+    if ((st = make_units(run, &p.units, &p.n, err)))
+        return st;
     pthread_mutex_init(&p.mu, NULL);
     int n = run->o->threads > 0 ? run->o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1)
         n = 1;
-    if ((size_t)n > run->ntabs)
-        n = (int)run->ntabs;
+    if ((size_t)n > p.n)
+        n = (int)p.n;
     pthread_t th[64];
     int started = 0;
     for (int i = 1; i < n && i < 64; i++)
@@ -1178,12 +799,19 @@ sl_status vd_scan_all(vd_run *run, sl_error *err)
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     pthread_mutex_destroy(&p.mu);
-    free(p.order);
     /* the first failure in table order is the one reported */
-    for (size_t i = 0; i < run->ntabs; i++)
-        if (run->tabs[i].st) {
-            *err = run->tabs[i].err;
-            return run->tabs[i].st;
-        }
-    return SL_OK;
+    st = SL_OK;
+    for (size_t ti = 0; !st && ti < run->ntabs; ti++)
+        for (size_t i = 0; !st && i < p.n; i++)
+            if (p.units[i].table == ti && p.units[i].st) {
+                *err = p.units[i].err;
+                st = p.units[i].st;
+            }
+    for (size_t i = 0; i < p.n; i++)
+        free(p.units[i].mask);
+    free(p.units);
+    for (size_t i = 0; !st && i < run->ntabs; i++)
+        if (finish_table(run, &run->tabs[i]))
+            st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    return st;
 }

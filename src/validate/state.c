@@ -62,7 +62,7 @@ sl_status vd_state_keep(const vd_table *t, vd_file *f)
         uint32_t nl = (uint32_t)strlen(col->name);
         uint8_t ty[2] = {(uint8_t)col->pq.type, col->pq.list};
         if ((st = sl_buf_append(b, &nl, 4)) || (st = sl_buf_append(b, col->name, nl)) ||
-            (st = sl_buf_append(b, ty, 2)) || (st = vd_prof_save(&col->prof, b)))
+            (st = sl_buf_append(b, ty, 2)) || (st = vd_prof_save(&f->fprof[c], b)))
             return st;
     }
     return SL_OK;

@@ -160,6 +160,10 @@ static void free_run(vd_run *run)
                 for (size_t c = 0; c < t->ncols; c++)
                     vd_prof_free(&t->files[f].saved[c]);
             free(t->files[f].saved);
+            if (t->files[f].fprof)
+                for (size_t c = 0; c < t->ncols; c++)
+                    vd_prof_free(&t->files[f].fprof[c]);
+            free(t->files[f].fprof);
             sl_buf_free(&t->files[f].blob);
         }
         free(t->files);
@@ -179,7 +183,6 @@ static void free_run(vd_run *run)
         }
         free(t->cols);
         vd_keyset_free(&t->keys);
-        free(t->rowh);
         free(t->rep);
         free(t->name);
     }

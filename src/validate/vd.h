@@ -121,6 +121,21 @@ typedef struct vd_top {
     bool off;                    /* stopped: the column is nearly unique */
 } vd_top;
 
+/* Exact counts of a column's first VD_FREQ_MAX distinct values: a hit is one
+ * probe, where space-saving would scan its counters on every miss. Folded into
+ * the space-saving summary when it overflows, and at the end of every file. */
+#define VD_FREQ_MAX 4096
+#define VD_FREQ_SLOTS 8192
+typedef struct vd_freq {
+    uint64_t h[VD_FREQ_SLOTS];   /* 0 empty */
+    uint16_t idx[VD_FREQ_SLOTS];
+    uint64_t count[VD_FREQ_MAX];
+    uint64_t eh[VD_FREQ_MAX];    /* each entry's hash */
+    uint8_t len[VD_FREQ_MAX];
+    char val[VD_FREQ_MAX][VD_TOP_VAL];
+    uint32_t n;
+} vd_freq;
+
 /* One column's profile. Numbers (ints, decimals, floats, dates, timestamps,
  * times, booleans) go into sum and the quantile sketch as doubles; strings keep
  * min and max (their first 64 bytes) and their lengths' sum. */
@@ -135,6 +150,9 @@ typedef struct vd_prof {
     char smin[64], smax[64];
     uint64_t len_sum;
     vd_top top;
+    vd_freq *freq;               /* while profiling one file; NULL otherwise */
+    bool freq_done;              /* overflowed: space-saving from here on */
+    uint32_t top_skip;           /* past the exact counts, every 8th value is counted */
 } vd_prof;
 
 void vd_prof_init(vd_prof *p, bool numeric);
@@ -147,6 +165,18 @@ double vd_kll_quantile(const vd_kll *s, double q);
 /* Counts of items at or below each of nb+1 edges (cumulative), for histograms. */
 void vd_kll_cdf(const vd_kll *s, const double *edges, size_t n, double *out);
 void vd_top_add(vd_top *t, uint64_t h, const char *val, size_t len);
+/* Counts a value for the top values: exactly while the column has at most
+ * VD_FREQ_MAX distinct values, then by space-saving. Returns 2 when the value
+ * was counted before (in this file's exact counts: it is in the distinct count
+ * and the min and max already), 1 when it is new there, 0 when the exact counts
+ * are over. A number counted exactly (1, 2) goes to the quantile sketch with its
+ * count when folded; with 0 the caller adds it. */
+int vd_prof_count(vd_prof *p, uint64_t h, const char *val, size_t len);
+/* No top values for this column (it is nearly unique). */
+void vd_prof_stop_top(vd_prof *p);
+/* Folds the exact counts into the summary and the quantile sketch (before
+ * saving, merging or reporting). */
+void vd_prof_fold(vd_prof *p);
 /* The items sorted by count, descending, into out (up to VD_TOP_K); returns how many. */
 size_t vd_top_sorted(const vd_top *t, vd_top_item *out);
 /* The same, keeping only values seen at least twice for certain (count - err >= 2):
@@ -178,6 +208,7 @@ typedef struct vd_file {
     bool reuse;                  /* its saved sketches were merged; columns without checks unread */
     vd_prof *saved;              /* per table column (NULL: not saved), while merging */
     sl_buf blob;                 /* its sketches, serialized, to be saved */
+    vd_prof *fprof;              /* per table column: its sketches of this file, while scanning */
 } vd_file;
 
 /* Kinds of check, in report order. The names are the report's check names. */
@@ -240,6 +271,21 @@ size_t vd_keyset_put(vd_keyset *s, uint64_t h, uint32_t row, uint32_t *first);
 /* The slot of h, or SIZE_MAX. */
 size_t vd_keyset_find(const vd_keyset *s, uint64_t h);
 
+static inline size_t vd_keyset_slot(const vd_keyset *s, uint64_t h)
+{
+    return (size_t)(h ^ h >> 29) & (s->cap - 1);
+}
+
+/* Asks for h's first slot to be fetched into the cache. */
+static inline void vd_keyset_prefetch(const vd_keyset *s, uint64_t h)
+{
+    if (s->cap) {
+        size_t i = vd_keyset_slot(s, h);
+        __builtin_prefetch(&s->h[i]);
+        __builtin_prefetch(&s->row[i]);
+    }
+}
+
 typedef struct vd_repeat {
     uint32_t row, first;
 } vd_repeat;
@@ -256,7 +302,7 @@ typedef struct vd_table {
     size_t nkey;
     const char *key_source;      /* "declared", "convention", "none" */
     vd_keyset keys;              /* the key's index; or whole rows' hashes (no key) */
-    uint64_t *rowh;              /* no key: per row group, the rows' hashes (scratch) */
+    uint64_t maxrg;              /* rows of its largest row group */
     vd_repeat *rep;
     size_t nrep, caprep;
     uint64_t null_key_rows;
@@ -269,8 +315,6 @@ typedef struct vd_table {
     vd_samples age_samp;
     /* files read, reused */
     uint64_t files_read, files_reused;
-    sl_status st;
-    sl_error err;
 } vd_table;
 
 /* A foreign key, declared (schema or rules), by convention (named like another
@@ -340,7 +384,17 @@ typedef struct vd_run {
     sl_validate_summary *sum;
 } vd_run;
 
-/* scan.c */
+/* Type families: values of one family hash alike (an int32 key matches an
+ * int64 foreign key). */
+enum {
+    VD_FAM_INT = 1, VD_FAM_FLOAT, VD_FAM_DEC, VD_FAM_STR, VD_FAM_DATE, VD_FAM_TS, VD_FAM_TIME, VD_FAM_BOOL,
+    VD_FAM_OTHER
+};
+int vd_family(sl_pq_type t);
+/* Profiled as a number (quantiles, mean)? */
+bool vd_is_numeric(const sl_pq_column *c);
+
+/* plan.c, scan.c */
 sl_status vd_find_tables(vd_run *run, sl_error *err);
 sl_status vd_plan(vd_run *run, sl_error *err);
 sl_status vd_scan_all(vd_run *run, sl_error *err);
@@ -359,7 +413,7 @@ sl_status vd_read_pending(vd_run *run, sl_error *err);
 
 /* state.c */
 sl_status vd_state_load(vd_run *run, sl_error *err);
-/* Serializes the sketches just made of file f of t into f->blob. */
+/* Serializes the sketches just made of file f of t (f->fprof) into f->blob. */
 sl_status vd_state_keep(const vd_table *t, vd_file *f);
 sl_status vd_state_save(vd_run *run, sl_error *err);
 sl_status vd_drift_compute(vd_run *run, sl_error *err);
