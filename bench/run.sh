@@ -33,6 +33,7 @@ case "${1:-all}" in
     w1) ;;
     w2) shift; exec bench/w2.sh "$@" ;;
     w3) exec bench/w3.sh ;;
+    w4) exec bench/w4.sh ;;
     all)
         bench/run.sh w1
         w1=$?
@@ -40,9 +41,12 @@ case "${1:-all}" in
         w2=$?
         bench/w3.sh
         w3=$?
+        bench/w4.sh
+        w4=$?
         worst=$((w1 > w2 ? w1 : w2))
-        exit $((worst > w3 ? worst : w3)) ;;
-    *) echo "usage: bench/run.sh [w1|w2 [batch|sustained]|w3|all]" >&2; exit 2 ;;
+        worst=$((worst > w3 ? worst : w3))
+        exit $((worst > w4 ? worst : w4)) ;;
+    *) echo "usage: bench/run.sh [w1|w2 [batch|sustained]|w3|w4|all]" >&2; exit 2 ;;
 esac
 
 RUNS=${BENCH_RUNS:-3}
