@@ -182,14 +182,19 @@ sl_status vd_find_tables(vd_run *run, sl_error *err)
 
 /* ------------------------------------------------------------- the plan */
 
+sl_status vd_open_reader(const char *path, sl_pq_reader **r, sl_error *err)
+{
+    sl_status st = sl_pq_reader_open(path, r, err);
+    if (st && !err->file[0])
+        sl_error_set_file(err, path);
+    return st;
+}
+
 sl_status vd_open_file(const vd_table *t, const vd_file *f, sl_pq_reader **r, size_t *map, sl_error *err)
 {
-    sl_status st = sl_pq_reader_open(f->path, r, err);
-    if (st) {
-        if (!err->file[0])
-            sl_error_set_file(err, f->path);
+    sl_status st = vd_open_reader(f->path, r, err);
+    if (st)
         return st;
-    }
     size_t nc = sl_pq_reader_num_columns(*r);
     for (size_t c = 0; c < t->ncols; c++) {
         map[c] = SIZE_MAX;
@@ -270,17 +275,14 @@ long vd_find_table(const vd_run *run, const char *name)
     return -1;
 }
 
-/* Reads the columns of t's first file, the rules that name them, and each
- * file's row count (a file the reader rejects stops the run here). */
+/* Reads the columns of t's first file and the rules that name them (a file the
+ * reader rejects stops the run here). */
 static sl_status plan_columns(vd_run *run, vd_table *t, sl_error *err)
 {
     sl_pq_reader *r;
-    sl_status st = sl_pq_reader_open(t->files[0].path, &r, err);
-    if (st) {
-        if (!err->file[0])
-            sl_error_set_file(err, t->files[0].path);
+    sl_status st = vd_open_reader(t->files[0].path, &r, err);
+    if (st)
         return st;
-    }
     t->rule = vd_rules_table(&run->rules, t->name, false);
     size_t nc = sl_pq_reader_num_columns(r), extra = 0;
     if (t->rule)

@@ -370,12 +370,9 @@ static uint64_t orphan_age(const char *dir)
 static sl_status pending_file(vd_run *run, const char *path, const char *name, sl_error *err)
 {
     sl_pq_reader *r;
-    sl_status st = sl_pq_reader_open(path, &r, err);
-    if (st) {
-        if (!err->file[0])
-            sl_error_set_file(err, path);
+    sl_status st = vd_open_reader(path, &r, err);
+    if (st)
         return st;
-    }
     size_t held = SIZE_MAX;
     for (size_t k = 0; k < sl_pq_reader_num_columns(r); k++)
         if (strcmp(sl_pq_reader_column(r, k)->name, "_sluice_held_at") == 0)

@@ -660,10 +660,10 @@ static void rel_json(vd_run *run, sl_buf *b)
         jstr(b, p->cols[f->pcol].name);
         sl_buf_printf(b, ",\"how\":\"%s\",\"values_checked\":%llu,\"orphans\":%llu,\"coverage\":", f->how,
                       (unsigned long long)f->checked, (unsigned long long)f->orphans);
-        sl_json_write_double(b, f->checked ? (double)(f->checked - f->orphans) / (double)f->checked : 1.0);
+        sl_json_write_double(b, vd_fk_coverage(f));
         sl_buf_printf(b, ",\"parent_keys\":%llu,\"parent_keys_referenced\":%llu,\"parent_coverage\":",
                       (unsigned long long)f->parent_keys, (unsigned long long)f->parent_used);
-        sl_json_write_double(b, f->parent_keys ? (double)f->parent_used / (double)f->parent_keys : 0.0);
+        sl_json_write_double(b, vd_fk_parent_coverage(f));
         sl_buf_putc(b, '}');
     }
     sl_buf_puts(b, "]");

@@ -238,8 +238,8 @@ sl_status vd_report_html(vd_run *run, sl_buf *b)
         esc(b, p->cols[f->pcol].name);
         sl_buf_printf(b, "</td><td>%s</td><td>%llu</td><td>%.4f</td><td>%.4f</td></tr>\n", f->how,
                       (unsigned long long)f->orphans,
-                      f->checked ? (double)(f->checked - f->orphans) / (double)f->checked : 1.0,
-                      f->parent_keys ? (double)f->parent_used / (double)f->parent_keys : 0.0);
+                      vd_fk_coverage(f),
+                      vd_fk_parent_coverage(f));
     }
     sl_buf_puts(b, "</table>\n<h2>Drift</h2>\n<p>");
     if (!run->baseline)

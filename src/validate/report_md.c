@@ -130,8 +130,8 @@ sl_status vd_report_md(vd_run *run, sl_buf *b)
         sl_buf_printf(b, "| %s.%s | %s.%s | %s | %llu | %llu | %.4f | %.4f |\n", c->name, c->cols[f->ccol].name,
                       p->name, p->cols[f->pcol].name, f->how, (unsigned long long)f->checked,
                       (unsigned long long)f->orphans,
-                      f->checked ? (double)(f->checked - f->orphans) / (double)f->checked : 1.0,
-                      f->parent_keys ? (double)f->parent_used / (double)f->parent_keys : 0.0);
+                      vd_fk_coverage(f),
+                      vd_fk_parent_coverage(f));
     }
     if (run->sync_state) {
         sl_buf_printf(b, "\n## Rows held back by sync\n\nOrphan age: %llu s.\n\n",

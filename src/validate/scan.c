@@ -383,6 +383,19 @@ static sl_status do_column(rg_ctx *x, vd_col *c, const sl_pq_column_data *d)
     return SL_OK;
 }
 
+/* Records that row repeats the key (or the whole row) of row first. */
+static sl_status add_repeat(vd_table *t, uint32_t row, uint32_t first)
+{
+    if (t->nrep == t->caprep) {
+        vd_repeat *p = sl_grow_array(t->rep, &t->caprep, sizeof *p, 64);
+        if (!p)
+            return SL_ERR_NOMEM;
+        t->rep = p;
+    }
+    t->rep[t->nrep++] = (vd_repeat){row, first};
+    return SL_OK;
+}
+
 /* Key hashes of the row group, and which rows repeat a key seen before. The
  * hashes come first, so that each row's slot is fetched eight rows ahead: an
  * index of millions of keys is far larger than a cache. */
@@ -417,13 +430,8 @@ static sl_status do_keys(rg_ctx *x, const sl_pq_column_data *kd[], bool *nullkey
             return SL_ERR_NOMEM;
         if (first != row) {
             x->repeat[r] = 1;
-            if (t->nrep == t->caprep) {
-                vd_repeat *p = sl_grow_array(t->rep, &t->caprep, sizeof *p, 64);
-                if (!p)
-                    return SL_ERR_NOMEM;
-                t->rep = p;
-            }
-            t->rep[t->nrep++] = (vd_repeat){row, first};
+            if (add_repeat(t, row, first))
+                return SL_ERR_NOMEM;
         }
     }
     return SL_OK;
@@ -437,15 +445,8 @@ static sl_status do_rows(rg_ctx *x, uint64_t *acc)
         uint32_t first, row = (uint32_t)(x->base + r);
         if (vd_keyset_put(&t->keys, nz(acc[r]), row, &first) == SIZE_MAX)
             return SL_ERR_NOMEM;
-        if (first != row) {
-            if (t->nrep == t->caprep) {
-                vd_repeat *p = sl_grow_array(t->rep, &t->caprep, sizeof *p, 64);
-                if (!p)
-                    return SL_ERR_NOMEM;
-                t->rep = p;
-            }
-            t->rep[t->nrep++] = (vd_repeat){row, first};
-        }
+        if (first != row && add_repeat(t, row, first))
+            return SL_ERR_NOMEM;
     }
     return SL_OK;
 }
@@ -594,11 +595,8 @@ static sl_status prepare_table(vd_run *run, vd_table *t, sl_error *err)
     for (size_t i = 0; i < t->nfiles; i++) {
         sl_pq_reader *r;
         vd_file *f = &t->files[i];
-        if ((st = sl_pq_reader_open(f->path, &r, err))) {
-            if (!err->file[0])
-                sl_error_set_file(err, f->path);
+        if ((st = vd_open_reader(f->path, &r, err)))
             return st;
-        }
         f->row0 = t->rows;
         f->rows = sl_pq_reader_num_rows(r);
         t->rows += f->rows;

@@ -163,7 +163,7 @@ static bool known_sketch(const vd_run *run, const char *name)
 
 sl_status vd_state_save(vd_run *run, sl_error *err)
 {
-    char dir[4200], path[4400];
+    char dir[4200], path[4600];
     snprintf(dir, sizeof dir, "%s/_sluice/validate/sketches", run->dir);
     sl_status st = sl_fs_mkdirs(dir, err);
     if (st)

@@ -40,12 +40,9 @@ static sl_status rules_from_metadata(vd_run *run, sl_error *err)
         for (size_t i = 0; i < run->ntabs; i++) {
             vd_table *t = &run->tabs[i];
             sl_pq_reader *r;
-            sl_status st = sl_pq_reader_open(t->files[0].path, &r, err);
-            if (st) {
-                if (!err->file[0])
-                    sl_error_set_file(err, t->files[0].path);
+            sl_status st = vd_open_reader(t->files[0].path, &r, err);
+            if (st)
                 return st;
-            }
             const char *kv = sl_pq_reader_kv_get(r, "sluice.schema");
             bool is_whole = kv && strstr(kv, "\"tables\"");
             if (kv && ((pass == 0 && is_whole && !whole) ||

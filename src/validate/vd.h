@@ -328,6 +328,17 @@ typedef struct vd_fk {
     vd_samples samp;
 } vd_fk;
 
+/* The share of non-null child values found, and of parent keys referenced. */
+static inline double vd_fk_coverage(const vd_fk *f)
+{
+    return f->checked ? (double)(f->checked - f->orphans) / (double)f->checked : 1.0;
+}
+
+static inline double vd_fk_parent_coverage(const vd_fk *f)
+{
+    return f->parent_keys ? (double)f->parent_used / (double)f->parent_keys : 0.0;
+}
+
 /* A check as reported: one line of the report's "checks". */
 typedef struct vd_check {
     const char *name;            /* null_required, orphan_refs, ... */
@@ -403,6 +414,8 @@ uint64_t vd_hash_seeded(const sl_pq_column *c, const sl_pq_column_data *d, size_
 long vd_find_table(const vd_run *run, const char *name);
 long vd_find_col(const vd_table *t, const char *name);
 void vd_sample_add(vd_samples *s, uint64_t row, uint32_t cap);
+/* Opens a Parquet file; an error names it. */
+sl_status vd_open_reader(const char *path, sl_pq_reader **r, sl_error *err);
 /* Opens file f of t (the table's columns mapped by name). */
 sl_status vd_open_file(const vd_table *t, const vd_file *f, sl_pq_reader **r, size_t *map,
                        sl_error *err);
