@@ -19,7 +19,7 @@ FUZZ_SECONDS ?= 60
 
 LIB_SRC := $(sort $(wildcard src/base/*.c src/json/*.c src/parquet/*.c src/schema/*.c src/docs/*.c \
                              src/ingest/*.c src/sync/*.c src/csv/*.c src/gen/*.c \
-                             src/sim/*.c))
+                             src/sim/*.c src/validate/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 

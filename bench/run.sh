@@ -35,6 +35,7 @@ case "${1:-all}" in
     w2) shift; exec bench/w2.sh "$@" ;;
     w3) exec bench/w3.sh ;;
     sim) exec bench/sim.sh ;;
+    w4) exec bench/w4.sh ;;
     all)
         bench/run.sh w1
         w1=$?
@@ -42,9 +43,12 @@ case "${1:-all}" in
         w2=$?
         bench/w3.sh
         w3=$?
+        bench/w4.sh
+        w4=$?
         worst=$((w1 > w2 ? w1 : w2))
-        exit $((worst > w3 ? worst : w3)) ;;
-    *) echo "usage: bench/run.sh [w1|w2 [batch|sustained]|w3|sim|all]" >&2; exit 2 ;;
+        worst=$((worst > w3 ? worst : w3))
+        exit $((worst > w4 ? worst : w4)) ;;
+    *) echo "usage: bench/run.sh [w1|w2 [batch|sustained]|w3|w4|sim|all]" >&2; exit 2 ;;
 esac
 
 RUNS=${BENCH_RUNS:-3}

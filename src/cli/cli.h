@@ -71,5 +71,6 @@ int cmd_simulate(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_docs(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const sl_command commands[] = {
     {"demo", cmd_demo, "the whole pipeline end to end in one directory, with a report and an executive summary"},
     {"clean", cmd_clean, "remove the inputs, outputs and state sluice made in a demo or pipeline directory"},
     {"docs", cmd_docs, "document a directory of Parquet tables: statistics, relationships, ER diagram, DDL"},
+    {"validate", cmd_validate, "check a directory of Parquet tables: keys, nulls, ranges, foreign keys, profiles; reports"},
     {"schema", cmd_schema, "check and show a schema, or import one from SQL DDL"},
     {"help", cmd_help, "show help for sluice or for one command"},
     {"version", cmd_version, "print the version"},
