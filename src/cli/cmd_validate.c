@@ -64,7 +64,7 @@ int cmd_validate(int argc, char **argv)
         {"strict", 0, SL_OPT_FLAG, &strict, NULL, "failed warnings (and drift) fail the run too"},
         {"max-enrollments", 0, SL_OPT_U64, &max_enr, "N", "school: classes per student at most (default 5)"},
         {"samples", 0, SL_OPT_U64, &samples, "N", "failing rows shown per check (default 5, at most 100)"},
-        {"threads", 0, SL_OPT_INT, &threads, "N", "tables scanned at once (default: the cores)"},
+        {"threads", 0, SL_OPT_INT, &threads, "N", "threads scanning the tables (default: the cores)"},
         {"accept-baseline", 0, SL_OPT_FLAG, &accept, NULL, "this run's profile becomes the drift baseline"},
         {"no-state", 0, SL_OPT_FLAG, &no_state, NULL, "neither read nor write D/_sluice/validate/"},
         {"quiet", 'q', SL_OPT_FLAG, &quiet, NULL, "no verdict line on stderr"},
