@@ -119,7 +119,9 @@ sl_status docs_declared(sl_docs *d, const char *schema, sl_error *err)
         d->schema_from = (char *)schema;
         if (st == SL_OK)
             return SL_OK;
-        return sl_error_set(err, SL_ERR_SCHEMA, "--schema '%s': %s", schema, err && err->msg[0] ? err->msg : "cannot load");
+        char why[sizeof err->msg];   /* the message is rewritten from itself: copy it first */
+        snprintf(why, sizeof why, "%s", err && err->msg[0] ? err->msg : "cannot load");
+        return sl_error_set(err, SL_ERR_SCHEMA, "--schema '%s': %s", schema, why);
     }
     for (size_t i = 0; i < d->nt; i++) {
         sl_pq_reader *r = NULL;
