@@ -44,19 +44,6 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double d = strtod(s, &end);
-    if (end == s || *end || errno || !(d >= lo && d <= hi)) {
-        sl_cli_fail(opt, "'%s' is not a number in [%g, %g]", s, lo, hi);
-        return -1;
-    }
-    *out = d;
-    return 0;
-}
-
 static int parse_shard(const char *s, uint32_t *i, uint32_t *n)
 {
     char *end;
@@ -179,12 +166,12 @@ int cmd_generate(int argc, char **argv)
         return SL_EXIT_USAGE;
     if (shard && parse_shard(shard, &o.shard, &o.nshards) != 0)
         return SL_EXIT_USAGE;
-    if (scale && parse_double("--scale", scale, 0, 1e9, &o.scale) != 0)
+    if (scale && sl_cli_number("--scale", scale, 0, 1e9, &o.scale) != 0)
         return SL_EXIT_USAGE;
-    if (rate && parse_double("--rate", rate, 0, 1e12, &o.rate) != 0)
+    if (rate && sl_cli_number("--rate", rate, 0, 1e12, &o.rate) != 0)
         return SL_EXIT_USAGE;
     double rg = 0;
-    if (row_group && parse_double("--row-group-size", row_group, 1, 1e12, &rg) != 0)
+    if (row_group && sl_cli_number("--row-group-size", row_group, 1, 1e12, &rg) != 0)
         return SL_EXIT_USAGE;
     o.row_group_rows = (uint64_t)rg;
     if (batch == 0) {
@@ -211,12 +198,12 @@ int cmd_generate(int argc, char **argv)
     size_t nover = 0;
     double v;
     if (max_enr) {
-        if (parse_double("--max-enrollments", max_enr, 1, 1e6, &v) != 0)
+        if (sl_cli_number("--max-enrollments", max_enr, 1, 1e6, &v) != 0)
             return SL_EXIT_USAGE;
         over[nover++] = (sl_gen_param){"max_enrollments", v};
     }
     if (util) {
-        if (parse_double("--capacity-utilization", util, 1e-6, 1, &v) != 0)
+        if (sl_cli_number("--capacity-utilization", util, 1e-6, 1, &v) != 0)
             return SL_EXIT_USAGE;
         over[nover++] = (sl_gen_param){"capacity_utilization", v};
     }
