@@ -395,3 +395,38 @@ test('rows sync holds back are reported with how long they waited; orphans past 
   assert.deepEqual(failures(rep), {'sync_orphans student_classes': 2});
   assert.ok(rep.sync.pending[0].oldest_wait_seconds >= 1, String(rep.sync.pending[0].oldest_wait_seconds));
 });
+
+/** Failing rows summed by check kind over every table and column. */
+function byKind(rep) {
+  const out = {};
+  for (const c of rep.checks) if (c.failing_rows) out[c.check] = (out[c.check] ?? 0) + c.failing_rows;
+  return out;
+}
+
+test('generate --violations then validate: every kind is reported with exactly the count injected', async () => {
+  // the generator and the validator are written apart; each reads the rules from the
+  // schema, so a count that differs here is a bug in one of them
+  const all = {duplicate_rows: 4, conflicting_duplicates: 3, null_required: 12, orphan_refs: 5,
+    over_capacity: 2, over_enrollment_limit: 3, age_year_mismatch: 6, out_of_range: 7};
+  const runs = [
+    {schema: 'school', seed: '3', counts: all, extra: []},
+    {schema: 'school', seed: '11', counts: all, extra: ['--max-enrollments', '7', '--n', '3000']},
+    ...Object.entries(all).map(([k, v], i) => ({schema: 'school', seed: String(20 + i), counts: {[k]: v}, extra: []})),
+    {schema: 'card_transactions', seed: '5', extra: ['--n', '3000'],
+     counts: {duplicate_rows: 5, conflicting_duplicates: 4, null_required: 9, orphan_refs: 7, out_of_range: 6}},
+  ];
+  for (const {schema, seed, counts, extra} of runs) {
+    const d = fresh(`viol-${schema}-${seed}`);
+    const spec = Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(',');
+    const g = run(FIXTURE, ['generate', '-q', '--schema', schema, '-f', 'parquet', '--seed', seed, ...extra,
+                            '--violations', spec, '--output-dir', d]);
+    assert.equal(g.status, 0, g.stderr);
+    const limit = extra.includes('--max-enrollments') ? ['--max-enrollments', extra[extra.indexOf('--max-enrollments') + 1]] : [];
+    const r = validate(['--output-dir', d, ...limit]);
+    assert.equal(r.status, 1, `${schema} ${spec}: exit ${r.status}\n${r.stderr}`);
+    const rep = report(d);
+    assert.equal(rep.schema.source, 'metadata');
+    assert.deepEqual(byKind(rep), counts, `${schema} seed ${seed}: ${spec}`);
+    for (const c of rep.checks) assert.ok(c.failing_rows === 0 || c.severity === 'error', `${c.check} ${c.table}`);
+  }
+});
