@@ -51,6 +51,8 @@ typedef struct sl_ingest_options {
     uint64_t max_file_size;         /* bytes of one input file; default 256 MiB */
     uint64_t max_decompressed_size; /* bytes of one input after decompression; 1 GiB */
     uint32_t max_depth;             /* JSON nesting; default 1000 */
+    uint64_t dedup_memory;          /* committed hashes and jobs kept in memory before
+                                       they spill to sorted files (65536 each) */
     sl_pq_writer_options writer;    /* codec and row groups of the parts */
     struct sl_log *log;             /* may be NULL */
     volatile sig_atomic_t *stop;    /* set (by a signal handler) to stop; may be NULL */

@@ -77,7 +77,7 @@ int cmd_ingest(int argc, char **argv)
     const char *on_success = NULL, *settle = NULL, *poll_interval = NULL, *commit_interval = NULL;
     const char *verbosity = "info", *log_file = NULL, *log_format = "logfmt", *compression = NULL;
     uint64_t workers = 0, commit_files = 0, commit_bytes = 0, max_file = 0, max_dec = 0, max_depth = 0;
-    uint64_t schema_samples = 0;
+    uint64_t schema_samples = 0, dedup_memory = 0;
     bool quiet = false;
     const sl_option opts[] = {
         {"input-dir", 'i', SL_OPT_STRING, &o.input_dir, "DIR", "directory to watch (required)"},
@@ -100,6 +100,7 @@ int cmd_ingest(int argc, char **argv)
         {"max-file-size", 0, SL_OPT_U64, &max_file, "BYTES", "larger files are quarantined (268435456)"},
         {"max-decompressed-size", 0, SL_OPT_U64, &max_dec, "BYTES", "decompressed size cap (1073741824)"},
         {"max-depth", 0, SL_OPT_U64, &max_depth, "N", "JSON nesting limit (1000)"},
+        {"dedup-memory", 0, SL_OPT_U64, &dedup_memory, "N", "committed hashes (and jobs) held in memory before they spill to sorted files (65536)"},
         {"compression", 0, SL_OPT_STRING, &compression, "CODEC", "zstd (default), snappy, gzip, lz4_raw, none"},
         {"schema-samples", 0, SL_OPT_U64, &schema_samples, "N", "accepted for compatibility: every value is read"},
         {"verbosity", 'v', SL_OPT_STRING, &verbosity, "LEVEL", "debug, info (default), warn, error"},
@@ -153,6 +154,8 @@ int cmd_ingest(int argc, char **argv)
         o.max_decompressed_size = max_dec;
     if (max_depth)
         o.max_depth = (uint32_t)max_depth;
+    if (dedup_memory)
+        o.dedup_memory = dedup_memory;
     if (compression && sl_pq_codec_parse(compression, &o.writer.codec) != SL_OK) {
         sl_cli_fail("usage", "unknown codec '%s'", compression);
         return SL_EXIT_USAGE;

@@ -259,11 +259,12 @@ static void look_at(scanner *s, const char *name, int64_t now, bool renamed)
     if (!S_ISREG(st.st_mode))
         return;
     if (g->o.on_success == SL_ON_SUCCESS_LEAVE) {
+        sl_error e;
         pthread_mutex_lock(&g->mu);
-        bool done = sl_keyset_has(&g->left, sl_ingest_left_key(name, strlen(name), (uint64_t)st.st_size));
+        int done = sl_keyindex_has(&g->left, sl_ingest_left_key(name, strlen(name), (uint64_t)st.st_size), &e);
         pthread_mutex_unlock(&g->mu);
         if (done)
-            return;
+            return;   /* committed and left in place; or unknown (-1): not now */
     }
     if (!c) {
         if (g->o.once && s->scan > 1)
@@ -529,6 +530,13 @@ static sl_status setup_dirs(ingest *g, sl_error *err)
         return st;
     if ((st = sl_fs_mkdirs(g->claims, err)))
         return st;
+    /* The committed keys past what memory holds spill here, a worker-like scratch
+     * directory that recovery removes with the writer's others. */
+    PATHF(p, "%s/_sluice/work/%s-wkeys", g->out, g->writer);
+    if ((st = sl_keyindex_init(&g->hashes, p, "hashes", o->dedup_memory, err)) ||
+        (st = sl_keyindex_init(&g->jobs, p, "jobs", o->dedup_memory, err)) ||
+        (st = sl_keyindex_init(&g->left, p, "left", o->dedup_memory, err)))
+        return st;
     if (o->schema) {
         /* Sync and validate read the pinned schema from here. */
         sl_pin *pin;
@@ -573,11 +581,11 @@ static void free_ingest(ingest *g)
     }
     free(g->queue);
     sl_ingest_schema_free(g);
-    sl_keyset_free(&g->hashes);
-    sl_keyset_free(&g->jobs);
+    sl_keyindex_close(&g->hashes);
+    sl_keyindex_close(&g->jobs);
     sl_keyset_free(&g->inflight_hashes);
     sl_keyset_free(&g->inflight_jobs);
-    sl_keyset_free(&g->left);
+    sl_keyindex_close(&g->left);
     for (size_t i = 0; i < g->nledgers; i++)
         free(g->ledgers[i].path);
     free(g->ledgers);

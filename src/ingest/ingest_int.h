@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "base/log.h"
+#include "ingest/keyindex.h"
 #include "ingest/ledger.h"
 #include "sluice/buf.h"
 #include "sluice/ingest.h"
@@ -88,10 +89,10 @@ struct ingest {
     size_t qhead, qlen, qcap;
     bool scanning_done;         /* once: no more candidates will come */
     bool stopping;
-    sl_keyset hashes;           /* committed content */
-    sl_keyset jobs;             /* committed HTCondor jobs */
+    sl_keyindex hashes;         /* committed content */
+    sl_keyindex jobs;           /* committed HTCondor jobs */
     sl_keyset inflight_hashes, inflight_jobs;
-    sl_keyset left;             /* on_success leave: (name hash, size) done */
+    sl_keyindex left;           /* on_success leave: (name hash, size) done */
     struct ledger_pos { char *path; uint64_t off; } *ledgers;
     size_t nledgers;
     int64_t pause_until_ns;     /* disk full: no claims before this */

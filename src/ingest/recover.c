@@ -139,7 +139,8 @@ static void remove_tree(const char *path, int depth)
     rmdir(path);
 }
 
-/* Removes the normalizer scratch directories (<state>/work/<writer>-wN) of a dead writer. */
+/* Removes the scratch directories of a dead writer: <state>/work/<writer>-wN of its
+ * normalizers and <writer>-wkeys of its key index. */
 static void drop_work(ingest *g, const char *writer)
 {
     char dir[PATH_MAX];

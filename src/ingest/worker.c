@@ -143,7 +143,7 @@ sl_status sl_ingest_finish_input(ingest *g, const char *path, const char *name, 
         if (!st) {
             const char *b = sl_fs_base(dest);
             pthread_mutex_lock(&g->mu);
-            st = sl_keyset_add(&g->left, sl_ingest_left_key(b, strlen(b), size));
+            st = sl_keyindex_add(&g->left, sl_ingest_left_key(b, strlen(b), size));
             pthread_mutex_unlock(&g->mu);
         }
         break;
@@ -175,13 +175,13 @@ static sl_status on_commit(void *ctx, const sl_json_value *commit)
         sl_key128 k;
         sl_status st = SL_OK;
         if (h && h->type == SL_JSON_STRING && sl_key128_parse(h->u.str.ptr, h->u.str.len, &k))
-            st = sl_keyset_add(&g->hashes, k);
+            st = sl_keyindex_add(&g->hashes, k);
         uint64_t c, p;
         if (!st && job && job->type == SL_JSON_STRING && sl_job_parse(job->u.str.ptr, job->u.str.len, &c, &p))
-            st = sl_keyset_add(&g->jobs, sl_job_key(c, p));
+            st = sl_keyindex_add(&g->jobs, sl_job_key(c, p));
         if (!st && g->o.on_success == SL_ON_SUCCESS_LEAVE && name && name->type == SL_JSON_STRING &&
             size && size->type == SL_JSON_INT)
-            st = sl_keyset_add(&g->left, sl_ingest_left_key(name->u.str.ptr, name->u.str.len,
+            st = sl_keyindex_add(&g->left, sl_ingest_left_key(name->u.str.ptr, name->u.str.len,
                                                             (uint64_t)size->u.num.i));
         if (st)
             return st;
@@ -208,6 +208,8 @@ sl_status sl_ingest_refresh_ledgers(ingest *g, sl_error *err)
             continue;
         char path[PATH_MAX];
         sl_fs_pathf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (strcmp(path, g->ledger_path) == 0)
+            continue;   /* ours: each commit adds its keys as it is made */
         size_t i = 0;
         while (i < g->nledgers && strcmp(g->ledgers[i].path, path) != 0)
             i++;
@@ -417,6 +419,17 @@ void sl_ingest_write_metrics(ingest *g, bool force)
     sl_ingest_summary s = g->sum;
     latency l = g->lat;
     size_t queued = g->qlen;
+    const sl_keyindex *ix[] = {&g->hashes, &g->jobs, &g->left};
+    unsigned long long keys[3], spills = 0, runs = 0, last_error = 0;
+    size_t index_mem = 0;
+    for (int i = 0; i < 3; i++) {
+        keys[i] = sl_keyindex_size(ix[i]);
+        spills += ix[i]->spills;
+        runs += ix[i]->nruns;
+        index_mem += sl_keyindex_memory(ix[i]);
+        if (ix[i]->last_error)
+            last_error = (unsigned long long)ix[i]->last_error;
+    }
     pthread_mutex_unlock(&g->mu);
     char ts[40], started[40];
     iso_time(now, ts);
@@ -431,14 +444,17 @@ void sl_ingest_write_metrics(ingest *g, bool force)
                   "\"files\":%llu,\"documents\":%llu,\"rows\":%llu,\"bytes\":%llu,\"commits\":%llu,"
                   "\"rejected\":%llu,\"duplicates\":%llu,\"recovered\":%llu,\"queued\":%zu,"
                   "\"files_per_s\":%.1f,\"rows_per_s\":%.1f,"
-                  "\"latency_ms\":{\"count\":%llu,\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f,\"max\":%.3f}}\n",
+                  "\"latency_ms\":{\"count\":%llu,\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
+                  "\"dedup\":{\"hashes\":%llu,\"jobs\":%llu,\"left\":%llu,\"runs\":%llu,\"spills\":%llu,"
+                  "\"memory_bytes\":%zu,\"spill_failed\":%s}}\n",
                   (long)getpid(), started, ts, up, (unsigned long long)s.files,
                   (unsigned long long)s.documents, (unsigned long long)s.rows,
                   (unsigned long long)s.bytes, (unsigned long long)s.commits,
                   (unsigned long long)s.quarantined, (unsigned long long)s.duplicates,
                   (unsigned long long)s.recovered, queued, up > 0 ? (double)s.files / up : 0.0,
                   up > 0 ? (double)s.rows / up : 0.0, (unsigned long long)l.n, latency_q(&l, 0.50),
-                  latency_q(&l, 0.95), latency_q(&l, 0.99), latency_q(&l, 1.0));
+                  latency_q(&l, 0.95), latency_q(&l, 0.99), latency_q(&l, 1.0), keys[0], keys[1],
+                  keys[2], runs, spills, index_mem, last_error ? "true" : "false");
     char path[PATH_MAX];
     sl_fs_pathf(path, sizeof path, "%s/metrics/%s.json", g->state, g->writer);
     sl_error err;
@@ -716,9 +732,11 @@ static void commit(worker *w)
             for (size_t i = 0; i < w->nin; i++) {
                 const batch_input *in = &w->in[i];
                 forget_inflight(g, in);
-                sl_keyset_add(&g->hashes, in->hash);
+                /* only out of memory fails, and the run goes on: a later copy of
+                 * this input would then be committed again (not lost) */
+                (void)sl_keyindex_add(&g->hashes, in->hash);
                 if (in->has_job)
-                    sl_keyset_add(&g->jobs, sl_job_key(in->cluster, in->proc));
+                    (void)sl_keyindex_add(&g->jobs, sl_job_key(in->cluster, in->proc));
                 sl_ingest_latency_add(&g->lat, now - in->arrival_ns);
             }
             g->sum.files += w->nin;
@@ -729,10 +747,6 @@ static void commit(worker *w)
             schema_merge(g, w->docs, cid);
             if (w->recs)
                 schema_merge(g, w->recs, cid);
-            /* Our own line is read back by the next refresh: skip past it. */
-            for (size_t i = 0; i < g->nledgers; i++)
-                if (strcmp(g->ledgers[i].path, g->ledger_path) == 0)
-                    g->ledgers[i].off += line.len;
         }
         pthread_mutex_unlock(&g->mu);
     }
@@ -946,10 +960,15 @@ static take_result process(worker *w, const char *path, batch_input *in, wrapped
     in->size = w->raw.len;
     in->hash = sl_content_hash(w->raw.data, w->raw.len);
     pthread_mutex_lock(&g->mu);
-    bool dup = sl_keyset_has(&g->hashes, in->hash), busy = false;
+    int dup = sl_keyindex_has(&g->hashes, in->hash, &err);
+    bool busy = false;
     if (!dup && !(busy = sl_keyset_has(&g->inflight_hashes, in->hash)))
         sl_keyset_add(&g->inflight_hashes, in->hash);
     pthread_mutex_unlock(&g->mu);
+    if (dup < 0) {   /* the key index cannot say: not taken now */
+        log_error(g, "key_index_failed", in->name, &err);
+        return TAKE_RETRY;
+    }
     if (dup || busy) {
         sl_ingest_set_aside(g, path, in->name, true,
                             dup ? "the same content was already committed"
@@ -1010,12 +1029,18 @@ static take_result process(worker *w, const char *path, batch_input *in, wrapped
     if (in->has_job) {
         sl_key128 jk = sl_job_key(in->cluster, in->proc);
         pthread_mutex_lock(&g->mu);
-        bool jdup = sl_keyset_has(&g->jobs, jk) || sl_keyset_has(&g->inflight_jobs, jk);
+        int jdup = sl_keyindex_has(&g->jobs, jk, &err);
+        if (!jdup)
+            jdup = sl_keyset_has(&g->inflight_jobs, jk);
         if (jdup)
             sl_keyset_del(&g->inflight_hashes, in->hash);
         else
             sl_keyset_add(&g->inflight_jobs, jk);
         pthread_mutex_unlock(&g->mu);
+        if (jdup < 0) {
+            log_error(g, "key_index_failed", in->name, &err);
+            return TAKE_RETRY;
+        }
         if (jdup) {
             char why2[160];
             snprintf(why2, sizeof why2, "HTCondor job %llu.%llu already has a committed result (a rerun)",

@@ -274,3 +274,52 @@ test('--schema pins the tables: a document that does not fit is quarantined with
   const pinned = JSON.parse(fs.readFileSync(path.join(out, '_sluice', 'schema', 'pinned.json'), 'utf8'));
   assert.equal(pinned.name, 'school');
 });
+
+test('past --dedup-memory the committed keys spill to sorted files: duplicates are still found, across a restart', async () => {
+  const src = generate('spill-src', 300);
+  const docs = readDocs(src);
+  const out = path.join(TMP, 'spill-out');
+  const args = ['-o', out, '--once', '--settle', '0', '--dedup-memory', '16', '--commit-files', '40', '-v', 'warn'];
+  const r = run(['ingest', '-i', src, ...args]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /300 files committed/);
+  const metrics = () => {
+    const d = path.join(out, '_sluice', 'metrics');
+    return fs.readdirSync(d).map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8')));
+  };
+  const [m1] = metrics();
+  assert.equal(m1.dedup.hashes, 300);
+  assert.equal(m1.dedup.jobs, 300);
+  assert.ok(m1.dedup.spills >= 300 / 16 * 2 - 2, `spills ${m1.dedup.spills}`);
+  assert.ok(m1.dedup.runs <= 10, `runs ${m1.dedup.runs}`);
+  assert.equal(m1.dedup.spill_failed, false);
+  const work = path.join(out, '_sluice', 'work');
+  assert.deepEqual(listFiles(work).filter((f) => f.endsWith('-wkeys')), [], 'the spill files go at a clean exit');
+
+  // A second process: the first's keys come from its ledger, spilled again. The
+  // same content under new names, and reruns of committed jobs, are all set aside;
+  // new jobs are committed.
+  const src2 = dir('spill-src2');
+  const processed = path.join(out, 'processed');
+  const early = docs.slice(0, 25), late = docs.slice(200, 225);
+  for (const d of early) fs.copyFileSync(path.join(processed, d.name), path.join(src2, `copy_${d.name}`));
+  for (const d of late) {
+    const rerun = structuredClone(d.doc);
+    rerun.job.attempt = 9;
+    fs.writeFileSync(path.join(src2, `rerun_${d.name}`), JSON.stringify(rerun));
+  }
+  const fresh = generate('spill-new', 20, ['--cluster', '900']);
+  const added = readDocs(fresh);
+  for (const d of added) fs.renameSync(path.join(fresh, d.name), path.join(src2, d.name));
+  const r2 = run(['ingest', '-i', src2, ...args]);
+  assert.equal(r2.status, 0, r2.stderr);
+  assert.match(r2.stderr, /20 files committed .* 50 duplicates/);
+  const why = (f) => JSON.parse(fs.readFileSync(path.join(out, 'duplicates', `${f}.duplicate.json`), 'utf8')).reason;
+  for (const d of early) assert.match(why(`copy_${d.name}`), /same content was already committed/);
+  for (const d of late) assert.match(why(`rerun_${d.name}`), /already has a committed result/);
+  const m2 = metrics().find((m) => m.pid !== m1.pid);
+  assert.equal(m2.dedup.hashes, 320);
+  assert.ok(m2.dedup.spills > 0);
+  compareTables(await committedTables(out), expectedTables([...docs, ...added]), 'after the second process');
+  assert.deepEqual(listFiles(work).filter((f) => f.endsWith('-wkeys')), []);
+});
