@@ -80,6 +80,7 @@ function batch([outDir, filesArg, bytesArg, syncState]) {
   const duck = summarize('DuckDB, 4 COPYs', 'duckdb');
   const tbl = summarize('DuckDB-tbl', 'duckdb-tbl');
   const baseline = summarize('empty node process', 'node-baseline');
+  const floor = summarize('file-system floor', 'fs-floor');
 
   // sluice: ingest + sync of the same round.
   const ir = runs.filter((r) => r.label === 'sluice-ingest');
@@ -127,6 +128,7 @@ function batch([outDir, filesArg, bytesArg, syncState]) {
     memory_vs_duckdb: ratio(sluice, duck, 'peak_mb'),
     cpu_vs_duckdb: ratio(sluice, duck, 'cpu_s'),
     output_vs_duckdb: ratio(sluice, duck, 'output_mb'),
+    floor_vs_duckdb: floor.runs && usable(duck) ? floor.wall_s / duck.wall_s : null,
     time_vs_duckdb_tbl: ratio(sluice, tbl, 'wall_s'),
     memory_vs_duckdb_tbl: ratio(sluice, tbl, 'peak_mb'),
   };
@@ -153,6 +155,11 @@ function batch([outDir, filesArg, bytesArg, syncState]) {
                 status(t, checked));
   }
   console.log(`(empty node process: ${f(baseline.wall_s)} s, ${f(baseline.peak_mb, 0)} MB peak; DuckDB runs inside node, sluice does not)`);
+  if (floor.runs) {
+    console.log(`(file-system floor, bench/w2floor.c: claim rename, open, fstat, read, close and the move to processed/ ` +
+                `of every file on 2 threads, nothing else: ${f(floor.wall_s, 3)} s, ${f(FILES / floor.wall_s, 0)} files/s, ` +
+                `${f(floor.cpu_s)} CPU s; ${usable(duck) ? `${f(floor.wall_s / duck.wall_s, 3)}x DuckDB's time` : ''})`);
+  }
   if (sck?.tables) {
     console.log(`(rows: ${Object.entries(sck.tables).map(([t, x]) => `${t} ${x.rows}`).join(', ')}; ` +
                 `sluice's ${sck.source === 'final' ? 'final tables' : 'committed raw parts'} checked against DuckDB's)`);
@@ -180,7 +187,7 @@ function batch([outDir, filesArg, bytesArg, syncState]) {
   const results = {
     workload: 'W2', files: FILES, input_mb: INPUT_MB, sync: syncState, when: new Date().toISOString(), commit, machine,
     peers: { duckdb: version('@duckdb/node-api') }, node_baseline: baseline,
-    runs: { sluice, sluice_ingest: ingest, sluice_sync: sync, duckdb: duck, duckdb_tbl: tbl }, ratios, goals, checks,
+    runs: { sluice, sluice_ingest: ingest, sluice_sync: sync, duckdb: duck, duckdb_tbl: tbl, fs_floor: floor }, ratios, goals, checks,
     failures, ok: failures.length === 0,
   };
   writeFileSync(`${outDir}/w2-results.json`, JSON.stringify(results, null, 2) + '\n');

@@ -73,6 +73,7 @@ done
 mkdir -p "$OUT" "$DATA" || die "cannot create $OUT and $DATA"
 cc -O2 -std=c11 -o "$OUT/peak" bench/peak.c || die "cannot build peak"
 cc -O2 -std=c11 -o "$OUT/w2feed" bench/w2feed.c || die "cannot build w2feed"
+cc -O2 -std=c11 -pthread -o "$OUT/w2floor" bench/w2floor.c || die "cannot build w2floor"
 [ -d node_modules/@duckdb/node-api ] || die "node_modules/@duckdb/node-api is missing (run 'make test-deps')"
 [ -x "$SLUICE" ] || { echo "bench: $SLUICE not found: sluice is MISSING (run 'make' first)" >&2; exit 1; }
 S=$OUT/w2-sluice
@@ -239,6 +240,10 @@ for i in $(seq 1 "$RUNS"); do
     rm -rf "$IN" "$SOUT"
     cp -r "$PRISTINE" "$IN" || die "cannot copy $PRISTINE"
     sync
+    # The file-system floor: the protocol's renames and reads alone, on the same
+    # copy (w2floor puts every file back), two threads as ingest's two workers.
+    rm -rf "$OUT/w2-floor"
+    measure fs-floor "$OUT/w2floor" "$IN" "$OUT/w2-floor" 2
     measure sluice-ingest "$S" ingest --input-dir "$IN" --output-dir "$SOUT" --once --settle 0 -v warn
     if [ "$sync_state" != not-built ]; then
         if ! measure sluice-sync "$S" sync --output-dir "$SOUT" --once; then
