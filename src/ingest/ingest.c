@@ -615,6 +615,8 @@ sl_status sl_ingest_run(const sl_ingest_options *opts, sl_ingest_summary *sum, s
     unsigned started = 0;
     sl_status st = setup_dirs(g, err);
     if (!st)
+        sl_ingest_adopt_index(g);
+    if (!st)
         st = sl_ingest_refresh_ledgers(g, err);
     if (!st)
         st = sl_ingest_recover(g, err);
@@ -756,6 +758,8 @@ sl_status sl_ingest_run(const sl_ingest_options *opts, sl_ingest_summary *sum, s
             sl_log_end(&r);
         }
     }
+    if (!st)
+        sl_ingest_save_index(g);
     free_ingest(g);
     free(g);
     return st;

@@ -93,6 +93,8 @@ struct ingest {
     sl_keyindex jobs;           /* committed HTCondor jobs */
     sl_keyset inflight_hashes, inflight_jobs;
     sl_keyindex left;           /* on_success leave: (name hash, size) done */
+    bool index_lost;            /* a key could not be added: do not save the index */
+    bool index_adopted;         /* the index came from <state>/index/saved */
     struct ledger_pos { char *path; uint64_t off; } *ledgers;
     size_t nledgers;
     int64_t pause_until_ns;     /* disk full: no claims before this */
@@ -129,6 +131,15 @@ sl_status sl_ingest_refresh_ledgers(ingest *g, sl_error *err);
 
 /* recover.c: finishes or returns whatever dead writers left. */
 sl_status sl_ingest_recover(ingest *g, sl_error *err);
+
+/* Removes path and what it holds, depth levels of directories deep. */
+void sl_ingest_remove_tree(const char *path, int depth);
+
+/* keysave.c: the key index across a clean restart. adopt runs before the
+ * ledgers are first read (it sets where each is read from); save at a clean stop,
+ * before the indexes are closed. Neither fails: at worst the ledgers are read whole. */
+void sl_ingest_adopt_index(ingest *g);
+void sl_ingest_save_index(ingest *g);
 
 /* metrics and schema (worker.c) */
 void sl_ingest_schema_free(ingest *g);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/fsutil.h"
@@ -356,4 +357,91 @@ void sl_keyindex_close(sl_keyindex *x)
     free(x->dir);
     sl_keyset_free(&x->mem);
     memset(x, 0, sizeof *x);
+}
+
+/* ------------------------------------------------------------ saving */
+
+sl_status sl_keyindex_flush(sl_keyindex *x, sl_error *err)
+{
+    if (x->mem.len) {
+        sl_status st = spill(x);
+        if (st)
+            return sl_error_set(err, st, "cannot write the key index in '%s'", x->dir);
+    }
+    for (size_t i = 0; i < x->nruns; i++) {
+        if (fsync(x->runs[i].fd) != 0) {
+            char path[PATH_MAX];
+            run_path(x, x->runs[i].seq, path, sizeof path);
+            return sl_error_set(err, sl_fs_status(errno), "cannot sync '%s': %s", path, strerror(errno));
+        }
+    }
+    return SL_OK;
+}
+
+void sl_keyindex_describe(const sl_keyindex *x, sl_buf *b)
+{
+    sl_buf_putc(b, '[');
+    for (size_t i = 0; i < x->nruns; i++)
+        sl_buf_printf(b, "%s[%llu,%llu]", i ? "," : "", (unsigned long long)x->runs[i].seq,
+                      (unsigned long long)x->runs[i].n);
+    sl_buf_putc(b, ']');
+}
+
+void sl_keyindex_close_keep(sl_keyindex *x)
+{
+    for (size_t i = 0; i < x->nruns; i++) {
+        close(x->runs[i].fd);
+        free(x->runs[i].fence);
+    }
+    free(x->runs);
+    free(x->dir);
+    sl_keyset_free(&x->mem);
+    memset(x, 0, sizeof *x);
+}
+
+sl_status sl_keyindex_adopt(sl_keyindex *x, const uint64_t (*runs)[2], size_t n, sl_error *err)
+{
+    sl_status st = SL_OK;
+    size_t have = 0;
+    uint64_t next_seq = x->seq;
+    for (; have < n && !st; have++) {
+        sl_keyrun r = {.fd = -1, .seq = runs[have][0], .n = runs[have][1]};
+        char path[PATH_MAX];
+        run_path(x, r.seq, path, sizeof path);
+        struct stat sb;
+        uint64_t nf = nfence(r.n);
+        if ((r.fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(r.fd, &sb) != 0) {
+            st = sl_error_set(err, SL_ERR_CORRUPT, "cannot open '%s': %s", path, strerror(errno));
+        } else if ((uint64_t)sb.st_size != r.n * sizeof(sl_key128) || r.n == 0) {
+            st = sl_error_set(err, SL_ERR_CORRUPT, "'%s' has %llu bytes, not %llu keys", path,
+                              (unsigned long long)sb.st_size, (unsigned long long)r.n);
+        } else if (!(r.fence = malloc(nf * sizeof *r.fence))) {
+            st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+        }
+        for (uint64_t i = 0; !st && i < nf; i++) {
+            if (!read_at(r.fd, &r.fence[i], sizeof *r.fence, i * BLOCK_KEYS * sizeof(sl_key128)))
+                st = sl_error_set(err, SL_ERR_CORRUPT, "cannot read '%s'", path);
+            else if (i && cmp_key(r.fence[i - 1], r.fence[i]) >= 0)
+                st = sl_error_set(err, SL_ERR_CORRUPT, "'%s' is not in order", path);
+        }
+        if (!st)
+            st = push_run(x, r);
+        if (st) {
+            if (r.fd >= 0)
+                close(r.fd);
+            free(r.fence);
+        } else if (r.seq >= next_seq) {
+            next_seq = r.seq + 1;
+        }
+    }
+    if (st) {   /* give back what was taken: x is as it was */
+        while (x->nruns) {
+            sl_keyrun *r = &x->runs[--x->nruns];
+            close(r->fd);
+            free(r->fence);
+        }
+        return st;
+    }
+    x->seq = next_seq;
+    return SL_OK;
 }

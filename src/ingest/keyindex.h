@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "ingest/ledger.h"
+#include "sluice/buf.h"
 #include "sluice/status.h"
 
 typedef struct sl_keyrun sl_keyrun;
@@ -61,5 +62,19 @@ size_t sl_keyindex_memory(const sl_keyindex *x);
 
 /* Frees memory and removes the run files (and dir, when empty). */
 void sl_keyindex_close(sl_keyindex *x);
+
+/* Saving an index for the next process (ingest does it at a clean stop):
+ * sl_keyindex_flush writes what memory holds as a run and fsyncs every run;
+ * sl_keyindex_describe appends the runs as a JSON array of [seq, keys] pairs;
+ * sl_keyindex_close_keep frees memory and closes the runs, leaving their files. */
+sl_status sl_keyindex_flush(sl_keyindex *x, sl_error *err);
+void sl_keyindex_describe(const sl_keyindex *x, sl_buf *b);
+void sl_keyindex_close_keep(sl_keyindex *x);
+
+/* Takes the runs of a saved index as its own: runs[i] is {seq, keys} as
+ * sl_keyindex_describe wrote them, the files in x's directory. Each file must
+ * have its size and hold its keys in order at every fence, else SL_ERR_CORRUPT
+ * (err names the file) and x is as it was. x must be empty. */
+sl_status sl_keyindex_adopt(sl_keyindex *x, const uint64_t (*runs)[2], size_t n, sl_error *err);
 
 #endif

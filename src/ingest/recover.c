@@ -120,7 +120,7 @@ static void drop_uncommitted_parts(dead *d, const char *writer)
 }
 
 /* Removes path and, down to depth levels, what is in it (scratch directories only). */
-static void remove_tree(const char *path, int depth)
+void sl_ingest_remove_tree(const char *path, int depth)
 {
     DIR *d = depth > 0 ? opendir(path) : NULL;
     if (d) {
@@ -132,7 +132,7 @@ static void remove_tree(const char *path, int depth)
             if (sl_fs_pathf(p, sizeof p, "%s/%s", path, f->d_name))
                 continue;
             if (unlink(p) != 0 && errno == EISDIR)
-                remove_tree(p, depth - 1);
+                sl_ingest_remove_tree(p, depth - 1);
         }
         closedir(d);
     }
@@ -155,7 +155,7 @@ static void drop_work(ingest *g, const char *writer)
             continue;
         char sub[PATH_MAX];
         if (!sl_fs_pathf(sub, sizeof sub, "%s/%s", dir, e->d_name))
-            remove_tree(sub, 2);
+            sl_ingest_remove_tree(sub, 2);
     }
     closedir(wd);
 }

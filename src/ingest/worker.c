@@ -144,6 +144,7 @@ sl_status sl_ingest_finish_input(ingest *g, const char *path, const char *name, 
             const char *b = sl_fs_base(dest);
             pthread_mutex_lock(&g->mu);
             st = sl_keyindex_add(&g->left, sl_ingest_left_key(b, strlen(b), size));
+            g->index_lost |= st != SL_OK;
             pthread_mutex_unlock(&g->mu);
         }
         break;
@@ -446,7 +447,7 @@ void sl_ingest_write_metrics(ingest *g, bool force)
                   "\"files_per_s\":%.1f,\"rows_per_s\":%.1f,"
                   "\"latency_ms\":{\"count\":%llu,\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
                   "\"dedup\":{\"hashes\":%llu,\"jobs\":%llu,\"left\":%llu,\"runs\":%llu,\"spills\":%llu,"
-                  "\"memory_bytes\":%zu,\"spill_failed\":%s}}\n",
+                  "\"memory_bytes\":%zu,\"spill_failed\":%s,\"adopted\":%s}}\n",
                   (long)getpid(), started, ts, up, (unsigned long long)s.files,
                   (unsigned long long)s.documents, (unsigned long long)s.rows,
                   (unsigned long long)s.bytes, (unsigned long long)s.commits,
@@ -454,7 +455,8 @@ void sl_ingest_write_metrics(ingest *g, bool force)
                   (unsigned long long)s.recovered, queued, up > 0 ? (double)s.files / up : 0.0,
                   up > 0 ? (double)s.rows / up : 0.0, (unsigned long long)l.n, latency_q(&l, 0.50),
                   latency_q(&l, 0.95), latency_q(&l, 0.99), latency_q(&l, 1.0), keys[0], keys[1],
-                  keys[2], runs, spills, index_mem, last_error ? "true" : "false");
+                  keys[2], runs, spills, index_mem, last_error ? "true" : "false",
+                  g->index_adopted ? "true" : "false");
     char path[PATH_MAX];
     sl_fs_pathf(path, sizeof path, "%s/metrics/%s.json", g->state, g->writer);
     sl_error err;
@@ -734,9 +736,9 @@ static void commit(worker *w)
                 forget_inflight(g, in);
                 /* only out of memory fails, and the run goes on: a later copy of
                  * this input would then be committed again (not lost) */
-                (void)sl_keyindex_add(&g->hashes, in->hash);
-                if (in->has_job)
-                    (void)sl_keyindex_add(&g->jobs, sl_job_key(in->cluster, in->proc));
+                if (sl_keyindex_add(&g->hashes, in->hash) ||
+                    (in->has_job && sl_keyindex_add(&g->jobs, sl_job_key(in->cluster, in->proc))))
+                    g->index_lost = true;
                 sl_ingest_latency_add(&g->lat, now - in->arrival_ns);
             }
             g->sum.files += w->nin;

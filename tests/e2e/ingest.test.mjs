@@ -318,8 +318,46 @@ test('past --dedup-memory the committed keys spill to sorted files: duplicates a
   for (const d of early) assert.match(why(`copy_${d.name}`), /same content was already committed/);
   for (const d of late) assert.match(why(`rerun_${d.name}`), /already has a committed result/);
   const m2 = metrics().find((m) => m.pid !== m1.pid);
+  assert.equal(m2.dedup.adopted, true, 'the first process saved its index and the second took it');
   assert.equal(m2.dedup.hashes, 320);
-  assert.ok(m2.dedup.spills > 0);
   compareTables(await committedTables(out), expectedTables([...docs, ...added]), 'after the second process');
   assert.deepEqual(listFiles(work).filter((f) => f.endsWith('-wkeys')), []);
+  const saved = path.join(out, '_sluice', 'index', 'saved');
+  const manifest = JSON.parse(fs.readFileSync(path.join(saved, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.ledgers.length, 2);
+  const ledgerDir = path.join(out, '_sluice', 'ledger');
+  for (const l of manifest.ledgers) assert.equal(l.offset, fs.statSync(path.join(ledgerDir, l.name)).size, l.name);
+
+  // A started process reads the ledgers only past the saved offsets. Shown by
+  // rewriting, in place, an early ledger line's job 1.5 as 9.5: reading the ledger
+  // whole makes job 9.5 a committed one; with the saved index it is not.
+  const backup = path.join(TMP, 'spill-saved');
+  fs.cpSync(saved, backup, {recursive: true});
+  const first = manifest.ledgers.map((l) => path.join(ledgerDir, l.name))
+    .find((f) => fs.readFileSync(f, 'utf8').includes('"job":"1.5"'));
+  const text = fs.readFileSync(first, 'utf8');
+  fs.writeFileSync(first, text.replace('"job":"1.5"', '"job":"9.5"'));
+  const nine = readDocs(generate('spill-nine', 6, ['--cluster', '9'])).find((d) => d.doc.job.proc === 5);
+  const src3 = dir('spill-src3');
+  const feed = (name) => fs.writeFileSync(path.join(src3, name), JSON.stringify(nine.doc));
+  fs.rmSync(saved, {recursive: true});
+  feed('nine_a.json');
+  const r3 = run(['ingest', '-i', src3, ...args]);
+  assert.equal(r3.status, 0, r3.stderr);
+  assert.match(r3.stderr, /0 files committed .* 1 duplicates/, 'no saved index: the whole ledger is read');
+  fs.rmSync(saved, {recursive: true});
+  fs.cpSync(backup, saved, {recursive: true});
+  feed('nine_b.json');
+  const r4 = run(['ingest', '-i', src3, ...args]);
+  assert.equal(r4.status, 0, r4.stderr);
+  assert.match(r4.stderr, /1 files committed .* 0 duplicates/, 'the saved index: the ledger is read from its offsets');
+
+  // A saved index that does not check out is rebuilt from the ledgers whole.
+  const runFile = fs.readdirSync(saved).find((f) => f.startsWith('hashes-'));
+  fs.truncateSync(path.join(saved, runFile), 16);
+  fs.copyFileSync(path.join(processed, early[3].name), path.join(src3, 'again.json'));
+  const r5 = run(['ingest', '-i', src3, ...args, '-v', 'info']);
+  assert.equal(r5.status, 0, r5.stderr);
+  assert.match(r5.stderr, /event=key_index_rebuilt .*has 16 bytes/);
+  assert.match(r5.stderr, /0 files committed .* 1 duplicates/);
 });

@@ -178,20 +178,26 @@ static void test_spill_fails(void **state)
     sl_keyindex_close(&x);
 }
 
+/* A fresh index "hashes" in a new directory dir, holding n random keys from seed. */
+static void filled(sl_keyindex *x, char *dir, size_t mem_max, uint64_t seed, sl_key128 *keys, size_t n)
+{
+    sl_error err;
+    temp_dir(dir);
+    assert_int_equal(sl_keyindex_init(x, dir, "hashes", mem_max, &err), SL_OK);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(sl_keyindex_add(x, keys[i] = random_key(0, &seed)), SL_OK);
+}
+
 /* A run cut short under the index: a lookup that needs it is -1 with the file named. */
 static void test_unreadable_run(void **state)
 {
     (void)state;
     char dir[64];
-    temp_dir(dir);
     sl_keyindex x;
     sl_error err;
     sl_error_clear(&err);
-    assert_int_equal(sl_keyindex_init(&x, dir, "hashes", 512, &err), SL_OK);
-    uint64_t rng = 5;
     sl_key128 keys[2048];
-    for (int i = 0; i < 2048; i++)
-        assert_int_equal(sl_keyindex_add(&x, keys[i] = random_key(0, &rng)), SL_OK);
+    filled(&x, dir, 512, 5, keys, 2048);
     assert_int_equal(x.nruns, 1);
     char path[128];
     snprintf(path, sizeof path, "%s/hashes-%llu.keys", dir, (unsigned long long)x.seq - 1);
@@ -208,6 +214,51 @@ static void test_unreadable_run(void **state)
     rmdir(dir);
 }
 
+/* Saved and taken over: flush, describe, close_keep; then a new index adopts the
+ * runs and finds every key; a run of the wrong size is refused and nothing taken. */
+static void test_save_and_adopt(void **state)
+{
+    (void)state;
+    char dir[64];
+    sl_keyindex x;
+    sl_error err;
+    sl_error_clear(&err);
+    sl_key128 keys[1050];
+    filled(&x, dir, 100, 9, keys, 1050);
+    uint64_t rng = 99;
+    assert_int_equal(sl_keyindex_flush(&x, &err), SL_OK);
+    sl_buf b;
+    sl_buf_init(&b, 0);
+    sl_keyindex_describe(&x, &b);
+    sl_buf_putc(&b, '\0');
+    /* ten spills of 100 merge as a binary counter into 800 and 200; the flush
+     * adds 50; oldest first */
+    assert_string_equal((char *)b.data, "[[14,800],[17,200],[18,50]]");
+    sl_buf_free(&b);
+    sl_keyindex_close_keep(&x);
+    assert_int_equal(files_in(dir), 3);
+
+    const uint64_t wrong[][2] = {{14, 800}, {17, 200}, {18, 51}};
+    assert_int_equal(sl_keyindex_init(&x, dir, "jobs", 100, &err), SL_OK);   /* another name: keeps hashes-* */
+    strcpy(x.name, "hashes");
+    assert_int_equal(sl_keyindex_adopt(&x, wrong, 3, &err), SL_ERR_CORRUPT);
+    assert_non_null(strstr(err.msg, "hashes-18.keys"));
+    assert_int_equal(x.nruns, 0);
+    const uint64_t right[][2] = {{14, 800}, {17, 200}, {18, 50}};
+    assert_int_equal(sl_keyindex_adopt(&x, right, 3, &err), SL_OK);
+    assert_int_equal(sl_keyindex_size(&x), 1050);
+    for (int i = 0; i < 1050; i++)
+        assert_int_equal(has(&x, keys[i]), 1);
+    assert_int_equal(has(&x, random_key(0, &rng)), 0);
+    /* it goes on: new keys spill after the adopted runs' numbers */
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(sl_keyindex_add(&x, random_key(0, &rng)), SL_OK);
+    assert_true(x.seq > 18);
+    assert_int_equal(has(&x, keys[7]), 1);
+    sl_keyindex_close(&x);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_repeats),
         cmocka_unit_test(test_spill_fails),
         cmocka_unit_test(test_unreadable_run),
+        cmocka_unit_test(test_save_and_adopt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
