@@ -224,6 +224,7 @@ static int apply_layers(const sl_option *opts, const char *cmd, const char *file
     env_apply a = {opts, cmd, NULL, false, 0};
     if (file) {
         sl_buf text;
+        sl_buf_init(&text, 0);
         sl_error err;
         sl_error_clear(&err);
         sl_status st = sl_fs_read_file(file, 1 << 20, false, &text, &err);
