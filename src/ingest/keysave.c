@@ -9,6 +9,7 @@
  * only from those offsets. A process that dies leaves no saved index, so the next
  * start reads every ledger from the beginning, as it always could: the saved index
  * is a cache of the ledgers, never the record. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -124,10 +125,29 @@ static sl_status adopt(ingest *g, const sl_json_value *m, sl_error *err)
     return SL_OK;
 }
 
+/* Removes <state>/index/old-* : saved indexes a newer save replaced, left when a
+ * process died between its two renames. Nobody reads them, so any may go. */
+static void drop_replaced(const ingest *g)
+{
+    char dir[PATH_MAX];
+    sl_fs_pathf(dir, sizeof dir, "%s/index", g->state);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char sub[PATH_MAX];
+        if (strncmp(e->d_name, "old-", 4) == 0 && !sl_fs_pathf(sub, sizeof sub, "%s/%s", dir, e->d_name))
+            sl_ingest_remove_tree(sub, 2);
+    }
+    closedir(d);
+}
+
 void sl_ingest_adopt_index(ingest *g)
 {
     char mine[PATH_MAX], saved[PATH_MAX], manifest[PATH_MAX];
     index_dirs(g, mine, saved);
+    drop_replaced(g);
     if (rename(saved, mine) != 0)
         return;   /* none saved (or another process took it): the ledgers are read whole */
     sl_fs_pathf(manifest, sizeof manifest, "%s/manifest.json", mine);
