@@ -147,6 +147,26 @@ static void rm_sandbox(const sim *s, const sim_job *j)
 
 /* ------------------------------------------------------------ children */
 
+/* The environment children run with: the pool's own, without SLUICE_* settings.
+ * Everything a child does is in its argv; a SLUICE_FORMAT or SLUICE_N meant for
+ * the user's commands must not change the jobs (sluice(1), ENVIRONMENT). */
+static char **child_environ(void)
+{
+    static char **env;
+    if (env)
+        return env;
+    size_t n = 0;
+    while (environ && environ[n])
+        n++;
+    if (!(env = calloc(n + 1, sizeof *env)))
+        return environ;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "SLUICE_", 7) != 0)
+            env[k++] = environ[i];
+    return env;
+}
+
 static sl_status spawn(sim *s, char *const argv[], const char *cwd, const char *out_path,
                        const char *err_path, pid_t *pid, sl_error *err)
 {
@@ -174,7 +194,7 @@ static sl_status spawn(sim *s, char *const argv[], const char *cwd, const char *
      * its children in order (ingest must commit before sync's last pass) */
     posix_spawnattr_setpgroup(&at, 0);
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-    int rc = posix_spawn(pid, argv[0], &fa, &at, argv, environ);
+    int rc = posix_spawn(pid, argv[0], &fa, &at, argv, child_environ());
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     if (rc != 0)

@@ -293,14 +293,24 @@ test('simulate --shared-fs: partial files and late copies of lost attempts are n
 
 test('simulate is reproducible from --seed: the same jobs fail the same way', () => {
   const a = path.join(TMP, 'seed-a'), b = path.join(TMP, 'seed-b');
+  // SLUICE_* settings in the user's environment are for the user's commands: the
+  // jobs, ingest and sync the pool starts must not see them (b runs with some)
+  const hostile = {SLUICE_FORMAT: 'csv', SLUICE_N: '3', SLUICE_GENERATE_MAX_BATCH_SIZE: '1', SLUICE_SEED: '99',
+    SLUICE_INGEST_ON_SUCCESS: 'leave', SLUICE_SYNC_TARGET_SIZE: '1000'};
   for (const d of [a, b]) {
     const r = sluice(['simulate', '--dir', d, '--num-results', '30', '--generator-rate', '0', '--job-runtime', '0',
-      '--faults', '0.2', '--seed', '11', '--hold-time', '0', '--completion-wait', '30']);
+      '--faults', '0.2', '--seed', '11', '--hold-time', '0', '--completion-wait', '30'],
+    d === b ? {env: {...process.env, ...hostile}} : {});
     assert.equal(r.status, 0, r.stderr);
   }
-  const jobsOf = (d) => JSON.parse(fs.readFileSync(path.join(d, 'output', '_sluice', 'simulation.json'), 'utf8'))
-    .job_list.map((j) => [j.job, j.end, j.return_value, j.attempts, j.faults.join('+'), j.result]);
+  const sim = (d) => JSON.parse(fs.readFileSync(path.join(d, 'output', '_sluice', 'simulation.json'), 'utf8'));
+  const jobsOf = (d) => sim(d).job_list.map((j) => [j.job, j.end, j.return_value, j.attempts, j.faults.join('+'), j.result]);
   assert.deepEqual(jobsOf(a), jobsOf(b));
+  assert.deepEqual(sim(b).tables.map((t) => [t.name, t.rows]), sim(a).tables.map((t) => [t.name, t.rows]));
+  const processed = (d) => fs.readdirSync(path.join(d, 'processed')).sort();
+  assert.deepEqual(processed(b), processed(a));
+  for (const f of processed(a))
+    assert.ok(fs.readFileSync(path.join(a, 'processed', f)).equals(fs.readFileSync(path.join(b, 'processed', f))), f);
 });
 
 test('simulate: bad options are usage errors', () => {
