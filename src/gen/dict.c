@@ -43,11 +43,10 @@ int sl_is_plain(const char *s, size_t n)
 int sl_alias_build(sl_alias *a, const double *w, size_t n)
 {
     a->n = n;
-    a->thr = malloc(n * sizeof *a->thr);
-    a->alias = malloc(n * sizeof *a->alias);
+    a->slot = malloc(n * sizeof *a->slot);
     double *p = malloc(n * sizeof *p);
     size_t *small = malloc(n * sizeof *small), *large = malloc(n * sizeof *large);
-    if (!a->thr || !a->alias || !p || !small || !large) {
+    if (!a->slot || !p || !small || !large) {
         free(p);
         free(small);
         free(large);
@@ -68,22 +67,23 @@ int sl_alias_build(sl_alias *a, const double *w, size_t n)
     /* Vose's pairing: each short column is topped up from a tall one */
     while (ns && nl) {
         size_t s = small[--ns], l = large[nl - 1];
-        a->thr[s] = (uint64_t)(p[s] * 4294967296.0);
-        a->alias[s] = (uint32_t)l;
+        a->slot[s].thr = (uint32_t)(uint64_t)(p[s] * 4294967296.0);
+        a->slot[s].alias = (uint32_t)l;
         p[l] -= 1 - p[s];
         if (p[l] < 1) {
             nl--;
             small[ns++] = l;
         }
     }
-    /* what is left is 1 up to rounding: always kept */
+    /* What is left is 1 up to rounding: always kept. A threshold of 2^32 does not
+     * fit 32 bits; UINT32_MAX with the entry as its own alias picks the same. */
     while (nl) {
-        a->thr[large[--nl]] = 4294967296ull;
-        a->alias[large[nl]] = (uint32_t)large[nl];
+        a->slot[large[--nl]].thr = UINT32_MAX;
+        a->slot[large[nl]].alias = (uint32_t)large[nl];
     }
     while (ns) {
-        a->thr[small[--ns]] = 4294967296ull;
-        a->alias[small[ns]] = (uint32_t)small[ns];
+        a->slot[small[--ns]].thr = UINT32_MAX;
+        a->slot[small[ns]].alias = (uint32_t)small[ns];
     }
     free(p);
     free(small);
@@ -93,10 +93,8 @@ int sl_alias_build(sl_alias *a, const double *w, size_t n)
 
 void sl_alias_free(sl_alias *a)
 {
-    free(a->thr);
-    free(a->alias);
-    a->thr = NULL;
-    a->alias = NULL;
+    free(a->slot);
+    a->slot = NULL;
 }
 
 size_t sl_dict_pick(const sl_dict *d, uint64_t bits)

@@ -549,9 +549,8 @@ sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
         if (c->gen == G_REF) {
             if (rt->parent_keys) {
                 uint64_t bits = sl_rng_hash(rt->key, row);
-                uint64_t pr = rt->ref_rank_row ? rt->ref_rank_row[sl_alias_pick(&rt->ref_alias, bits)]
-                                               : sl_rng_below(bits, rt->parent_n);
-                vals[i] = rt->parent_keys[pr];
+                uint64_t k = c->ref_zipf ? sl_alias_pick(&rt->ref_alias, bits) : sl_rng_below(bits, rt->parent_n);
+                vals[i] = rt->parent_keys[k];
                 continue;
             }
             uint64_t pr = tb->assoc && (int)i == tb->left_col    ? left
