@@ -1,6 +1,7 @@
 /* Parquet value encodings for the writer: the RLE / bit-packing hybrid (levels and
  * dictionary indices), bit-packed PLAIN booleans, and a dictionary builder keyed by
- * value (O(1) expected lookups; byte arrays hashed with XXH3).
+ * value (O(1) expected lookups; byte arrays hashed with XXH3, 4- and 8-byte values
+ * with a multiplicative mix).
  *
  * Nothing here knows about pages or files; every function appends to a caller's
  * buffer, so one column chunk can be encoded on any thread. */
@@ -35,9 +36,11 @@ typedef struct pq_dict {
     uint32_t count;
     sl_buf data;
     uint32_t *offs;        /* byte arrays: offset of entry i in data */
-    uint32_t *hash;        /* per entry, the low 32 bits of its hash */
     uint32_t cap_entries;
-    uint32_t *table;       /* open addressing: entry index + 1, 0 empty */
+    /* Open addressing: a slot is (32 bits of the value's hash) << 32 | (entry index
+     * + 1), 0 empty. The hash beside the index lets a probe reject most other
+     * entries without reading them: one cache miss a lookup, not three. */
+    uint64_t *table;
     uint32_t table_mask;
 } pq_dict;
 

@@ -126,6 +126,34 @@ static void stat_add(int32_t phys, stat_acc *a, const uint8_t *p, uint32_t len)
     }
 }
 
+/* stat_add over values [v0, v1) of an INT32 or INT64 column, without the per-value
+ * dispatch. Equal ints have equal bytes, so which of equal extremes is kept does
+ * not matter. */
+static void stat_ints(const pq_wcol *c, size_t v0, size_t v1, stat_acc *a)
+{
+    const uint8_t *base = c->values.data;
+    size_t lo = v0, hi = v0;
+    if (c->phys == PQ_INT64) {
+        const int64_t *v = (const int64_t *)(const void *)base;
+        for (size_t i = v0 + 1; i < v1; i++) {
+            if (v[i] < v[lo])
+                lo = i;
+            else if (v[i] > v[hi])
+                hi = i;
+        }
+    } else {
+        const int32_t *v = (const int32_t *)(const void *)base;
+        for (size_t i = v0 + 1; i < v1; i++) {
+            if (v[i] < v[lo])
+                lo = i;
+            else if (v[i] > v[hi])
+                hi = i;
+        }
+    }
+    stat_add(c->phys, a, base + lo * c->width, c->width);
+    stat_add(c->phys, a, base + hi * c->width, c->width);
+}
+
 /* Copies the extremes out; a zero float min is written as -0.0 and a zero max as
  * +0.0, as parquet.thrift recommends, so readers can trust either sign. */
 static sl_status stat_finish(int32_t phys, const stat_acc *a, pq_chunk_out *o)
@@ -365,12 +393,23 @@ static sl_status encode_pages(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
     uint64_t limit_bits = (uint64_t)opt->page_size * 8;
     page_span p = {0};
     p.bw = bw;
+    bool dense = c->width && !c->max_rep && c->nvalues == c->nslots;
     while (p.s0 < ns) {
         p.dict = p.s0 < dict_slots;
         size_t end = p.dict ? dict_slots : ns;
         size_t s1 = p.s0, v1 = p.v0, b1 = p.b0;
         uint64_t bits = 0;
-        for (; s1 < end; s1++) {
+        if (dense) {
+            /* every slot holds one value of the same size: the loop below in closed
+             * form (the page ends after the first slot that reaches the limit) */
+            uint64_t b = p.dict ? (uint64_t)bw : c->phys == PQ_BOOLEAN ? 1 : (uint64_t)c->width * 8;
+            uint64_t k = (limit_bits + b - 1) / b;
+            k = k < 1 ? 1 : k > PAGE_MAX_SLOTS ? PAGE_MAX_SLOTS : k;
+            s1 = end - p.s0 < k ? end : p.s0 + (size_t)k;
+            v1 = p.v0 + (s1 - p.s0);
+            b1 = p.b0 + (s1 - p.s0) * c->width;
+        }
+        for (; !dense && s1 < end; s1++) {
             if (s1 > p.s0 && slot_row_start(c, s1) &&
                 (bits >= limit_bits || s1 - p.s0 >= PAGE_MAX_SLOTS))
                 break;
@@ -435,18 +474,22 @@ static sl_status encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
         }
         if (c->width) {
             cur = covered * c->width;
-        } else {
+        } else if (covered < n) {
             for (size_t i = 0; i < covered; i++) {
                 uint32_t len;
                 next_value(c, &cur, &len);
             }
         }
     }
-    for (size_t i = use_dict ? covered : 0; i < n; i++) {
-        uint32_t len;
-        const uint8_t *p = next_value(c, &cur, &len);
-        stat_add(c->phys, &acc, p, len);
-    }
+    size_t first = use_dict ? covered : 0;
+    if (first < n && (c->phys == PQ_INT32 || c->phys == PQ_INT64))
+        stat_ints(c, first, n, &acc);
+    else
+        for (size_t i = first; i < n; i++) {
+            uint32_t len;
+            const uint8_t *p = next_value(c, &cur, &len);
+            stat_add(c->phys, &acc, p, len);
+        }
     if ((st = stat_finish(c->phys, &acc, o)))
         return st;
     o->null_count = (int64_t)(c->nslots - c->nvalues);
