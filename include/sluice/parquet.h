@@ -127,6 +127,18 @@ sl_status sl_pq_write_list_end(sl_pq_writer *w, size_t col);
  * sl_pq_writer_error(). */
 sl_status sl_pq_write_end_row(sl_pq_writer *w);
 
+/* Batches: rows made on another thread. A batch is a writer without a file, opened
+ * from w, that takes the same value calls and sl_pq_write_end_row (with the same
+ * checks) but only buffers. Any number of batches of one writer may be filled at
+ * once on different threads, while the writer is in use. sl_pq_write_batch then
+ * appends a batch's ended rows to w and empties the batch: the file is byte for
+ * byte the one the same value calls made directly on w would make, row groups
+ * ending after the same rows. It is SL_ERR_USAGE in the middle of a row of w or
+ * of the batch. Free a batch with sl_pq_writer_abort (or close, which drops its
+ * rows); it cannot be flushed. */
+sl_status sl_pq_writer_open_batch(const sl_pq_writer *w, sl_pq_writer **out, sl_error *err);
+sl_status sl_pq_write_batch(sl_pq_writer *w, sl_pq_writer *batch);
+
 /* Writes the buffered rows as a row group now (nothing when empty), after the row
  * group in flight; both are in the file when it returns. */
 sl_status sl_pq_writer_flush(sl_pq_writer *w);

@@ -16,6 +16,8 @@
 
 #define DICT_PROBE 16384                /* values seen before the payoff check */
 #define PAGE_MAX_SLOTS ((size_t)1 << 24)
+#define DICT_KEEP_SLOTS 4096            /* a 32 kB hash table */
+#define DICT_KEEP_BYTES 65536
 
 void pq_scratch_free(pq_scratch *s)
 {
@@ -28,7 +30,6 @@ void pq_scratch_free(pq_scratch *s)
     free(s->idx);
     s->idx = NULL;
     s->idx_cap = 0;
-    pq_dict_free(&s->dict);
 }
 
 void pq_chunk_out_free(pq_chunk_out *o)
@@ -38,6 +39,7 @@ void pq_chunk_out_free(pq_chunk_out *o)
     sl_buf_free(&o->bytes);
     sl_buf_free(&o->min);
     sl_buf_free(&o->max);
+    pq_dict_free(&o->dict);
 }
 
 /* ------------------------------------------------------------ statistics */
@@ -216,15 +218,15 @@ static inline bool slot_row_start(const pq_wcol *c, size_t s)
 /* Builds the dictionary over the values; returns how many leading values it
  * covers (0: no dictionary). */
 static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *s,
-                            size_t *covered)
+                            pq_dict *d, size_t *covered)
 {
     size_t n = (size_t)c->nvalues;
     *covered = 0;
-    if (s->dict.width != c->width) {
-        pq_dict_free(&s->dict);
-        pq_dict_init(&s->dict, c->width);
+    if (d->width != c->width || !d->table) {
+        pq_dict_free(d);
+        pq_dict_init(d, c->width);
     } else {
-        pq_dict_clear(&s->dict);
+        pq_dict_clear(d);
     }
     if (s->idx_cap < n) {
         uint32_t *p = realloc(s->idx, n * sizeof *p);
@@ -237,12 +239,12 @@ static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch
     for (i = 0; i < n; i++) {
         uint32_t len;
         const uint8_t *p = next_value(c, &cur, &len);
-        sl_status st = pq_dict_put(&s->dict, p, len, opt->dictionary_max_bytes, &s->idx[i]);
+        sl_status st = pq_dict_put(d, p, len, opt->dictionary_max_bytes, &s->idx[i]);
         if (st == SL_ERR_LIMIT)
             break;
         if (st)
             return st;
-        if (i + 1 == DICT_PROBE && (size_t)s->dict.count * 10 > (size_t)DICT_PROBE * 9)
+        if (i + 1 == DICT_PROBE && (size_t)d->count * 10 > (size_t)DICT_PROBE * 9)
             return SL_OK;   /* mostly distinct: PLAIN is smaller and faster */
     }
     *covered = i;
@@ -451,7 +453,7 @@ static sl_status encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
     size_t n = (size_t)c->nvalues;
     size_t covered = 0, dict_slots = 0;
     if (opt->dictionary && c->phys != PQ_BOOLEAN && n > 0) {
-        if ((st = build_dict(c, opt, s, &covered)))
+        if ((st = build_dict(c, opt, s, &o->dict, &covered)))
             return st;
         dict_slots = (size_t)c->nslots;
         if (covered < n)
@@ -467,9 +469,9 @@ static sl_status encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
     stat_acc acc = {0};
     size_t cur = 0;
     if (use_dict) {
-        for (uint32_t e = 0; e < s->dict.count; e++) {
+        for (uint32_t e = 0; e < o->dict.count; e++) {
             uint32_t len;
-            const uint8_t *p = pq_dict_entry(&s->dict, e, &len);
+            const uint8_t *p = pq_dict_entry(&o->dict, e, &len);
             stat_add(c->phys, &acc, p, len);
         }
         if (c->width) {
@@ -499,13 +501,13 @@ static sl_status encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
     if (use_dict) {
         pq_w_page_header h = {
             .type = PQ_PAGE_DICTIONARY,
-            .num_values = (int32_t)s->dict.count,
+            .num_values = (int32_t)o->dict.count,
             .encoding = PQ_ENC_PLAIN,
         };
         o->dict_off = 0;
-        if ((st = put_page(opt, s, o, &h, NULL, &s->dict.data)))
+        if ((st = put_page(opt, s, o, &h, NULL, &o->dict.data)))
             return st;
-        bw = pq_enc_bit_width(s->dict.count - 1);
+        bw = pq_enc_bit_width(o->dict.count - 1);
         if (bw == 0)
             bw = 1;   /* a one-entry dictionary: width 1 keeps every reader happy */
         o->encodings |= 1u << PQ_ENC_PLAIN | 1u << PQ_ENC_RLE_DICTIONARY;
@@ -540,5 +542,9 @@ sl_status pq_encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *
     o->null_count = 0;
     o->has_min_max = false;
     o->status = encode_chunk(c, opt, s, o);
+    /* Keep a small dictionary for the column's next chunk; a large one would hold
+     * memory for every column of every open writer (ingest keeps many open). */
+    if ((size_t)o->dict.table_mask + 1 > DICT_KEEP_SLOTS || o->dict.data.cap > DICT_KEEP_BYTES)
+        pq_dict_free(&o->dict);
     return o->status;
 }

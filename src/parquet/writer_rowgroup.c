@@ -296,6 +296,8 @@ sl_status pq_flush(sl_pq_writer *w, bool background)
 
 sl_status sl_pq_writer_flush(sl_pq_writer *w)
 {
+    if (w->batch)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "a batch has no file to flush to");
     return pq_flush(w, false);
 }
 
