@@ -252,6 +252,53 @@ sl_status sl_expr_ev_cmp(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *ou
     return SL_OK;
 }
 
+/* x op constant where both are ints, dates, times or timestamps of one kind:
+ * cmp_vals' first case. */
+sl_status sl_expr_ev_cmp_int_const(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+{
+    sl_val a;
+    EVAL(n->kids[0], &a);
+    if (a.kind == SL_VAL_NULL)
+        RETURN_NULL();
+    int64_t y = n->kids[1]->lit.u.i;
+    *out = sl_val_bool(holds(n->op, (a.u.i > y) - (a.u.i < y)));
+    return SL_OK;
+}
+
+/* x op constant where both are numbers, not both ints: cmp_vals' last case. */
+sl_status sl_expr_ev_cmp_num_const(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+{
+    sl_val a;
+    EVAL(n->kids[0], &a);
+    if (a.kind == SL_VAL_NULL)
+        RETURN_NULL();
+    double x = sl_expr_num(&a), y = sl_expr_num(&n->kids[1]->lit);
+    *out = sl_val_bool(holds(n->op, x < y ? -1 : x > y ? 1 : x == y ? 0 : 2));
+    return SL_OK;
+}
+
+static bool int_like(sl_val_kind k)
+{
+    return k == SL_VAL_INT || k == SL_VAL_DATE || k == SL_VAL_TIME || k == SL_VAL_TIMESTAMP;
+}
+
+static bool number(sl_val_kind k)
+{
+    return k == SL_VAL_INT || k == SL_VAL_DOUBLE || k == SL_VAL_DECIMAL;
+}
+
+sl_expr_eval_fn sl_expr_cmp_const_eval(const sl_expr_node *left, const sl_expr_node *right)
+{
+    if (right->eval != sl_expr_ev_const)
+        return NULL;
+    sl_val_kind a = left->kind, b = right->lit.kind;
+    if (a == b && int_like(a))
+        return sl_expr_ev_cmp_int_const;
+    if (number(a) && number(b) && !(a == SL_VAL_INT && b == SL_VAL_INT))
+        return sl_expr_ev_cmp_num_const;
+    return NULL;
+}
+
 sl_status sl_expr_ev_in(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     sl_val x;

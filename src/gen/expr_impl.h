@@ -52,7 +52,7 @@ struct sl_expr {
     X(isnull) X(case) X(if) X(coalesce) X(abs) X(round) X(floor) X(ceil) X(min) X(max)    \
     X(length) X(upper) X(lower) X(substr) X(format) X(string) X(int) X(double) X(date)    \
     X(year) X(month) X(day) X(hour) X(minute) X(weekday) X(date_add) X(random_int)        \
-    X(random)
+    X(random) X(cmp_int_const) X(cmp_num_const)
 #define SL_EXPR_DECLARE(name) \
     sl_status sl_expr_ev_##name(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out);
 SL_EXPR_EVALS(SL_EXPR_DECLARE)
@@ -168,8 +168,22 @@ sl_status sl_expr_eval_strict(const sl_expr_node *n, const sl_expr_ctx *c, sl_va
 const char *sl_expr_kind_name(sl_val_kind k);
 
 /* Floor division and modulo, b > 0 (never overflow, unlike a - floor_div * b). */
-int64_t sl_expr_floor_div(int64_t a, int64_t b);
-int64_t sl_expr_floor_mod(int64_t a, int64_t b);
+static inline int64_t sl_expr_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return a % b < 0 ? q - 1 : q;
+}
+
+static inline int64_t sl_expr_floor_mod(int64_t a, int64_t b)
+{
+    int64_t r = a % b;
+    return r < 0 ? r + b : r;
+}
+
+/* The faster evaluation a comparison with a constant right side can use (a derived
+ * column's `amount < 10`, `weekday(t) >= 6`), or NULL: the kinds are known at
+ * compile time, so only the left side is evaluated and dispatched on per row. */
+sl_expr_eval_fn sl_expr_cmp_const_eval(const sl_expr_node *left, const sl_expr_node *right);
 
 /* Calendar conversions (proleptic Gregorian), exact for |days| < 2^40. */
 

@@ -340,6 +340,28 @@ static void test_comparisons(void **state)
         {"n = 1", "null"},
         {"null = null", "null"},
         {"sn < 'a'", "null"},
+        /* a constant on the right takes the compiled fast paths: ints, dates,
+         * timestamps of one kind; numbers of mixed kinds as doubles */
+        {"i < 8", "bool true"},
+        {"i <> 7", "bool false"},
+        {"n < 8", "null"},
+        {"wrong = 1", "null"},
+        {"big > 9.2e18", "bool true"},
+        {"small <= -9223372036854775807", "bool true"},
+        {"dec < 124", "bool true"},
+        {"dec >= 123.46", "bool false"},
+        {"dec0 < 0", "bool true"},
+        {"d = 2.5", "bool true"},
+        {"d > 2", "bool true"},
+        {"nan != 1", "bool true"},
+        {"nan <= 1.5", "bool false"},
+        {"dt = date '2026-01-01'", "bool true"},
+        {"dt > date '2026-01-01'", "bool false"},
+        {"ts >= timestamp '2026-01-01T10:30:15.25Z'", "bool true"},
+        {"ts > timestamp '2026-01-01T10:30:15.25Z'", "bool false"},
+        {"weekday(dt) >= 4", "bool true"},
+        {"hour(ts) = 10", "bool true"},
+        {"baddec < 1", "null"},
     };
     CHECK(cases);
 }
