@@ -426,7 +426,7 @@ static inline sl_status put(sl_buf *b, const void *p, size_t n)
 }
 
 /* Records the levels of one slot after its value (if any) was buffered. */
-static sl_status end_slot(sl_pq_writer *w, pq_wcol *c, bool present)
+static sl_status end_slot_slow(sl_pq_writer *w, pq_wcol *c, bool present)
 {
     sl_status s = SL_OK;
     if (c->def.list && c->in_list) {
@@ -451,7 +451,25 @@ static sl_status end_slot(sl_pq_writer *w, pq_wcol *c, bool present)
     return SL_OK;
 }
 
-static sl_status put_value(sl_pq_writer *w, pq_wcol *c, const void *p, size_t n)
+/* end_slot_slow for the common slot, a scalar column's with room for its level:
+ * inline in every value call. */
+static inline __attribute__((always_inline)) sl_status end_slot(sl_pq_writer *w, pq_wcol *c,
+                                                                bool present)
+{
+    if (c->def.list || (c->max_def && c->defs.len == c->defs.cap))
+        return end_slot_slow(w, c, present);
+    if (c->max_def)
+        c->defs.data[c->defs.len++] = present ? c->max_def : 0;
+    c->got = true;
+    w->filled++;
+    w->rg_bytes += 2;
+    c->nslots++;
+    c->nvalues += present;
+    return SL_OK;
+}
+
+static inline __attribute__((always_inline)) sl_status put_value(sl_pq_writer *w, pq_wcol *c,
+                                                                 const void *p, size_t n)
 {
     sl_status s = put(&c->values, p, n);
     if (s)
