@@ -149,8 +149,21 @@ static sl_status pattern_fill(const char *pat, uint64_t x, bool random, uint64_t
     return SL_OK;
 }
 
+/* A number value written field by field into its slot: a value built whole and
+ * copied was loaded back before its narrow stores had landed (a store-forwarding
+ * stall that was most of this function's time). */
+static inline void set_num(sl_val *out, sl_val_kind kind, int64_t i, int32_t scale)
+{
+    out->kind = kind;
+    out->plain = 0;
+    out->u.dec.unscaled = i;   /* u.i for ints */
+    out->u.s.len = 0;          /* the rest of the union, as a zeroed value has it */
+    if (kind == SL_VAL_DECIMAL)
+        out->u.dec.scale = scale;
+}
+
 /* Numbers arrive as doubles (or exact integers) and leave in the column's type. */
-static sl_val to_type(const sl_gcol *c, double x, bool exact_int, int64_t ix)
+static void to_type(const sl_gcol *c, double x, bool exact_int, int64_t ix, sl_val *out)
 {
     if (c->has_min && x < c->min)
         x = c->min, exact_int = false;
@@ -158,27 +171,32 @@ static sl_val to_type(const sl_gcol *c, double x, bool exact_int, int64_t ix)
         x = c->max, exact_int = false;
     switch (c->type) {
     case SL_G_DOUBLE:
-        return sl_val_double(exact_int ? (double)ix : x);
+        out->kind = SL_VAL_DOUBLE;
+        out->plain = 0;
+        out->u.s.len = 0;
+        out->u.d = exact_int ? (double)ix : x;
+        return;
     case SL_G_DECIMAL: {
         static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
                                      1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
         double lim = p10[c->precision] - 1;
         double u = exact_int ? (double)ix * p10[c->scale] : nearbyint(x * p10[c->scale]);
         u = u > lim ? lim : u < -lim ? -lim : u;
-        sl_val v = {.kind = SL_VAL_DECIMAL};
-        v.u.dec.unscaled = (int64_t)u;
-        v.u.dec.scale = c->scale;
-        return v;
+        set_num(out, SL_VAL_DECIMAL, (int64_t)u, c->scale);
+        return;
     }
     default: {
         static const double lo[] = {0, -128, -32768, -2147483648.0, -9223372036854775808.0};
         static const double hi[] = {0, 127, 32767, 2147483647.0, 9223372036854774784.0};
         int k = c->type - SL_G_INT8 + 1;
-        if (exact_int && c->type == SL_G_INT64 && !c->has_min && !c->has_max)
-            return sl_val_int(ix);
+        if (exact_int && c->type == SL_G_INT64 && !c->has_min && !c->has_max) {
+            set_num(out, SL_VAL_INT, ix, 0);
+            return;
+        }
         double r = exact_int ? (double)ix : nearbyint(x);
         r = r < lo[k] ? lo[k] : r > hi[k] ? hi[k] : r;
-        return sl_val_int((int64_t)r);
+        set_num(out, SL_VAL_INT, (int64_t)r, 0);
+        return;
     }
     }
 }
@@ -186,7 +204,7 @@ static sl_val to_type(const sl_gcol *c, double x, bool exact_int, int64_t ix)
 static sl_status int_value(const sl_gcol *c, int64_t v, sl_arena *a, sl_val *out)
 {
     if (c->type != SL_G_STRING) {
-        *out = to_type(c, (double)v, true, v);
+        to_type(c, (double)v, true, v, out);
         return SL_OK;
     }
     char tmp[24];
@@ -318,7 +336,7 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
         return pattern_fill(c->pattern, 0, true, bits, a, out);
     case G_UNIFORM:
         if (c->type == SL_G_DOUBLE || c->type == SL_G_DECIMAL) {
-            *out = to_type(c, c->min + sl_rng_unit(bits) * (c->max - c->min), false, 0);
+            to_type(c, c->min + sl_rng_unit(bits) * (c->max - c->min), false, 0, out);
         } else {
             int64_t lo = (int64_t)ceil(c->min), hi = (int64_t)floor(c->max);
             int64_t v = lo + (int64_t)sl_rng_below(bits, (uint64_t)(hi - lo) + 1);
@@ -326,13 +344,13 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
         }
         return SL_OK;
     case G_NORMAL:
-        *out = to_type(c, c->a + c->b * normal01(bits), false, 0);
+        to_type(c, c->a + c->b * normal01(bits), false, 0, out);
         return SL_OK;
     case G_LOGNORMAL:
-        *out = to_type(c, exp(c->a + c->b * normal01(bits)), false, 0);
+        to_type(c, exp(c->a + c->b * normal01(bits)), false, 0, out);
         return SL_OK;
     case G_EXPONENTIAL:
-        *out = to_type(c, -log(sl_rng_unit_open(bits)) / c->a, false, 0);
+        to_type(c, -log(sl_rng_unit_open(bits)) / c->a, false, 0, out);
         return SL_OK;
     case G_ZIPF:
         return int_value(c, zipf(rt, c->n, c->a, bits), a, out);
@@ -344,12 +362,12 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
     case G_CHOICE:
         *out = c->values[c->alias ? sl_alias_pick(c->alias, bits) : sl_rng_below(bits, c->nvalues)];
         if (out->kind == SL_VAL_DOUBLE && c->type != SL_G_DOUBLE)
-            *out = to_type(c, out->u.d, false, 0);
+            to_type(c, out->u.d, false, 0, out);
         return SL_OK;
     case G_CONST:
         *out = c->values[0];
         if (out->kind == SL_VAL_DOUBLE && c->type != SL_G_DOUBLE)
-            *out = to_type(c, out->u.d, false, 0);
+            to_type(c, out->u.d, false, 0, out);
         return SL_OK;
     case G_DATE:
         out->kind = SL_VAL_DATE;
@@ -593,11 +611,11 @@ sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
                 if (c->type == SL_G_DOUBLE && v.kind == SL_VAL_INT)
                     vals[i] = sl_val_double((double)v.u.i);
                 else if (c->type == SL_G_DECIMAL && v.kind != SL_VAL_DECIMAL)
-                    vals[i] = to_type(c, v.kind == SL_VAL_INT ? (double)v.u.i : v.u.d, false, 0);
+                    to_type(c, v.kind == SL_VAL_INT ? (double)v.u.i : v.u.d, false, 0, &vals[i]);
                 else if (c->type == SL_G_DECIMAL && v.u.dec.scale != c->scale)
-                    vals[i] = to_type(c, (double)v.u.dec.unscaled / pow(10, v.u.dec.scale), false, 0);
+                    to_type(c, (double)v.u.dec.unscaled / pow(10, v.u.dec.scale), false, 0, &vals[i]);
                 else if (c->type >= SL_G_INT8 && c->type <= SL_G_INT32)
-                    vals[i] = to_type(c, (double)v.u.i, true, v.u.i);
+                    to_type(c, (double)v.u.i, true, v.u.i, &vals[i]);
             }
         } else {
             st = gen_one(p, t, c, rt, row, sl_rng_hash(rt->key, row), vals, arena, &vals[i]);
