@@ -64,7 +64,8 @@ sl_status sl_expr_ev_const(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *
     return SL_OK;
 }
 
-sl_status sl_expr_ev_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+/* A column's value (sl_expr_ev_col), inline. */
+static inline void col_value(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     sl_val v = c->row[n->aux];
     bool ok = v.kind == n->kind;
@@ -83,8 +84,24 @@ sl_status sl_expr_ev_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *ou
         }
     }
     *out = ok ? v : sl_val_null();
+}
+
+sl_status sl_expr_ev_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+{
+    col_value(n, c, out);
     return SL_OK;
 }
+
+/* EVAL for the argument of the functions derived columns use most, which is most
+ * often a column: read inline rather than through a call. */
+#define EVAL_ARG(k, v)                       \
+    do {                                     \
+        const sl_expr_node *a_ = (k);        \
+        if (a_->eval == sl_expr_ev_col)      \
+            col_value(a_, c, (v));           \
+        else                                 \
+            EVAL(a_, (v));                   \
+    } while (0)
 
 sl_status sl_expr_ev_random(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
@@ -257,7 +274,7 @@ sl_status sl_expr_ev_cmp(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *ou
 sl_status sl_expr_ev_cmp_int_const(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     sl_val a;
-    EVAL(n->kids[0], &a);
+    EVAL_ARG(n->kids[0], &a);
     if (a.kind == SL_VAL_NULL)
         RETURN_NULL();
     int64_t y = n->kids[1]->lit.u.i;
@@ -269,10 +286,11 @@ sl_status sl_expr_ev_cmp_int_const(const sl_expr_node *n, const sl_expr_ctx *c, 
 sl_status sl_expr_ev_cmp_num_const(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     sl_val a;
-    EVAL(n->kids[0], &a);
+    EVAL_ARG(n->kids[0], &a);
     if (a.kind == SL_VAL_NULL)
         RETURN_NULL();
-    double x = sl_expr_num(&a), y = sl_expr_num(&n->kids[1]->lit);
+    double x = a.kind == SL_VAL_DOUBLE ? a.u.d : a.kind == SL_VAL_INT ? (double)a.u.i : sl_expr_num(&a);
+    double y = n->lit.u.d;   /* the constant as a double, set at compile time */
     *out = sl_val_bool(holds(n->op, x < y ? -1 : x > y ? 1 : x == y ? 0 : 2));
     return SL_OK;
 }
@@ -287,16 +305,18 @@ static bool number(sl_val_kind k)
     return k == SL_VAL_INT || k == SL_VAL_DOUBLE || k == SL_VAL_DECIMAL;
 }
 
-sl_expr_eval_fn sl_expr_cmp_const_eval(const sl_expr_node *left, const sl_expr_node *right)
+void sl_expr_cmp_const(sl_expr_node *n)
 {
+    const sl_expr_node *left = n->kids[0], *right = n->kids[1];
     if (right->eval != sl_expr_ev_const)
-        return NULL;
+        return;
     sl_val_kind a = left->kind, b = right->lit.kind;
-    if (a == b && int_like(a))
-        return sl_expr_ev_cmp_int_const;
-    if (number(a) && number(b) && !(a == SL_VAL_INT && b == SL_VAL_INT))
-        return sl_expr_ev_cmp_num_const;
-    return NULL;
+    if (a == b && int_like(a)) {
+        n->eval = sl_expr_ev_cmp_int_const;
+    } else if (number(a) && number(b) && !(a == SL_VAL_INT && b == SL_VAL_INT)) {
+        n->eval = sl_expr_ev_cmp_num_const;
+        n->lit = sl_val_double(sl_expr_num(&right->lit));
+    }
 }
 
 sl_status sl_expr_ev_in(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
@@ -496,7 +516,7 @@ static int64_t day_of(const sl_val *v)
 sl_status sl_expr_ev_date(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     int64_t d;
-    EVAL(n->kids[0], out);
+    EVAL_ARG(n->kids[0], out);
     if (out->kind == SL_VAL_TIMESTAMP)
         *out = val_kind_i(SL_VAL_DATE, day_of(out));
     else if (out->kind == SL_VAL_STRING)
@@ -508,7 +528,7 @@ sl_status sl_expr_ev_date(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *o
 /* part: 0 year, 1 month, 2 day, 3 weekday */
 static sl_status date_part(const sl_expr_node *n, const sl_expr_ctx *c, int part, sl_val *out)
 {
-    EVAL(n->kids[0], out);
+    EVAL_ARG(n->kids[0], out);
     if (out->kind == SL_VAL_NULL)
         return SL_OK;
     int64_t days = day_of(out), y;
@@ -550,7 +570,7 @@ static int64_t tod_of(const sl_val *v)
 
 sl_status sl_expr_ev_hour(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
-    EVAL(n->kids[0], out);
+    EVAL_ARG(n->kids[0], out);
     if (out->kind != SL_VAL_NULL)
         *out = sl_val_int(tod_of(out) / 3600000000LL);
     return SL_OK;
@@ -558,7 +578,7 @@ sl_status sl_expr_ev_hour(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *o
 
 sl_status sl_expr_ev_minute(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
-    EVAL(n->kids[0], out);
+    EVAL_ARG(n->kids[0], out);
     if (out->kind != SL_VAL_NULL)
         *out = sl_val_int(tod_of(out) / 60000000LL % 60);
     return SL_OK;

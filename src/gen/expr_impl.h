@@ -180,10 +180,10 @@ static inline int64_t sl_expr_floor_mod(int64_t a, int64_t b)
     return r < 0 ? r + b : r;
 }
 
-/* The faster evaluation a comparison with a constant right side can use (a derived
- * column's `amount < 10`, `weekday(t) >= 6`), or NULL: the kinds are known at
+/* Gives comparison n a faster evaluation when its right side is a constant (a
+ * derived column's `amount < 10`, `weekday(t) >= 6`): the kinds are known at
  * compile time, so only the left side is evaluated and dispatched on per row. */
-sl_expr_eval_fn sl_expr_cmp_const_eval(const sl_expr_node *left, const sl_expr_node *right);
+void sl_expr_cmp_const(sl_expr_node *n);
 
 /* Calendar conversions (proleptic Gregorian), exact for |days| < 2^40. */
 

@@ -671,9 +671,7 @@ static sl_status parse_cmp(parser *p, node **out)
         n->kids[0] = a;
         n->kids[1] = b;
         n->op = op_code(op.type);
-        sl_expr_eval_fn fast = sl_expr_cmp_const_eval(a, b);
-        if (fast)
-            n->eval = fast;
+        sl_expr_cmp_const(n);
         *out = n;
     } else if (op.type == T_IS) {
         TRY(lex(p));
