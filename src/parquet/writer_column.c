@@ -367,7 +367,7 @@ static sl_status encode_data_page(const pq_wcol *c, const pq_enc_opts *opt, pq_s
     if (c->max_def) {
         const uint8_t *d = c->defs.data + p->s0;
         int32_t nulls = 0;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; c->nvalues != c->nslots && i < n; i++)
             nulls += d[i] != c->max_def;
         h.num_nulls = nulls;
         if ((st = put_levels(lv, d, n, pq_enc_bit_width(c->max_def), !v2, &h.def_len)))
@@ -387,6 +387,19 @@ static sl_status encode_data_page(const pq_wcol *c, const pq_enc_opts *opt, pq_s
     return put_page(opt, s, o, &h, v2 ? &s->levels : NULL, body);
 }
 
+/* The offset of value v in c's values buffer. */
+static size_t value_offset(const pq_wcol *c, size_t v)
+{
+    if (c->width)
+        return v * c->width;
+    size_t cur = 0;
+    for (size_t i = 0; i < v; i++) {
+        uint32_t len;
+        next_value(c, &cur, &len);
+    }
+    return cur;
+}
+
 static sl_status encode_pages(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *s,
                               pq_chunk_out *o, size_t dict_slots, int bw,
                               int *ndict_pages, int *nplain_pages)
@@ -395,13 +408,19 @@ static sl_status encode_pages(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
     uint64_t limit_bits = (uint64_t)opt->page_size * 8;
     page_span p = {0};
     p.bw = bw;
-    bool dense = c->width && !c->max_rep && c->nvalues == c->nslots;
+    bool dense = !c->max_rep && c->nvalues == c->nslots;   /* one value in every slot */
+    bool at_byte = true;   /* p.b0 is the offset of value p.v0 in the values buffer */
     while (p.s0 < ns) {
         p.dict = p.s0 < dict_slots;
         size_t end = p.dict ? dict_slots : ns;
+        if (!p.dict && !at_byte) {
+            p.b0 = value_offset(c, p.v0);
+            at_byte = true;
+        }
         size_t s1 = p.s0, v1 = p.v0, b1 = p.b0;
         uint64_t bits = 0;
-        if (dense) {
+        bool closed = dense && (p.dict || c->width);
+        if (closed) {
             /* every slot holds one value of the same size: the loop below in closed
              * form (the page ends after the first slot that reaches the limit) */
             uint64_t b = p.dict ? (uint64_t)bw : c->phys == PQ_BOOLEAN ? 1 : (uint64_t)c->width * 8;
@@ -410,13 +429,24 @@ static sl_status encode_pages(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
             s1 = end - p.s0 < k ? end : p.s0 + (size_t)k;
             v1 = p.v0 + (s1 - p.s0);
             b1 = p.b0 + (s1 - p.s0) * c->width;
+            at_byte = at_byte && c->width;
         }
-        for (; !dense && s1 < end; s1++) {
+        /* Dictionary pages of byte arrays need no byte offsets: they are found
+         * again (value_offset) if PLAIN pages follow. */
+        bool skip_bytes = p.dict && !c->width;
+        if (skip_bytes)
+            at_byte = false;
+        for (; !closed && s1 < end; s1++) {
             if (s1 > p.s0 && slot_row_start(c, s1) &&
                 (bits >= limit_bits || s1 - p.s0 >= PAGE_MAX_SLOTS))
                 break;
             if (!slot_present(c, s1))
                 continue;
+            v1++;
+            if (skip_bytes) {
+                bits += (uint64_t)bw;
+                continue;
+            }
             uint64_t vb;
             if (c->width) {
                 vb = c->width;
@@ -427,7 +457,6 @@ static sl_status encode_pages(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
             }
             b1 += vb;
             bits += p.dict ? (uint64_t)bw : c->phys == PQ_BOOLEAN ? 1 : vb * 8;
-            v1++;
         }
         p.s1 = s1;
         p.v1 = v1;
