@@ -3,6 +3,7 @@
  * Parquet row. Hidden columns are left out everywhere. */
 #include "gen/emit.h"
 
+#include "base/bytes.h"
 #include "base/digits.h"
 
 #include <string.h>
@@ -125,32 +126,6 @@ sl_status sl_emit_prepare(sl_gtable *t, sl_arena *arena)
     return st;
 }
 
-/* memcpy for the short pieces of a row (keys, codes, names): overlapping word
- * copies inline, which read and write only [0, n) of each side, instead of a call. */
-static inline void copy_short(void *dst, const void *src, size_t n)
-{
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    uint64_t a, b;
-    if (n >= 8 && n <= 16) {
-        memcpy(&a, s, 8);
-        memcpy(&b, s + n - 8, 8);
-        memcpy(d, &a, 8);
-        memcpy(d + n - 8, &b, 8);
-    } else if (n >= 4 && n < 8) {
-        uint32_t x, y;
-        memcpy(&x, s, 4);
-        memcpy(&y, s + n - 4, 4);
-        memcpy(d, &x, 4);
-        memcpy(d + n - 4, &y, 4);
-    } else if (n < 4) {
-        for (size_t i = 0; i < n; i++)
-            d[i] = s[i];
-    } else {
-        memcpy(d, s, n);
-    }
-}
-
 sl_status sl_emit_json_row(const sl_gtable *t, const sl_val *vals, sl_buf *out)
 {
     sl_status st = SL_OK;
@@ -160,7 +135,7 @@ sl_status sl_emit_json_row(const sl_gtable *t, const sl_val *vals, sl_buf *out)
             continue;
         if ((st = sl_buf_reserve(out, c->jprefix_len + 48)) != SL_OK)
             break;
-        copy_short(out->data + out->len, c->jprefix, c->jprefix_len);
+        sl_copy_short(out->data + out->len, c->jprefix, c->jprefix_len);
         out->len += c->jprefix_len;
         const sl_val *v = &vals[i];
         char *p = (char *)out->data + out->len;
@@ -185,7 +160,7 @@ sl_status sl_emit_json_row(const sl_gtable *t, const sl_val *vals, sl_buf *out)
                     break;
                 p = (char *)out->data + out->len;
                 p[0] = '"';
-                copy_short(p + 1, v->u.s.ptr, v->u.s.len);
+                sl_copy_short(p + 1, v->u.s.ptr, v->u.s.len);
                 p[v->u.s.len + 1] = '"';
                 out->len += v->u.s.len + 2;
                 break;

@@ -4,6 +4,8 @@
  * varint(groups << 1 | 1) then groups of 8 values packed LSB first. */
 #include "parquet/encode.h"
 
+#include "base/bytes.h"
+
 #include <stdlib.h>
 #include <string.h>
 /* XXH3 inlined here: the dictionary hashes every short value of a chunk, where a
@@ -198,29 +200,6 @@ static inline uint32_t value_hash(const pq_dict *d, const uint8_t *p, uint32_t l
     return (uint32_t)XXH3_64bits(p, len);
 }
 
-/* Whether a[0..n) equals b[0..n); up to 16 bytes with overlapping word loads
- * (reading only those bytes) instead of a call. */
-static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
-{
-    uint64_t x0, x1, y0, y1;
-    if (n >= 8 && n <= 16) {
-        memcpy(&x0, a, 8);
-        memcpy(&y0, b, 8);
-        memcpy(&x1, a + n - 8, 8);
-        memcpy(&y1, b + n - 8, 8);
-        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-    }
-    if (n >= 4 && n < 8) {
-        uint32_t u0, u1, v0, v1;
-        memcpy(&u0, a, 4);
-        memcpy(&v0, b, 4);
-        memcpy(&u1, a + n - 4, 4);
-        memcpy(&v1, b + n - 4, 4);
-        return ((u0 ^ v0) | (u1 ^ v1)) == 0;
-    }
-    return n == 0 || memcmp(a, b, n) == 0;
-}
-
 static inline bool entry_equals(const pq_dict *d, uint32_t e, const uint8_t *p, uint32_t len)
 {
     if (d->width == 8)
@@ -229,7 +208,7 @@ static inline bool entry_equals(const pq_dict *d, uint32_t e, const uint8_t *p, 
         return memcmp(d->data.data + (size_t)e * 4, p, 4) == 0;
     uint32_t elen;
     const uint8_t *q = pq_dict_entry(d, e, &elen);
-    return elen == len && same_bytes(q, p, len);
+    return elen == len && sl_same_short(q, p, len);
 }
 
 sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_bytes,

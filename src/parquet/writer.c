@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/arena.h"
+#include "base/bytes.h"
 #include "parquet/format.h"
 #include "parquet/writer_internal.h"
 #include "sluice/sluice.h"
@@ -462,7 +463,8 @@ static inline __attribute__((always_inline)) sl_status end_slot(sl_pq_writer *w,
         c->defs.data[c->defs.len++] = present ? c->max_def : 0;
     c->got = true;
     w->filled++;
-    w->rg_bytes += 2;
+    if (!w->batch)   /* a batch's bytes are summed when it is written */
+        w->rg_bytes += 2;
     c->nslots++;
     c->nvalues += present;
     return SL_OK;
@@ -474,7 +476,8 @@ static inline __attribute__((always_inline)) sl_status put_value(sl_pq_writer *w
     sl_status s = put(&c->values, p, n);
     if (s)
         return fail_mem(w, s, c);
-    w->rg_bytes += n;
+    if (!w->batch)
+        w->rg_bytes += n;
     return end_slot(w, c, true);
 }
 
@@ -573,11 +576,12 @@ sl_status sl_pq_write_bytes(sl_pq_writer *w, size_t col, const void *p, size_t l
     if ((s = sl_buf_reserve(&c->values, 4 + len)))
         return fail_mem(w, s, c);
     uint32_t n = (uint32_t)len;
-    memcpy(c->values.data + c->values.len, &n, 4);
-    if (len)
-        memcpy(c->values.data + c->values.len + 4, p, len);
+    uint8_t *at = c->values.data + c->values.len;   /* one load: the stores below may alias */
+    memcpy(at, &n, 4);
+    sl_copy_short(at + 4, p, len);
     c->values.len += 4 + len;
-    w->rg_bytes += 4 + len;
+    if (!w->batch)
+        w->rg_bytes += 4 + len;
     return end_slot(w, c, true);
 }
 

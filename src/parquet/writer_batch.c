@@ -55,6 +55,16 @@ static void next_row(const pq_wcol *c, cursor *k, uint64_t *bytes)
     k->slot = s;
 }
 
+/* What the value calls would have added to rg_bytes for the batch's rows: each
+ * buffered value's bytes and 2 a slot. */
+static uint64_t batch_bytes(const sl_pq_writer *b)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < b->ncols; i++)
+        n += b->cols[i].values.len + 2 * b->cols[i].nslots;
+    return n;
+}
+
 static void batch_clear(sl_pq_writer *b)
 {
     for (size_t i = 0; i < b->ncols; i++) {
@@ -137,8 +147,9 @@ sl_status sl_pq_write_batch(sl_pq_writer *w, sl_pq_writer *b)
     if (s || b->rows == 0)
         return s;
     /* No row but perhaps the last reaches a threshold: move everything at once. */
+    uint64_t bytes = batch_bytes(b);
     if (w->rg_rows + b->rows - 1 < w->opt.row_group_rows &&
-        w->rg_bytes + b->rg_bytes < w->opt.row_group_bytes) {
+        w->rg_bytes + bytes < w->opt.row_group_bytes) {
         cursor *k = calloc(2 * w->ncols, sizeof *k);
         if (!k)
             return sl_error_set(&w->err, SL_ERR_NOMEM, "out of memory");
@@ -151,7 +162,7 @@ sl_status sl_pq_write_batch(sl_pq_writer *w, sl_pq_writer *b)
         if (!s) {
             w->rows += b->rows;
             w->rg_rows += b->rows;
-            w->rg_bytes += b->rg_bytes;
+            w->rg_bytes += bytes;
             if (w->rg_rows >= w->opt.row_group_rows || w->rg_bytes >= w->opt.row_group_bytes)
                 s = pq_flush(w, true);
         }

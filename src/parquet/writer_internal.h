@@ -140,7 +140,9 @@ struct sl_pq_writer {
     size_t filled;            /* columns with a value in the current row */
     uint64_t rows;            /* rows ended, all row groups */
     uint64_t rg_rows;         /* rows buffered */
-    uint64_t rg_bytes;        /* bytes buffered (values and levels) */
+    uint64_t rg_bytes;        /* bytes buffered (values and levels); not kept by a
+                               * batch, whose bytes are summed when it is written:
+                               * the sum over columns of values.len + 2 x nslots */
     sl_status failed;         /* sticky I/O or memory failure */
     sl_arena kv_mem;          /* key-value strings */
     pq_w_kv *kv;
