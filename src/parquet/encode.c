@@ -211,13 +211,12 @@ static inline bool entry_equals(const pq_dict *d, uint32_t e, const uint8_t *p, 
     return elen == len && sl_same_short(q, p, len);
 }
 
-sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_bytes,
-                      uint32_t *idx)
+static sl_status put_hashed(pq_dict *d, const uint8_t *p, uint32_t len, uint32_t h32,
+                            size_t max_bytes, uint32_t *idx)
 {
     sl_status s;
     if (!d->table && (s = grow_table(d)))
         return s;
-    uint32_t h32 = value_hash(d, p, len);
     uint32_t slot = h32 & d->table_mask;
     for (;;) {
         uint64_t e = d->table[slot];
@@ -251,4 +250,58 @@ sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_byt
     if ((size_t)d->count * 2 > (size_t)d->table_mask + 1)
         return grow_table(d);
     return SL_OK;
+}
+
+sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_bytes,
+                      uint32_t *idx)
+{
+    return put_hashed(d, p, len, value_hash(d, p, len), max_bytes, idx);
+}
+
+/* The value at byte *cur of a PLAIN buffer; advances *cur past it. */
+static inline const uint8_t *plain_value(const uint8_t *values, uint32_t width, size_t *cur,
+                                         uint32_t *len)
+{
+    const uint8_t *p = values + *cur;
+    if (width) {
+        *len = width;
+        *cur += width;
+        return p;
+    }
+    memcpy(len, p, 4);
+    *cur += 4 + (size_t)*len;
+    return p + 4;
+}
+
+#define PUT_AHEAD 16
+
+sl_status pq_dict_put_range(pq_dict *d, const uint8_t *values, size_t *cur, size_t from,
+                            size_t to, size_t max_bytes, uint32_t *idx, size_t *done)
+{
+    /* The values of a chunk land at random in a large dictionary's table: hash
+     * them PUT_AHEAD values ahead and start the load of each one's slot then. */
+    uint32_t ring[PUT_AHEAD];
+    size_t hcur = *cur, hashed = from, i;
+    sl_status s = SL_OK;
+    if (!d->table && (s = grow_table(d)))
+        return s;
+    for (i = from; i < to; i++) {
+        for (; hashed < to && hashed < i + PUT_AHEAD; hashed++) {
+            uint32_t len;
+            const uint8_t *p = plain_value(values, d->width, &hcur, &len);
+            uint32_t h = value_hash(d, p, len);
+            ring[hashed % PUT_AHEAD] = h;
+            __builtin_prefetch(&d->table[h & d->table_mask]);
+        }
+        size_t at = *cur;
+        uint32_t len;
+        const uint8_t *p = plain_value(values, d->width, cur, &len);
+        s = put_hashed(d, p, len, ring[i % PUT_AHEAD], max_bytes, &idx[i]);
+        if (s) {
+            *cur = at;
+            break;
+        }
+    }
+    *done = i;
+    return s == SL_ERR_LIMIT ? SL_OK : s;
 }

@@ -55,6 +55,14 @@ void pq_dict_free(pq_dict *d);
 sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_bytes,
                       uint32_t *idx);
 
+/* pq_dict_put for values [from, to) of a PLAIN buffer of d's width (byte arrays:
+ * 4-byte length + bytes), the value `from` at byte *cur: idx[i] is value i's
+ * entry. Stops before the value that would pass max_bytes. *done is the first
+ * value not put, *cur its offset. Faster than one call a value: it starts the
+ * table loads of later values early. */
+sl_status pq_dict_put_range(pq_dict *d, const uint8_t *values, size_t *cur, size_t from,
+                            size_t to, size_t max_bytes, uint32_t *idx, size_t *done);
+
 /* Entry i: for byte arrays, the bytes and length (no prefix); else width bytes. */
 static inline const uint8_t *pq_dict_entry(const pq_dict *d, uint32_t i, uint32_t *len)
 {

@@ -235,18 +235,17 @@ static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch
         s->idx = p;
         s->idx_cap = n;
     }
-    size_t cur = 0, i;
-    for (i = 0; i < n; i++) {
-        uint32_t len;
-        const uint8_t *p = next_value(c, &cur, &len);
-        sl_status st = pq_dict_put(d, p, len, opt->dictionary_max_bytes, &s->idx[i]);
-        if (st == SL_ERR_LIMIT)
-            break;
-        if (st)
-            return st;
-        if (i + 1 == DICT_PROBE && (size_t)d->count * 10 > (size_t)DICT_PROBE * 9)
-            return SL_OK;   /* mostly distinct: PLAIN is smaller and faster */
-    }
+    /* The first DICT_PROBE values decide whether a dictionary pays off. */
+    size_t cur = 0, i = 0, probe = n < DICT_PROBE ? n : DICT_PROBE;
+    sl_status st = pq_dict_put_range(d, c->values.data, &cur, 0, probe, opt->dictionary_max_bytes,
+                                     s->idx, &i);
+    if (st)
+        return st;
+    if (i == DICT_PROBE && (size_t)d->count * 10 > (size_t)DICT_PROBE * 9)
+        return SL_OK;   /* mostly distinct: PLAIN is smaller and faster */
+    if (i == probe && (st = pq_dict_put_range(d, c->values.data, &cur, probe, n,
+                                              opt->dictionary_max_bytes, s->idx, &i)))
+        return st;
     *covered = i;
     return SL_OK;
 }
