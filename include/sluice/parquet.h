@@ -119,6 +119,30 @@ sl_status sl_pq_write_decimal128(sl_pq_writer *w, size_t col, int64_t hi, uint64
 sl_status sl_pq_write_list_begin(sl_pq_writer *w, size_t col);
 sl_status sl_pq_write_list_end(sl_pq_writer *w, size_t col);
 
+/* One value of a whole row for sl_pq_write_row: what a value call takes. */
+typedef enum {
+    SL_PQV_NULL = 0,   /* sl_pq_write_null */
+    SL_PQV_BOOL,       /* u.i, 0 or 1: sl_pq_write_bool */
+    SL_PQV_INT,        /* u.i: sl_pq_write_int */
+    SL_PQV_DOUBLE,     /* u.d: sl_pq_write_double */
+    SL_PQV_BYTES       /* u.s: sl_pq_write_bytes */
+} sl_pq_value_kind;
+
+typedef struct sl_pq_value {
+    sl_pq_value_kind kind;
+    union {
+        int64_t i;
+        double d;
+        struct { const void *p; size_t len; } s;
+    } u;
+} sl_pq_value;
+
+/* Writes a whole row, vals[i] the value of column i, and ends it: the same as the
+ * value calls in column order then sl_pq_write_end_row (the same checks, the same
+ * errors, the same bytes), in one call. LIST and DECIMAL(p > 18) columns take
+ * their values only through the value calls. */
+sl_status sl_pq_write_row(sl_pq_writer *w, const sl_pq_value *vals);
+
 /* Ends the current row: every column must have received exactly one value. At the
  * row or byte threshold, hands the row group to a background thread, which encodes
  * and writes it while the caller fills the next (waiting first for the previous one:

@@ -315,8 +315,41 @@ static sl_status pq_scalar(sl_pq_writer *w, size_t col, const sl_val *v)
     }
 }
 
+/* A scalar as sl_pq_write_row takes it; false for a list. */
+static bool pq_value(const sl_val *v, sl_pq_value *out)
+{
+    switch (v->kind) {
+    case SL_VAL_NULL: out->kind = SL_PQV_NULL; return true;
+    case SL_VAL_BOOL: out->kind = SL_PQV_BOOL; out->u.i = v->u.b; return true;
+    case SL_VAL_INT: case SL_VAL_DATE: case SL_VAL_TIME: case SL_VAL_TIMESTAMP:
+        out->kind = SL_PQV_INT;
+        out->u.i = v->u.i;
+        return true;
+    case SL_VAL_DECIMAL: out->kind = SL_PQV_INT; out->u.i = v->u.dec.unscaled; return true;
+    case SL_VAL_DOUBLE: out->kind = SL_PQV_DOUBLE; out->u.d = v->u.d; return true;
+    case SL_VAL_STRING:
+        out->kind = SL_PQV_BYTES;
+        out->u.s.p = v->u.s.ptr;
+        out->u.s.len = v->u.s.len;
+        return true;
+    default: return false;
+    }
+}
+
 sl_status sl_emit_pq_row(const sl_gtable *t, const sl_val *vals, sl_pq_writer *w)
 {
+    /* A row of scalars in one call; one with a list value by value. */
+    sl_pq_value row[64];
+    size_t n = 0;
+    bool whole = true;
+    for (size_t i = 0; whole && i < t->ncols; i++) {
+        const sl_gcol *c = &t->cols[i];
+        if (c->hidden || c->gen == G_OBJECT)
+            continue;
+        whole = n < sizeof row / sizeof row[0] && pq_value(&vals[i], &row[n++]);
+    }
+    if (whole)
+        return sl_pq_write_row(w, row);
     size_t col = 0;
     for (size_t i = 0; i < t->ncols; i++) {
         const sl_gcol *c = &t->cols[i];

@@ -443,7 +443,6 @@ static sl_status end_slot_slow(sl_pq_writer *w, pq_wcol *c, bool present)
         if (c->max_def && (s = sl_buf_putc(&c->defs, present ? c->max_def : 0)))
             return fail_mem(w, s, c);
         c->got = true;
-        w->filled++;
         w->rg_bytes += 2;
     }
     c->nslots++;
@@ -462,7 +461,6 @@ static inline __attribute__((always_inline)) sl_status end_slot(sl_pq_writer *w,
     if (c->max_def)
         c->defs.data[c->defs.len++] = present ? c->max_def : 0;
     c->got = true;
-    w->filled++;
     if (!w->batch)   /* a batch's bytes are summed when it is written */
         w->rg_bytes += 2;
     c->nslots++;
@@ -600,7 +598,6 @@ sl_status sl_pq_write_list_begin(sl_pq_writer *w, size_t col)
     c->got = true;
     c->in_list = true;
     c->list_len = 0;
-    w->filled++;
     return SL_OK;
 }
 
@@ -623,6 +620,120 @@ sl_status sl_pq_write_list_end(sl_pq_writer *w, size_t col)
     return SL_OK;
 }
 
+/* The end of sl_pq_write_end_row once the row is complete: count it, and at a
+ * threshold hand the row group over. */
+static sl_status row_done(sl_pq_writer *w)
+{
+    w->rows++;
+    w->rg_rows++;
+    if (w->batch)
+        return SL_OK;   /* a batch holds its rows until sl_pq_write_batch */
+    if (w->rg_rows >= w->opt.row_group_rows || w->rg_bytes >= w->opt.row_group_bytes)
+        return pq_flush(w, true);
+    return SL_OK;
+}
+
+/* Whether every value of the row fits its column with nothing to report: then
+ * sl_pq_write_row can append them without the value calls' checks. */
+static bool row_fits(const sl_pq_writer *w, const sl_pq_value *v)
+{
+    if (w->nlists)
+        return false;
+    for (size_t i = 0; i < w->ncols; i++) {
+        const pq_wcol *c = &w->cols[i];
+        bool ok;
+        switch (v[i].kind) {
+        case SL_PQV_NULL: ok = c->def.optional; break;
+        case SL_PQV_BOOL: ok = c->call == CALL_BOOL; break;
+        case SL_PQV_INT: ok = c->call == CALL_INT && v[i].u.i >= c->int_lo && v[i].u.i <= c->int_hi; break;
+        case SL_PQV_DOUBLE: ok = c->call == CALL_DOUBLE; break;
+        case SL_PQV_BYTES: ok = c->call == CALL_BYTES && v[i].u.s.len <= INT32_MAX - 64; break;
+        default: ok = false;
+        }
+        if (!ok || c->got)
+            return false;
+    }
+    return true;
+}
+
+/* The value calls for one value of sl_pq_write_row's slow path. */
+static sl_status put_one(sl_pq_writer *w, size_t col, const sl_pq_value *v)
+{
+    switch (v->kind) {
+    case SL_PQV_NULL: return sl_pq_write_null(w, col);
+    case SL_PQV_BOOL: return sl_pq_write_bool(w, col, v->u.i != 0);
+    case SL_PQV_INT: return sl_pq_write_int(w, col, v->u.i);
+    case SL_PQV_DOUBLE: return sl_pq_write_double(w, col, v->u.d);
+    case SL_PQV_BYTES: return sl_pq_write_bytes(w, col, v->u.s.p, v->u.s.len);
+    }
+    return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_row: column %zu: unknown value kind %d",
+                        col, (int)v->kind);
+}
+
+sl_status sl_pq_write_row(sl_pq_writer *w, const sl_pq_value *v)
+{
+    if (w->failed)
+        return w->failed;
+    if (atomic_load_explicit(&w->job.failed, memory_order_relaxed))
+        return pq_wait(w);
+    if (!row_fits(w, v)) {
+        for (size_t i = 0; i < w->ncols; i++) {
+            sl_status s = put_one(w, i, &v[i]);
+            if (s)
+                return s;
+        }
+        return sl_pq_write_end_row(w);
+    }
+    /* What the value calls and end_row do for such a row, column by column. */
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < w->ncols; i++) {
+        pq_wcol *c = &w->cols[i];
+        const sl_pq_value *x = &v[i];
+        sl_status s = SL_OK;
+        size_t n = 0;
+        if (x->kind == SL_PQV_NULL) {
+            /* nothing buffered */
+        } else if (c->call == CALL_BYTES) {
+            n = 4 + x->u.s.len;
+            if (!(s = sl_buf_reserve(&c->values, n))) {
+                uint32_t len = (uint32_t)x->u.s.len;
+                uint8_t *at = c->values.data + c->values.len;
+                memcpy(at, &len, 4);
+                sl_copy_short(at + 4, x->u.s.p, x->u.s.len);
+                c->values.len += n;
+            }
+        } else if (c->call == CALL_BOOL) {
+            uint8_t b = x->u.i != 0;
+            n = 1;
+            s = put(&c->values, &b, 1);
+        } else if (c->call == CALL_DOUBLE && c->width == 4) {
+            float f = (float)x->u.d;
+            n = 4;
+            s = put(&c->values, &f, 4);
+        } else if (c->call == CALL_DOUBLE) {
+            n = 8;
+            s = put(&c->values, &x->u.d, 8);
+        } else if (c->width == 4) {
+            int32_t k = (int32_t)x->u.i;
+            n = 4;
+            s = put(&c->values, &k, 4);
+        } else {
+            n = 8;
+            s = put(&c->values, &x->u.i, 8);
+        }
+        if (!s && c->max_def)
+            s = sl_buf_putc(&c->defs, x->kind == SL_PQV_NULL ? 0 : c->max_def);
+        if (s)
+            return fail_mem(w, s, c);
+        c->nslots++;
+        c->nvalues += x->kind != SL_PQV_NULL;
+        bytes += n + 2;
+    }
+    if (!w->batch)
+        w->rg_bytes += bytes;
+    return row_done(w);
+}
+
 sl_status sl_pq_write_end_row(sl_pq_writer *w)
 {
     if (w->failed)
@@ -630,12 +741,12 @@ sl_status sl_pq_write_end_row(sl_pq_writer *w)
     /* A failed background job stops the caller at the next row, not a row group later. */
     if (atomic_load_explicit(&w->job.failed, memory_order_relaxed))
         return pq_wait(w);
-    if (w->filled != w->ncols) {
-        for (size_t i = 0; i < w->ncols; i++)
-            if (!w->cols[i].got)
-                return sl_error_set(&w->err, SL_ERR_USAGE, "row %llu ended without a value for column '%s'",
-                                    (unsigned long long)w->rows, w->cols[i].name);
-    }
+    /* No count of the columns filled is kept: one shared counter, incremented by
+     * every value call, was a dependency chain through memory across the row. */
+    for (size_t i = 0; i < w->ncols; i++)
+        if (!w->cols[i].got)
+            return sl_error_set(&w->err, SL_ERR_USAGE, "row %llu ended without a value for column '%s'",
+                                (unsigned long long)w->rows, w->cols[i].name);
     for (size_t i = 0; w->nlists && i < w->ncols; i++) {
         pq_wcol *c = &w->cols[i];
         if (c->in_list)
@@ -645,14 +756,7 @@ sl_status sl_pq_write_end_row(sl_pq_writer *w)
     }
     for (size_t i = 0; i < w->ncols; i++)
         w->cols[i].got = false;
-    w->filled = 0;
-    w->rows++;
-    w->rg_rows++;
-    if (w->batch)
-        return SL_OK;   /* a batch holds its rows until sl_pq_write_batch */
-    if (w->rg_rows >= w->opt.row_group_rows || w->rg_bytes >= w->opt.row_group_bytes)
-        return pq_flush(w, true);
-    return SL_OK;
+    return row_done(w);
 }
 
 sl_status sl_pq_writer_close(sl_pq_writer *w, bool fsync_file, sl_error *err)
@@ -665,7 +769,7 @@ sl_status sl_pq_writer_close(sl_pq_writer *w, bool fsync_file, sl_error *err)
         return SL_OK;
     }
     sl_status s = pq_wait(w);
-    if (!s && w->filled)
+    if (!s && pq_row_open(w))
         s = sl_error_set(&w->err, SL_ERR_USAGE, "close in the middle of row %llu: end the row first",
                          (unsigned long long)w->rows);
     if (!s)

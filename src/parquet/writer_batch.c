@@ -88,10 +88,10 @@ static sl_status check_batch(sl_pq_writer *w, const sl_pq_writer *b)
             return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_batch: column '%s' of the batch "
                                 "is not the writer's", x->name);
     }
-    if (w->filled)
+    if (pq_row_open(w))
         return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_batch in the middle of row %llu",
                             (unsigned long long)w->rows);
-    if (b->filled)
+    if (pq_row_open(b))
         return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_batch: the batch's last row is not ended");
     if (b->failed)
         return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_batch: the batch failed: %s", b->err.msg);

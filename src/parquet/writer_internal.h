@@ -137,7 +137,6 @@ struct sl_pq_writer {
     /* the caller's side: row assembly, key-values, errors */
     pq_wcol *cols;
     size_t nlists;            /* LIST columns */
-    size_t filled;            /* columns with a value in the current row */
     uint64_t rows;            /* rows ended, all row groups */
     uint64_t rg_rows;         /* rows buffered */
     uint64_t rg_bytes;        /* bytes buffered (values and levels); not kept by a
@@ -160,6 +159,15 @@ struct sl_pq_writer {
 
     pq_job job;
 };
+
+/* Whether the current row has begun: a column has its value (or an open list). */
+static inline bool pq_row_open(const sl_pq_writer *w)
+{
+    for (size_t i = 0; i < w->ncols; i++)
+        if (w->cols[i].got)
+            return true;
+    return false;
+}
 
 /* writer_rowgroup.c */
 /* Writes a row group of the buffered rows (nothing when there are none). With

@@ -1,8 +1,9 @@
-/* Unit tests of Parquet writer batches (sl_pq_writer_open_batch, sl_pq_write_batch):
- * the same rows written value by value and through batches of many sizes must give
- * the same file byte for byte, whichever threshold (rows or bytes) ends a row group
- * and wherever it falls in a batch; and the misuses are errors. The file itself is
- * checked against DuckDB and others by writer_oracle.test.mjs. */
+/* Unit tests of Parquet writer batches (sl_pq_writer_open_batch, sl_pq_write_batch)
+ * and whole rows (sl_pq_write_row): the same rows written value by value, through
+ * batches of many sizes, and a row a call must give the same file byte for byte,
+ * whichever threshold (rows or bytes) ends a row group and wherever it falls in a
+ * batch; and the misuses are errors. The file itself is checked against DuckDB and
+ * others by writer_oracle.test.mjs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -201,11 +202,147 @@ static void test_batch_errors(void **state)
     unlink(c);
 }
 
+/* ------------------------------------------------------------ whole rows */
+
+/* The scalar columns of COLS (no LIST) and a wide decimal, which takes ints only
+ * through the value calls. */
+static const sl_pq_column SCALARS[] = {
+    {.name = "id", .type = SL_PQ_INT64},
+    {.name = "name", .type = SL_PQ_STRING, .optional = true},
+    {.name = "price", .type = SL_PQ_DECIMAL, .precision = 12, .scale = 2, .optional = true},
+    {.name = "ok", .type = SL_PQ_BOOL, .optional = true},
+    {.name = "ratio", .type = SL_PQ_FLOAT, .optional = true},
+    {.name = "x", .type = SL_PQ_DOUBLE},
+    {.name = "day", .type = SL_PQ_DATE},
+    {.name = "small", .type = SL_PQ_INT16, .optional = true},
+    {.name = "wide", .type = SL_PQ_DECIMAL, .precision = 30, .scale = 0, .optional = true},
+};
+#define NSCALARS (sizeof SCALARS / sizeof SCALARS[0])
+
+/* Row r of SCALARS, as sl_pq_write_row takes it. */
+static void scalar_row(uint64_t r, sl_pq_value *v, char *buf)
+{
+    uint64_t h = mix(r + 77);
+    int n = snprintf(buf, 32, "name-%llu", (unsigned long long)(h % 300));
+    v[0] = (sl_pq_value){SL_PQV_INT, {.i = (int64_t)r}};
+    v[1] = h % 7 == 0 ? (sl_pq_value){SL_PQV_NULL, {.i = 0}} : (sl_pq_value){SL_PQV_BYTES, {.s = {buf, (size_t)n}}};
+    v[2] = h % 11 == 0 ? (sl_pq_value){SL_PQV_NULL, {.i = 0}} : (sl_pq_value){SL_PQV_INT, {.i = (int64_t)(h % 99999) - 500}};
+    v[3] = h % 3 == 0 ? (sl_pq_value){SL_PQV_NULL, {.i = 0}} : (sl_pq_value){SL_PQV_BOOL, {.i = (int64_t)(h >> 9) & 1}};
+    v[4] = (sl_pq_value){SL_PQV_DOUBLE, {.d = (double)(h % 1000) / 3.0}};
+    v[5] = (sl_pq_value){SL_PQV_DOUBLE, {.d = (double)(h % 100000) / 7.0}};
+    v[6] = (sl_pq_value){SL_PQV_INT, {.i = 18000 + (int64_t)(h % 999)}};
+    v[7] = (sl_pq_value){SL_PQV_INT, {.i = (int64_t)(h % 60000) - 30000}};
+    v[8] = h % 5 == 0 ? (sl_pq_value){SL_PQV_NULL, {.i = 0}} : (sl_pq_value){SL_PQV_INT, {.i = -(int64_t)(h >> 2)}};
+}
+
+static void put_values(sl_pq_writer *w, const sl_pq_value *v)
+{
+    for (size_t i = 0; i < NSCALARS; i++) {
+        sl_status s = SL_OK;
+        switch (v[i].kind) {
+        case SL_PQV_NULL: s = sl_pq_write_null(w, i); break;
+        case SL_PQV_BOOL: s = sl_pq_write_bool(w, i, v[i].u.i != 0); break;
+        case SL_PQV_INT: s = sl_pq_write_int(w, i, v[i].u.i); break;
+        case SL_PQV_DOUBLE: s = sl_pq_write_double(w, i, v[i].u.d); break;
+        case SL_PQV_BYTES: s = sl_pq_write_bytes(w, i, v[i].u.s.p, v[i].u.s.len); break;
+        }
+        assert_int_equal(s, SL_OK);
+    }
+    assert_int_equal(sl_pq_write_end_row(w), SL_OK);
+}
+
+static void test_row_same_bytes(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/sluice-row-a-XXXXXX", b[] = "/tmp/sluice-row-b-XXXXXX";
+    int fa = mkstemp(a), fb = mkstemp(b);
+    assert_true(fa >= 0 && fb >= 0);
+    close(fa);
+    close(fb);
+    sl_pq_writer_options o;
+    sl_pq_writer_options_init(&o);
+    o.row_group_rows = 3000;
+    o.row_group_bytes = 50000;   /* row groups ended by bytes too */
+    o.page_size = 8192;
+    sl_error err;
+    sl_pq_writer *wa, *wb, *batch;
+    assert_int_equal(sl_pq_writer_open(a, SCALARS, NSCALARS, &o, &wa, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_open(b, SCALARS, NSCALARS, &o, &wb, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_open_batch(wb, &batch, &err), SL_OK);
+    sl_pq_value v[NSCALARS];
+    char buf[32];
+    for (uint64_t r = 0; r < 20000; r++) {
+        scalar_row(r, v, buf);
+        put_values(wa, v);
+        /* the second file: rows straight to the writer and through a batch */
+        if (r % 1000 < 500) {
+            assert_int_equal(sl_pq_write_row(wb, v), SL_OK);
+        } else {
+            assert_int_equal(sl_pq_write_row(batch, v), SL_OK);
+            if (r % 1000 == 999)
+                assert_int_equal(sl_pq_write_batch(wb, batch), SL_OK);
+        }
+    }
+    sl_pq_writer_abort(batch);
+    assert_int_equal(sl_pq_writer_close(wa, false, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_close(wb, false, &err), SL_OK);
+    size_t na, nb;
+    uint8_t *pa = slurp(a, &na), *pb = slurp(b, &nb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(pa, pb, na);
+    free(pa);
+    free(pb);
+    unlink(a);
+    unlink(b);
+}
+
+static void test_row_errors(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/sluice-row-e-XXXXXX";
+    int fd = mkstemp(a);
+    assert_true(fd >= 0);
+    close(fd);
+    sl_error err;
+    sl_pq_writer *w;
+    assert_int_equal(sl_pq_writer_open(a, SCALARS, NSCALARS, NULL, &w, &err), SL_OK);
+    sl_pq_value v[NSCALARS];
+    char buf[32];
+    scalar_row(1, v, buf);
+    /* each the error of the value call it comes to, with its message */
+    v[0] = (sl_pq_value){SL_PQV_NULL, {.i = 0}};
+    assert_int_equal(sl_pq_write_row(w, v), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "'id' is required"));
+    sl_pq_writer_abort(w);
+    assert_int_equal(sl_pq_writer_open(a, SCALARS, NSCALARS, NULL, &w, &err), SL_OK);
+    scalar_row(1, v, buf);
+    v[7] = (sl_pq_value){SL_PQV_INT, {.i = 40000}};
+    assert_int_equal(sl_pq_write_row(w, v), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "out of range"));
+    sl_pq_writer_abort(w);
+    assert_int_equal(sl_pq_writer_open(a, SCALARS, NSCALARS, NULL, &w, &err), SL_OK);
+    scalar_row(1, v, buf);
+    v[6] = (sl_pq_value){SL_PQV_BYTES, {.s = {"x", 1}}};
+    assert_int_equal(sl_pq_write_row(w, v), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "does not fit"));
+    sl_pq_writer_abort(w);
+    /* a row begun with the value calls */
+    assert_int_equal(sl_pq_writer_open(a, SCALARS, NSCALARS, NULL, &w, &err), SL_OK);
+    scalar_row(1, v, buf);
+    assert_int_equal(sl_pq_write_int(w, 0, 5), SL_OK);
+    assert_int_equal(sl_pq_write_row(w, v), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "already has a value"));
+    sl_pq_writer_abort(w);
+    unlink(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batch_same_bytes),
         cmocka_unit_test(test_batch_errors),
+        cmocka_unit_test(test_row_same_bytes),
+        cmocka_unit_test(test_row_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
