@@ -388,6 +388,62 @@ sl_status sl_expr_ev_case(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *o
     return SL_OK;
 }
 
+/* A case whose every condition compares one column with a constant (a derived
+ * column's bands: `case when amount < 10 then ... when amount < 50 ...`): the
+ * column is read, and converted to a double, once rather than once a condition. */
+sl_status sl_expr_ev_case_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+{
+    uint32_t whens = (n->nkids - n->op) / 2;
+    sl_val a;
+    col_value(n->kids[0]->kids[0], c, &a);
+    if (a.kind != SL_VAL_NULL) {
+        bool have_x = false;
+        double x = 0;
+        for (uint32_t i = 0; i < whens; i++) {
+            const sl_expr_node *k = n->kids[2 * i];
+            int r;
+            if (k->eval == sl_expr_ev_cmp_int_const) {
+                int64_t y = k->kids[1]->lit.u.i;
+                r = (a.u.i > y) - (a.u.i < y);
+            } else {
+                if (!have_x) {
+                    x = a.kind == SL_VAL_DOUBLE ? a.u.d : a.kind == SL_VAL_INT ? (double)a.u.i : sl_expr_num(&a);
+                    have_x = true;
+                }
+                double y = k->lit.u.d;
+                r = x < y ? -1 : x > y ? 1 : x == y ? 0 : 2;
+            }
+            if (holds(k->op, r)) {
+                EVAL(n->kids[2 * i + 1], out);
+                coerce(out, n->kind);
+                return SL_OK;
+            }
+        }
+    }
+    if (!n->op)
+        RETURN_NULL();
+    EVAL(n->kids[n->nkids - 1], out);
+    coerce(out, n->kind);
+    return SL_OK;
+}
+
+void sl_expr_case_col(sl_expr_node *n)
+{
+    uint32_t whens = (n->nkids - n->op) / 2;
+    const sl_expr_node *col = NULL;
+    for (uint32_t i = 0; i < whens; i++) {
+        const sl_expr_node *k = n->kids[2 * i];
+        if (k->eval != sl_expr_ev_cmp_int_const && k->eval != sl_expr_ev_cmp_num_const)
+            return;
+        const sl_expr_node *x = k->kids[0];
+        if (x->eval != sl_expr_ev_col || (col && x->aux != col->aux))
+            return;
+        col = x;
+    }
+    if (col)
+        n->eval = sl_expr_ev_case_col;
+}
+
 sl_status sl_expr_ev_if(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     sl_val cond;
