@@ -126,6 +126,52 @@ sl_status sl_emit_prepare(sl_gtable *t, sl_arena *arena)
     return st;
 }
 
+/* The text of a day, YYYY-MM-DD, from a small cache per thread: a run's dates and
+ * timestamps fall on a few hundred days, and the calendar conversion was most of
+ * the time of formatting them (sl_format_date, 6% of an NDJSON run). A day whose
+ * text is longer (a year past 9999) is formatted each time. */
+typedef struct day_text {
+    int64_t day;
+    uint8_t len;             /* 0: empty */
+    char text[15];
+} day_text;
+
+#define DAY_CACHE 512
+static _Thread_local day_text day_cache[DAY_CACHE];
+
+static size_t put_day(int64_t day, char *out)
+{
+    day_text *e = &day_cache[(uint64_t)day % DAY_CACHE];
+    if (e->len == 0 || e->day != day) {
+        char tmp[48];
+        size_t n = sl_format_date(day, tmp);
+        if (n >= sizeof e->text) {
+            memcpy(out, tmp, n);
+            return n;
+        }
+        e->day = day;
+        e->len = (uint8_t)n;
+        memcpy(e->text, tmp, n);
+    }
+    sl_copy_short(out, e->text, e->len);
+    return e->len;
+}
+
+/* sl_format_timestamp(us, true, out) with the day from put_day. */
+static size_t put_timestamp(int64_t us, char *out)
+{
+    int64_t day = us / 86400000000LL, tod = us % 86400000000LL;
+    if (tod < 0) {
+        tod += 86400000000LL;
+        day--;
+    }
+    size_t k = put_day(day, out);
+    out[k++] = 'T';
+    k += sl_format_time(tod, out + k);
+    out[k++] = 'Z';
+    return k;
+}
+
 sl_status sl_emit_json_row(const sl_gtable *t, const sl_val *vals, sl_buf *out)
 {
     sl_status st = SL_OK;
@@ -169,13 +215,13 @@ sl_status sl_emit_json_row(const sl_gtable *t, const sl_val *vals, sl_buf *out)
             break;
         case SL_VAL_DATE:
             p[0] = '"';
-            p += 1 + sl_format_date(v->u.i, p + 1);
+            p += 1 + put_day(v->u.i, p + 1);
             *p = '"';
             out->len = (size_t)(p + 1 - (char *)out->data);
             break;
         case SL_VAL_TIMESTAMP:   /* 28 bytes in the years 0 to 9999; 48 reserved */
             p[0] = '"';
-            p += 1 + sl_format_timestamp(v->u.i, true, p + 1);
+            p += 1 + put_timestamp(v->u.i, p + 1);
             *p = '"';
             out->len = (size_t)(p + 1 - (char *)out->data);
             break;
@@ -251,9 +297,9 @@ sl_status sl_emit_csv_row(const sl_gtable *t, const sl_val *vals, sl_buf *out, s
                 st = csv_text((const char *)tmp->data, tmp->len, out);
         } else if (v->kind == SL_VAL_DATE || v->kind == SL_VAL_TIME || v->kind == SL_VAL_TIMESTAMP) {
             char b[64];
-            size_t n = v->kind == SL_VAL_DATE ? sl_format_date(v->u.i, b)
+            size_t n = v->kind == SL_VAL_DATE ? put_day(v->u.i, b)
                        : v->kind == SL_VAL_TIME ? sl_format_time(v->u.i, b)
-                                                : sl_format_timestamp(v->u.i, true, b);
+                                                : put_timestamp(v->u.i, b);
             st = sl_buf_append(out, b, n);
         } else {
             st = json_scalar(v, out);
