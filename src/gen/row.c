@@ -104,9 +104,23 @@ static int64_t poisson(double lam, uint64_t bits)
     }
 }
 
-static inline sl_val dict_val(const sl_dict *d, const char *p, size_t n)
+/* A dictionary entry (or a bool) written into its slot field by field, like
+ * set_num below, rather than built and copied. */
+static inline void set_dict(sl_val *out, const sl_dict *d, const char *p, size_t n)
 {
-    return d->plain ? sl_val_plain_str(p, n) : sl_val_str(p, n);
+    out->kind = SL_VAL_STRING;
+    out->plain = d->plain ? 1 : 0;
+    out->u.s.ptr = p;
+    out->u.s.len = n;
+}
+
+static inline void set_bool(sl_val *out, bool b)
+{
+    out->kind = SL_VAL_BOOL;
+    out->plain = 0;
+    out->u.s.ptr = NULL;
+    out->u.s.len = 0;
+    out->u.b = b;
 }
 
 static sl_status str_copy(sl_arena *a, const char *p, size_t n, sl_val *out)
@@ -316,6 +330,40 @@ static sl_status email_value(const sl_gplan *p, const sl_gcol *c, const sl_gcolr
     return str_copy(a, buf, n, out);
 }
 
+/* The generators that assemble text in a buffer, out of gen_one so that its frame
+ * (entered for every value) stays small. */
+static __attribute__((noinline)) sl_status full_name_value(const sl_gcol *c, uint64_t bits,
+                                                          const sl_val *vals, sl_arena *a,
+                                                          sl_val *out)
+{
+    const sl_dict *d = given_for(c, vals, bits), *f = sl_dict_get("family_names");
+    if (!f)
+        return SL_ERR_SCHEMA;
+    size_t i = sl_dict_pick(d, sl_rng_mix(bits)), j = sl_dict_pick(f, sl_rng_hash(bits, 7));
+    char buf[256];
+    size_t n1 = d->len[i] < 120 ? d->len[i] : 120, n2 = f->len[j] < 120 ? f->len[j] : 120;
+    memcpy(buf, d->entry[i], n1);
+    buf[n1] = ' ';
+    memcpy(buf + n1 + 1, f->entry[j], n2);
+    return str_copy(a, buf, n1 + 1 + n2, out);
+}
+
+static __attribute__((noinline)) sl_status street_value(const sl_gcol *c, uint64_t bits, sl_arena *a, sl_val *out)
+{
+    char buf[256];
+    size_t n = sl_put_u64(buf, 1 + sl_rng_below(bits, 9999));
+    size_t i = sl_dict_pick(c->dict, sl_rng_hash(bits, 1));
+    size_t j = sl_dict_pick(c->dict2, sl_rng_hash(bits, 2));
+    size_t n1 = c->dict->len[i] < 100 ? c->dict->len[i] : 100;
+    size_t n2 = c->dict2->len[j] < 100 ? c->dict2->len[j] : 100;
+    buf[n++] = ' ';
+    memcpy(buf + n, c->dict->entry[i], n1);
+    n += n1;
+    buf[n++] = ' ';
+    memcpy(buf + n, c->dict2->entry[j], n2);
+    return str_copy(a, buf, n + n2, out);
+}
+
 static sl_status list_value(const sl_gplan *p, int t, const sl_gcol *c, uint64_t row,
                             uint64_t bits, const sl_val *vals, sl_arena *a, sl_val *out);
 
@@ -357,7 +405,7 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
     case G_POISSON:
         return int_value(c, poisson(c->a, bits), a, out);
     case G_BERNOULLI:
-        *out = sl_val_bool(sl_rng_unit(bits) < c->a);
+        set_bool(out, sl_rng_unit(bits) < c->a);
         return SL_OK;
     case G_CHOICE:
         *out = c->values[c->alias ? sl_alias_pick(c->alias, bits) : sl_rng_below(bits, c->nvalues)];
@@ -386,49 +434,27 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
     }
     case G_DICT: {
         size_t i = sl_dict_pick(c->dict, bits);
-        *out = dict_val(c->dict, c->dict->entry[i], c->dict->len[i]);
+        set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i]);
         return SL_OK;
     }
     case G_FIRST_NAME: case G_LAST_NAME: {
         const sl_dict *d = c->gen == G_LAST_NAME ? c->dict : given_for(c, vals, bits);
         size_t i = sl_dict_pick(d, sl_rng_mix(bits));
-        *out = dict_val(d, d->entry[i], d->len[i]);
+        set_dict(out, d, d->entry[i], d->len[i]);
         return SL_OK;
     }
-    case G_FULL_NAME: {
-        const sl_dict *d = given_for(c, vals, bits), *f = sl_dict_get("family_names");
-        if (!f)
-            return SL_ERR_SCHEMA;
-        size_t i = sl_dict_pick(d, sl_rng_mix(bits)), j = sl_dict_pick(f, sl_rng_hash(bits, 7));
-        char buf[256];
-        size_t n1 = d->len[i] < 120 ? d->len[i] : 120, n2 = f->len[j] < 120 ? f->len[j] : 120;
-        memcpy(buf, d->entry[i], n1);
-        buf[n1] = ' ';
-        memcpy(buf + n1 + 1, f->entry[j], n2);
-        return str_copy(a, buf, n1 + 1 + n2, out);
-    }
+    case G_FULL_NAME:
+        return full_name_value(c, bits, vals, a, out);
     case G_EMAIL:
         return email_value(p, c, rt, row, bits, vals, a, out);
-    case G_STREET: {
-        char buf[256];
-        size_t n = sl_put_u64(buf, 1 + sl_rng_below(bits, 9999));
-        size_t i = sl_dict_pick(c->dict, sl_rng_hash(bits, 1));
-        size_t j = sl_dict_pick(c->dict2, sl_rng_hash(bits, 2));
-        size_t n1 = c->dict->len[i] < 100 ? c->dict->len[i] : 100;
-        size_t n2 = c->dict2->len[j] < 100 ? c->dict2->len[j] : 100;
-        buf[n++] = ' ';
-        memcpy(buf + n, c->dict->entry[i], n1);
-        n += n1;
-        buf[n++] = ' ';
-        memcpy(buf + n, c->dict2->entry[j], n2);
-        return str_copy(a, buf, n + n2, out);
-    }
+    case G_STREET:
+        return street_value(c, bits, a, out);
     case G_CITY: case G_STATE: {
         size_t i = sl_dict_pick(c->dict, sl_rng_hash(rt->group_key, row));
         if (c->gen == G_CITY)
-            *out = dict_val(c->dict, c->dict->entry[i], c->dict->len[i]);
+            set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i]);
         else
-            *out = dict_val(c->dict, c->dict->second[i], c->dict->second_len[i]);
+            set_dict(out, c->dict, c->dict->second[i], c->dict->second_len[i]);
         return SL_OK;
     }
     case G_ZIP:
@@ -486,9 +512,12 @@ static sl_status list_value(const sl_gplan *p, int t, const sl_gcol *c, uint64_t
                 idx[q] = idx[q - 1];
                 idx[q - 1] = tmp;
             }
-        for (size_t i = 0; i < len; i++)
-            items[i] = e->gen == G_CHOICE ? e->values[idx[i]]
-                                          : dict_val(e->dict, e->dict->entry[idx[i]], e->dict->len[idx[i]]);
+        for (size_t i = 0; i < len; i++) {
+            if (e->gen == G_CHOICE)
+                items[i] = e->values[idx[i]];
+            else
+                set_dict(&items[i], e->dict, e->dict->entry[idx[i]], e->dict->len[idx[i]]);
+        }
     } else {
         sl_gcolrt ert = p->rt[t][c - p->s->tables[t].cols];
         for (size_t i = 0; i < len; i++) {
