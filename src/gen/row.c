@@ -608,6 +608,7 @@ sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
                                           g % seats->nleft);
     }
     *broken = 0;
+    uint64_t part = sl_rng_part(row);   /* every column's draw is sl_rng_hash(key, row) */
     for (size_t i = 0; i < tb->ncols; i++) {
         const sl_gcol *c = &tb->cols[i];
         const sl_gcolrt *rt = &p->rt[t][i];
@@ -616,7 +617,7 @@ sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
             vals[i] = sl_val_null();
             continue;
         }
-        if (c->null_rate > 0 && sl_rng_unit(sl_rng_hash(rt->null_key, row)) < c->null_rate) {
+        if (c->null_rate > 0 && sl_rng_unit(sl_rng_join(rt->null_key, part)) < c->null_rate) {
             vals[i] = sl_val_null();
             continue;
         }
@@ -624,7 +625,7 @@ sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
             if (rt->parent_keys) {
                 if (rt->parent_n > REF_PREFETCH_MIN)
                     ref_prefetch(c, rt, row);
-                uint64_t bits = sl_rng_hash(rt->key, row);
+                uint64_t bits = sl_rng_join(rt->key, part);
                 uint64_t k = c->ref_zipf ? sl_alias_pick(&rt->ref_alias, bits) : sl_rng_below(bits, rt->parent_n);
                 vals[i] = rt->parent_keys[k];
                 continue;
@@ -634,7 +635,7 @@ sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
                                                                  : parent_row(p, c, rt, row, block);
             st = sl_gen_value(p, c->ref_table, c->ref_col, pr, NULL, arena, &vals[i]);
         } else if (c->gen == G_EXPR) {
-            st = sl_expr_eval(c->expr, vals, sl_rng_hash(rt->key, row), arena, &vals[i]);
+            st = sl_expr_eval(c->expr, vals, sl_rng_join(rt->key, part), arena, &vals[i]);
             if (st == SL_OK && vals[i].kind != SL_VAL_NULL) {
                 sl_val v = vals[i];
                 if (c->type == SL_G_DOUBLE && v.kind == SL_VAL_INT)
@@ -647,7 +648,7 @@ sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
                     to_type(c, (double)v.u.i, true, v.u.i, &vals[i]);
             }
         } else {
-            st = gen_one(p, t, c, rt, row, sl_rng_hash(rt->key, row), vals, arena, &vals[i]);
+            st = gen_one(p, t, c, rt, row, sl_rng_join(rt->key, part), vals, arena, &vals[i]);
         }
         if (st != SL_OK)
             return st;
