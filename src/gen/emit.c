@@ -5,6 +5,7 @@
 
 #include "base/bytes.h"
 #include "base/digits.h"
+#include "gen/expr_impl.h"
 
 #include <string.h>
 
@@ -160,14 +161,9 @@ static size_t put_day(int64_t day, char *out)
 /* sl_format_timestamp(us, true, out) with the day from put_day. */
 static size_t put_timestamp(int64_t us, char *out)
 {
-    int64_t day = us / 86400000000LL, tod = us % 86400000000LL;
-    if (tod < 0) {
-        tod += 86400000000LL;
-        day--;
-    }
-    size_t k = put_day(day, out);
+    size_t k = put_day(sl_expr_floor_div(us, SL_US_PER_DAY), out);
     out[k++] = 'T';
-    k += sl_format_time(tod, out + k);
+    k += sl_format_time(sl_expr_floor_mod(us, SL_US_PER_DAY), out + k);
     out[k++] = 'Z';
     return k;
 }

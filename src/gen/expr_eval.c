@@ -269,29 +269,33 @@ sl_status sl_expr_ev_cmp(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *ou
     return SL_OK;
 }
 
-/* x op constant where both are ints, dates, times or timestamps of one kind:
- * cmp_vals' first case. */
-sl_status sl_expr_ev_cmp_int_const(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+/* Non-null a against the constant of comparison k (see sl_expr_cmp_const): -1, 0
+ * or 1, or 2 when unordered. Ints, dates, times and timestamps of one kind
+ * (k->aux 1) compare as ints, cmp_vals' first case; other numbers as doubles, its
+ * last, *x keeping a as a double once *have_x is set. */
+static inline int cmp_with_const(const sl_expr_node *k, const sl_val *a, double *x, bool *have_x)
 {
-    sl_val a;
-    EVAL_ARG(n->kids[0], &a);
-    if (a.kind == SL_VAL_NULL)
-        RETURN_NULL();
-    int64_t y = n->kids[1]->lit.u.i;
-    *out = sl_val_bool(holds(n->op, (a.u.i > y) - (a.u.i < y)));
-    return SL_OK;
+    if (k->aux) {
+        int64_t y = k->kids[1]->lit.u.i;
+        return (a->u.i > y) - (a->u.i < y);
+    }
+    if (!*have_x) {
+        *x = a->kind == SL_VAL_DOUBLE ? a->u.d : a->kind == SL_VAL_INT ? (double)a->u.i : sl_expr_num(a);
+        *have_x = true;
+    }
+    double y = k->lit.u.d;   /* the constant as a double, set at compile time */
+    return *x < y ? -1 : *x > y ? 1 : *x == y ? 0 : 2;
 }
 
-/* x op constant where both are numbers, not both ints: cmp_vals' last case. */
-sl_status sl_expr_ev_cmp_num_const(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+sl_status sl_expr_ev_cmp_const(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     sl_val a;
     EVAL_ARG(n->kids[0], &a);
     if (a.kind == SL_VAL_NULL)
         RETURN_NULL();
-    double x = a.kind == SL_VAL_DOUBLE ? a.u.d : a.kind == SL_VAL_INT ? (double)a.u.i : sl_expr_num(&a);
-    double y = n->lit.u.d;   /* the constant as a double, set at compile time */
-    *out = sl_val_bool(holds(n->op, x < y ? -1 : x > y ? 1 : x == y ? 0 : 2));
+    double x;
+    bool have_x = false;
+    *out = sl_val_bool(holds(n->op, cmp_with_const(n, &a, &x, &have_x)));
     return SL_OK;
 }
 
@@ -312,9 +316,11 @@ void sl_expr_cmp_const(sl_expr_node *n)
         return;
     sl_val_kind a = left->kind, b = right->lit.kind;
     if (a == b && int_like(a)) {
-        n->eval = sl_expr_ev_cmp_int_const;
+        n->eval = sl_expr_ev_cmp_const;
+        n->aux = 1;
     } else if (number(a) && number(b) && !(a == SL_VAL_INT && b == SL_VAL_INT)) {
-        n->eval = sl_expr_ev_cmp_num_const;
+        n->eval = sl_expr_ev_cmp_const;
+        n->aux = 0;
         n->lit = sl_val_double(sl_expr_num(&right->lit));
     }
 }
@@ -369,23 +375,28 @@ sl_status sl_expr_ev_isnull(const sl_expr_node *n, const sl_expr_ctx *c, sl_val 
 
 /* ---------------------------------------------------------------- conditionals */
 
-sl_status sl_expr_ev_case(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+/* The value of case n taking the branch of its when number k, or its else (null
+ * without one) when k is the number of whens. */
+static sl_status case_branch(const sl_expr_node *n, const sl_expr_ctx *c, uint32_t k, sl_val *out)
 {
     uint32_t whens = (n->nkids - n->op) / 2;
-    for (uint32_t i = 0; i < whens; i++) {
-        sl_val cond;
-        EVAL(n->kids[2 * i], &cond);
-        if (cond.kind == SL_VAL_BOOL && cond.u.b) {
-            EVAL(n->kids[2 * i + 1], out);
-            coerce(out, n->kind);
-            return SL_OK;
-        }
-    }
-    if (!n->op)
+    if (k == whens && !n->op)
         RETURN_NULL();
-    EVAL(n->kids[n->nkids - 1], out);
+    EVAL(n->kids[k < whens ? 2 * k + 1 : n->nkids - 1], out);
     coerce(out, n->kind);
     return SL_OK;
+}
+
+sl_status sl_expr_ev_case(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+{
+    uint32_t whens = (n->nkids - n->op) / 2, i;
+    for (i = 0; i < whens; i++) {
+        sl_val cond;
+        EVAL(n->kids[2 * i], &cond);
+        if (cond.kind == SL_VAL_BOOL && cond.u.b)
+            break;
+    }
+    return case_branch(n, c, i, out);
 }
 
 /* A case whose every condition compares one column with a constant (a derived
@@ -393,38 +404,19 @@ sl_status sl_expr_ev_case(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *o
  * column is read, and converted to a double, once rather than once a condition. */
 sl_status sl_expr_ev_case_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
-    uint32_t whens = (n->nkids - n->op) / 2;
+    uint32_t whens = (n->nkids - n->op) / 2, i = whens;
     sl_val a;
     col_value(n->kids[0]->kids[0], c, &a);
     if (a.kind != SL_VAL_NULL) {
         bool have_x = false;
         double x = 0;
-        for (uint32_t i = 0; i < whens; i++) {
+        for (i = 0; i < whens; i++) {
             const sl_expr_node *k = n->kids[2 * i];
-            int r;
-            if (k->eval == sl_expr_ev_cmp_int_const) {
-                int64_t y = k->kids[1]->lit.u.i;
-                r = (a.u.i > y) - (a.u.i < y);
-            } else {
-                if (!have_x) {
-                    x = a.kind == SL_VAL_DOUBLE ? a.u.d : a.kind == SL_VAL_INT ? (double)a.u.i : sl_expr_num(&a);
-                    have_x = true;
-                }
-                double y = k->lit.u.d;
-                r = x < y ? -1 : x > y ? 1 : x == y ? 0 : 2;
-            }
-            if (holds(k->op, r)) {
-                EVAL(n->kids[2 * i + 1], out);
-                coerce(out, n->kind);
-                return SL_OK;
-            }
+            if (holds(k->op, cmp_with_const(k, &a, &x, &have_x)))
+                break;
         }
     }
-    if (!n->op)
-        RETURN_NULL();
-    EVAL(n->kids[n->nkids - 1], out);
-    coerce(out, n->kind);
-    return SL_OK;
+    return case_branch(n, c, i, out);
 }
 
 void sl_expr_case_col(sl_expr_node *n)
@@ -433,7 +425,7 @@ void sl_expr_case_col(sl_expr_node *n)
     const sl_expr_node *col = NULL;
     for (uint32_t i = 0; i < whens; i++) {
         const sl_expr_node *k = n->kids[2 * i];
-        if (k->eval != sl_expr_ev_cmp_int_const && k->eval != sl_expr_ev_cmp_num_const)
+        if (k->eval != sl_expr_ev_cmp_const)
             return;
         const sl_expr_node *x = k->kids[0];
         if (x->eval != sl_expr_ev_col || (col && x->aux != col->aux))

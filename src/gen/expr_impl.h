@@ -34,7 +34,8 @@ struct sl_expr_node {
                              * case: 1 when it has an else */
     uint32_t pos;           /* byte offset in the source, for compile errors */
     uint32_t nkids;
-    int64_t aux;            /* column: row index; random, random_int: call site */
+    int64_t aux;            /* column: row index; random, random_int: call site;
+                             * comparison with a constant: 1 to compare as ints */
     sl_val lit;             /* constant */
     sl_expr_node **kids;
     uint8_t *ops;           /* arithmetic chain: ops[i] (i >= 1) combines the value so
@@ -52,7 +53,7 @@ struct sl_expr {
     X(isnull) X(case) X(if) X(coalesce) X(abs) X(round) X(floor) X(ceil) X(min) X(max)    \
     X(length) X(upper) X(lower) X(substr) X(format) X(string) X(int) X(double) X(date)    \
     X(year) X(month) X(day) X(hour) X(minute) X(weekday) X(date_add) X(random_int)        \
-    X(random) X(cmp_int_const) X(cmp_num_const) X(case_col)
+    X(random) X(cmp_const) X(case_col)
 #define SL_EXPR_DECLARE(name) \
     sl_status sl_expr_ev_##name(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out);
 SL_EXPR_EVALS(SL_EXPR_DECLARE)

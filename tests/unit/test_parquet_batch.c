@@ -93,15 +93,34 @@ static uint8_t *slurp(const char *path, size_t *n)
     return p;
 }
 
+/* Makes the file named by the template (XXXXXX at its end). */
+static void make_temp(char *path)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
+/* Files a and b hold the same bytes; both are removed. */
+static void assert_same_files(const char *a, const char *b)
+{
+    size_t na, nb;
+    uint8_t *pa = slurp(a, &na), *pb = slurp(b, &nb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(pa, pb, na);
+    free(pa);
+    free(pb);
+    unlink(a);
+    unlink(b);
+}
+
 /* rows written directly, and through batches of batch_rows (several in flight,
  * appended in order), with the given thresholds: the two files must be equal. */
 static void compare(uint64_t rows, uint64_t batch_rows, uint64_t rg_rows, uint64_t rg_bytes)
 {
     char a[] = "/tmp/sluice-batch-a-XXXXXX", b[] = "/tmp/sluice-batch-b-XXXXXX";
-    int fa = mkstemp(a), fb = mkstemp(b);
-    assert_true(fa >= 0 && fb >= 0);
-    close(fa);
-    close(fb);
+    make_temp(a);
+    make_temp(b);
     sl_pq_writer_options o;
     sl_pq_writer_options_init(&o);
     o.row_group_rows = rg_rows;
@@ -131,15 +150,7 @@ static void compare(uint64_t rows, uint64_t batch_rows, uint64_t rg_rows, uint64
     for (int i = 0; i < 3; i++)
         sl_pq_writer_abort(batch[i]);
     assert_int_equal(sl_pq_writer_close(w, false, &err), SL_OK);
-
-    size_t na, nb;
-    uint8_t *pa = slurp(a, &na), *pb = slurp(b, &nb);
-    assert_int_equal(na, nb);
-    assert_memory_equal(pa, pb, na);
-    free(pa);
-    free(pb);
-    unlink(a);
-    unlink(b);
+    assert_same_files(a, b);
 }
 
 static void test_batch_same_bytes(void **state)
@@ -162,9 +173,7 @@ static void test_batch_errors(void **state)
 {
     (void)state;
     char a[] = "/tmp/sluice-batch-e-XXXXXX";
-    int fd = mkstemp(a);
-    assert_true(fd >= 0);
-    close(fd);
+    make_temp(a);
     sl_error err;
     sl_pq_writer *w, *b, *bb;
     assert_int_equal(sl_pq_writer_open(a, COLS, NCOLS, NULL, &w, &err), SL_OK);
@@ -188,9 +197,7 @@ static void test_batch_errors(void **state)
     assert_non_null(strstr(sl_pq_writer_error(w)->msg, "middle of row"));
     /* a batch of another writer's columns */
     char c[] = "/tmp/sluice-batch-f-XXXXXX";
-    fd = mkstemp(c);
-    assert_true(fd >= 0);
-    close(fd);
+    make_temp(c);
     sl_pq_writer *w2;
     assert_int_equal(sl_pq_writer_open(c, COLS, 3, NULL, &w2, &err), SL_OK);
     assert_int_equal(sl_pq_write_batch(w2, b), SL_ERR_USAGE);
@@ -255,10 +262,8 @@ static void test_row_same_bytes(void **state)
 {
     (void)state;
     char a[] = "/tmp/sluice-row-a-XXXXXX", b[] = "/tmp/sluice-row-b-XXXXXX";
-    int fa = mkstemp(a), fb = mkstemp(b);
-    assert_true(fa >= 0 && fb >= 0);
-    close(fa);
-    close(fb);
+    make_temp(a);
+    make_temp(b);
     sl_pq_writer_options o;
     sl_pq_writer_options_init(&o);
     o.row_group_rows = 3000;
@@ -286,23 +291,14 @@ static void test_row_same_bytes(void **state)
     sl_pq_writer_abort(batch);
     assert_int_equal(sl_pq_writer_close(wa, false, &err), SL_OK);
     assert_int_equal(sl_pq_writer_close(wb, false, &err), SL_OK);
-    size_t na, nb;
-    uint8_t *pa = slurp(a, &na), *pb = slurp(b, &nb);
-    assert_int_equal(na, nb);
-    assert_memory_equal(pa, pb, na);
-    free(pa);
-    free(pb);
-    unlink(a);
-    unlink(b);
+    assert_same_files(a, b);
 }
 
 static void test_row_errors(void **state)
 {
     (void)state;
     char a[] = "/tmp/sluice-row-e-XXXXXX";
-    int fd = mkstemp(a);
-    assert_true(fd >= 0);
-    close(fd);
+    make_temp(a);
     sl_error err;
     sl_pq_writer *w;
     assert_int_equal(sl_pq_writer_open(a, SCALARS, NSCALARS, NULL, &w, &err), SL_OK);
