@@ -633,29 +633,6 @@ static sl_status row_done(sl_pq_writer *w)
     return SL_OK;
 }
 
-/* Whether every value of the row fits its column with nothing to report: then
- * sl_pq_write_row can append them without the value calls' checks. */
-static bool row_fits(const sl_pq_writer *w, const sl_pq_value *v)
-{
-    if (w->nlists)
-        return false;
-    for (size_t i = 0; i < w->ncols; i++) {
-        const pq_wcol *c = &w->cols[i];
-        bool ok;
-        switch (v[i].kind) {
-        case SL_PQV_NULL: ok = c->def.optional; break;
-        case SL_PQV_BOOL: ok = c->call == CALL_BOOL; break;
-        case SL_PQV_INT: ok = c->call == CALL_INT && v[i].u.i >= c->int_lo && v[i].u.i <= c->int_hi; break;
-        case SL_PQV_DOUBLE: ok = c->call == CALL_DOUBLE; break;
-        case SL_PQV_BYTES: ok = c->call == CALL_BYTES && v[i].u.s.len <= INT32_MAX - 64; break;
-        default: ok = false;
-        }
-        if (!ok || c->got)
-            return false;
-    }
-    return true;
-}
-
 /* The value calls for one value of sl_pq_write_row's slow path. */
 static sl_status put_one(sl_pq_writer *w, size_t col, const sl_pq_value *v)
 {
@@ -670,30 +647,49 @@ static sl_status put_one(sl_pq_writer *w, size_t col, const sl_pq_value *v)
                         col, (int)v->kind);
 }
 
+/* Takes back the values sl_pq_write_row appended to columns [0, n). */
+static void undo_row(sl_pq_writer *w, const sl_pq_value *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        pq_wcol *c = &w->cols[i];
+        bool present = v[i].kind != SL_PQV_NULL;
+        if (present)
+            c->values.len -= c->width ? c->width : 4 + v[i].u.s.len;
+        if (c->max_def)
+            c->defs.len--;
+        c->nslots--;
+        c->nvalues -= present;
+    }
+}
+
 sl_status sl_pq_write_row(sl_pq_writer *w, const sl_pq_value *v)
 {
     if (w->failed)
         return w->failed;
     if (atomic_load_explicit(&w->job.failed, memory_order_relaxed))
         return pq_wait(w);
-    if (!row_fits(w, v)) {
-        for (size_t i = 0; i < w->ncols; i++) {
-            sl_status s = put_one(w, i, &v[i]);
-            if (s)
-                return s;
-        }
-        return sl_pq_write_end_row(w);
-    }
-    /* What the value calls and end_row do for such a row, column by column. */
+    /* A value that fits its column with nothing to report (its kind, its range, a
+     * null into an optional column, no value yet) is appended as its value call
+     * would; at the first that does not, the columns before it are taken back and
+     * the row goes through the value calls, with their checks and messages. */
     uint64_t bytes = 0;
-    for (size_t i = 0; i < w->ncols; i++) {
+    size_t i;
+    for (i = 0; !w->nlists && i < w->ncols; i++) {
         pq_wcol *c = &w->cols[i];
         const sl_pq_value *x = &v[i];
         sl_status s = SL_OK;
-        size_t n = 0;
-        if (x->kind == SL_PQV_NULL) {
-            /* nothing buffered */
-        } else if (c->call == CALL_BYTES) {
+        size_t n;
+        if (c->got)
+            break;
+        switch (x->kind) {
+        case SL_PQV_NULL:
+            if (!c->def.optional)
+                goto slow;
+            n = 0;
+            break;
+        case SL_PQV_BYTES:
+            if (c->call != CALL_BYTES || x->u.s.len > INT32_MAX - 64)
+                goto slow;
             n = 4 + x->u.s.len;
             if (!(s = sl_buf_reserve(&c->values, n))) {
                 uint32_t len = (uint32_t)x->u.s.len;
@@ -702,24 +698,39 @@ sl_status sl_pq_write_row(sl_pq_writer *w, const sl_pq_value *v)
                 sl_copy_short(at + 4, x->u.s.p, x->u.s.len);
                 c->values.len += n;
             }
-        } else if (c->call == CALL_BOOL) {
+            break;
+        case SL_PQV_INT:
+            if (c->call != CALL_INT || x->u.i < c->int_lo || x->u.i > c->int_hi)
+                goto slow;
+            n = c->width;
+            if (n == 4) {
+                int32_t k = (int32_t)x->u.i;
+                s = put(&c->values, &k, 4);
+            } else {
+                s = put(&c->values, &x->u.i, 8);
+            }
+            break;
+        case SL_PQV_DOUBLE:
+            if (c->call != CALL_DOUBLE)
+                goto slow;
+            n = c->width;
+            if (n == 4) {
+                float f = (float)x->u.d;
+                s = put(&c->values, &f, 4);
+            } else {
+                s = put(&c->values, &x->u.d, 8);
+            }
+            break;
+        case SL_PQV_BOOL: {
+            if (c->call != CALL_BOOL)
+                goto slow;
             uint8_t b = x->u.i != 0;
             n = 1;
             s = put(&c->values, &b, 1);
-        } else if (c->call == CALL_DOUBLE && c->width == 4) {
-            float f = (float)x->u.d;
-            n = 4;
-            s = put(&c->values, &f, 4);
-        } else if (c->call == CALL_DOUBLE) {
-            n = 8;
-            s = put(&c->values, &x->u.d, 8);
-        } else if (c->width == 4) {
-            int32_t k = (int32_t)x->u.i;
-            n = 4;
-            s = put(&c->values, &k, 4);
-        } else {
-            n = 8;
-            s = put(&c->values, &x->u.i, 8);
+            break;
+        }
+        default:
+            goto slow;
         }
         if (!s && c->max_def)
             s = sl_buf_putc(&c->defs, x->kind == SL_PQV_NULL ? 0 : c->max_def);
@@ -729,9 +740,19 @@ sl_status sl_pq_write_row(sl_pq_writer *w, const sl_pq_value *v)
         c->nvalues += x->kind != SL_PQV_NULL;
         bytes += n + 2;
     }
-    if (!w->batch)
-        w->rg_bytes += bytes;
-    return row_done(w);
+    if (i == w->ncols) {
+        if (!w->batch)
+            w->rg_bytes += bytes;
+        return row_done(w);
+    }
+slow:
+    undo_row(w, v, i);
+    for (i = 0; i < w->ncols; i++) {
+        sl_status s = put_one(w, i, &v[i]);
+        if (s)
+            return s;
+    }
+    return sl_pq_write_end_row(w);
 }
 
 sl_status sl_pq_write_end_row(sl_pq_writer *w)
