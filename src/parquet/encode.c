@@ -122,13 +122,6 @@ void pq_dict_init(pq_dict *d, uint32_t width)
     sl_buf_init(&d->data, 0);
 }
 
-size_t pq_dict_memory(const pq_dict *d)
-{
-    size_t table = d->table ? ((size_t)d->table_mask + 1) * sizeof *d->table : 0;
-    size_t offs = d->offs ? (size_t)d->cap_entries * sizeof *d->offs : 0;
-    return table + d->data.cap + offs;
-}
-
 void pq_dict_clear(pq_dict *d)
 {
     d->count = 0;

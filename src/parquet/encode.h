@@ -45,7 +45,6 @@ typedef struct pq_dict {
 } pq_dict;
 
 void pq_dict_init(pq_dict *d, uint32_t width);
-size_t pq_dict_memory(const pq_dict *d);   /* bytes held: table, entries, offsets */
 void pq_dict_clear(pq_dict *d);   /* empties, keeping memory */
 void pq_dict_free(pq_dict *d);
 

@@ -16,6 +16,8 @@
 
 #define DICT_PROBE 16384                /* values seen before the payoff check */
 #define PAGE_MAX_SLOTS ((size_t)1 << 24)
+#define DICT_KEEP_SLOTS 4096            /* a 32 kB hash table */
+#define DICT_KEEP_BYTES 65536
 
 void pq_scratch_free(pq_scratch *s)
 {
@@ -568,8 +570,9 @@ sl_status pq_encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *
     o->null_count = 0;
     o->has_min_max = false;
     o->status = encode_chunk(c, opt, s, o);
-    /* Keep the dictionary for the column's next chunk within its share. */
-    if (pq_dict_memory(&o->dict) > opt->dictionary_keep)
+    /* Keep a small dictionary for the column's next chunk; a large one would hold
+     * memory for every column of every open writer (ingest keeps many open). */
+    if ((size_t)o->dict.table_mask + 1 > DICT_KEEP_SLOTS || o->dict.data.cap > DICT_KEEP_BYTES)
         pq_dict_free(&o->dict);
     return o->status;
 }

@@ -74,8 +74,6 @@ typedef struct pq_enc_opts {
     uint8_t page_version;
     bool dictionary;
     uint32_t dictionary_max_bytes;
-    size_t dictionary_keep;  /* a column's dictionary up to this size (table, entries)
-                              * is kept for its next chunk, a larger one freed */
 } pq_enc_opts;
 
 void pq_scratch_free(pq_scratch *s);

@@ -83,11 +83,6 @@ static void encode_row_group(sl_pq_writer *w, int threads)
         .page_version = w->opt.page_version,
         .dictionary = w->opt.dictionary,
         .dictionary_max_bytes = w->opt.dictionary_max_bytes,
-        /* the writer's dictionaries kept between row groups share 32 MiB: a card
-         * key dictionary (2 MB) freed and rebuilt every row group cost its pages
-         * again (half of a generate run's page faults), but ingest keeps many
-         * writers of many columns open */
-        .dictionary_keep = ((size_t)32 << 20) / w->ncols,
     };
     atomic_init(&job.next, 0);
     pthread_t th;
