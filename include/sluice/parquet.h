@@ -152,9 +152,10 @@ sl_status sl_pq_write_row(sl_pq_writer *w, const sl_pq_value *vals);
 sl_status sl_pq_write_end_row(sl_pq_writer *w);
 
 /* Batches: rows made on another thread. A batch is a writer without a file, opened
- * from w, that takes the same value calls and sl_pq_write_end_row (with the same
- * checks) but only buffers. Any number of batches of one writer may be filled at
- * once on different threads, while the writer is in use. sl_pq_write_batch then
+ * from w, that takes the same value calls, sl_pq_write_row and sl_pq_write_end_row
+ * (with the same checks) but only buffers. Batches are opened and appended on the
+ * thread that uses w; any number of them may be filled at once on other threads, a
+ * batch on one thread at a time, while w is in use. sl_pq_write_batch then
  * appends a batch's ended rows to w and empties the batch: the file is byte for
  * byte the one the same value calls made directly on w would make, row groups
  * ending after the same rows. It is SL_ERR_USAGE in the middle of a row of w or
