@@ -119,6 +119,30 @@ sl_status sl_pq_write_decimal128(sl_pq_writer *w, size_t col, int64_t hi, uint64
 sl_status sl_pq_write_list_begin(sl_pq_writer *w, size_t col);
 sl_status sl_pq_write_list_end(sl_pq_writer *w, size_t col);
 
+/* One value of a whole row for sl_pq_write_row: what a value call takes. */
+typedef enum {
+    SL_PQV_NULL = 0,   /* sl_pq_write_null */
+    SL_PQV_BOOL,       /* u.i, 0 or 1: sl_pq_write_bool */
+    SL_PQV_INT,        /* u.i: sl_pq_write_int */
+    SL_PQV_DOUBLE,     /* u.d: sl_pq_write_double */
+    SL_PQV_BYTES       /* u.s: sl_pq_write_bytes */
+} sl_pq_value_kind;
+
+typedef struct sl_pq_value {
+    sl_pq_value_kind kind;
+    union {
+        int64_t i;
+        double d;
+        struct { const void *p; size_t len; } s;
+    } u;
+} sl_pq_value;
+
+/* Writes a whole row, vals[i] the value of column i, and ends it: the same as the
+ * value calls in column order then sl_pq_write_end_row (the same checks, the same
+ * errors, the same bytes), in one call. LIST and DECIMAL(p > 18) columns take
+ * their values only through the value calls. */
+sl_status sl_pq_write_row(sl_pq_writer *w, const sl_pq_value *vals);
+
 /* Ends the current row: every column must have received exactly one value. At the
  * row or byte threshold, hands the row group to a background thread, which encodes
  * and writes it while the caller fills the next (waiting first for the previous one:
@@ -126,6 +150,19 @@ sl_status sl_pq_write_list_end(sl_pq_writer *w, size_t col);
  * SL_ERR_NOMEM) is returned by a later end_row, flush or close, and detailed by
  * sl_pq_writer_error(). */
 sl_status sl_pq_write_end_row(sl_pq_writer *w);
+
+/* Batches: rows made on another thread. A batch is a writer without a file, opened
+ * from w, that takes the same value calls, sl_pq_write_row and sl_pq_write_end_row
+ * (with the same checks) but only buffers. Batches are opened and appended on the
+ * thread that uses w; any number of them may be filled at once on other threads, a
+ * batch on one thread at a time, while w is in use. sl_pq_write_batch then
+ * appends a batch's ended rows to w and empties the batch: the file is byte for
+ * byte the one the same value calls made directly on w would make, row groups
+ * ending after the same rows. It is SL_ERR_USAGE in the middle of a row of w or
+ * of the batch. Free a batch with sl_pq_writer_abort (or close, which drops its
+ * rows); it cannot be flushed. */
+sl_status sl_pq_writer_open_batch(const sl_pq_writer *w, sl_pq_writer **out, sl_error *err);
+sl_status sl_pq_write_batch(sl_pq_writer *w, sl_pq_writer *batch);
 
 /* Writes the buffered rows as a row group now (nothing when empty), after the row
  * group in flight; both are in the file when it returns. */

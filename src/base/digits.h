@@ -6,17 +6,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Writes v in decimal at out (room for 20 bytes); returns the length. No NUL. */
+/* Writes v in decimal at out (room for 20 bytes); returns the length. No NUL.
+ * The length first, then two digits at a time from the end: half the divisions
+ * of a digit at a time, and no reversal. */
 static inline size_t sl_put_u64(char *out, uint64_t v)
 {
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    size_t n = 1;
+    for (uint64_t t = 10; n < 20 && v >= t; t *= 10)
+        n++;
+    char *p = out + n;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        p[0] = pairs[2 * r];
+        p[1] = pairs[2 * r + 1];
+    }
+    if (v >= 10) {
+        p[-2] = pairs[2 * v];
+        p[-1] = pairs[2 * v + 1];
+    } else {
+        p[-1] = (char)('0' + v);
+    }
     return n;
 }
 

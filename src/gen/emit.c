@@ -3,7 +3,9 @@
  * Parquet row. Hidden columns are left out everywhere. */
 #include "gen/emit.h"
 
+#include "base/bytes.h"
 #include "base/digits.h"
+#include "gen/expr_impl.h"
 
 #include <string.h>
 
@@ -125,6 +127,47 @@ sl_status sl_emit_prepare(sl_gtable *t, sl_arena *arena)
     return st;
 }
 
+/* The text of a day, YYYY-MM-DD, from a small cache per thread: a run's dates and
+ * timestamps fall on a few hundred days, and the calendar conversion was most of
+ * the time of formatting them (sl_format_date, 6% of an NDJSON run). A day whose
+ * text is longer (a year past 9999) is formatted each time. */
+typedef struct day_text {
+    int64_t day;
+    uint8_t len;             /* 0: empty */
+    char text[15];
+} day_text;
+
+#define DAY_CACHE 512
+static _Thread_local day_text day_cache[DAY_CACHE];
+
+static size_t put_day(int64_t day, char *out)
+{
+    day_text *e = &day_cache[(uint64_t)day % DAY_CACHE];
+    if (e->len == 0 || e->day != day) {
+        char tmp[48];
+        size_t n = sl_format_date(day, tmp);
+        if (n >= sizeof e->text) {
+            memcpy(out, tmp, n);
+            return n;
+        }
+        e->day = day;
+        e->len = (uint8_t)n;
+        memcpy(e->text, tmp, n);
+    }
+    sl_copy_short(out, e->text, e->len);
+    return e->len;
+}
+
+/* sl_format_timestamp(us, true, out) with the day from put_day. */
+static size_t put_timestamp(int64_t us, char *out)
+{
+    size_t k = put_day(sl_expr_floor_div(us, SL_US_PER_DAY), out);
+    out[k++] = 'T';
+    k += sl_format_time(sl_expr_floor_mod(us, SL_US_PER_DAY), out + k);
+    out[k++] = 'Z';
+    return k;
+}
+
 sl_status sl_emit_json_row(const sl_gtable *t, const sl_val *vals, sl_buf *out)
 {
     sl_status st = SL_OK;
@@ -134,7 +177,7 @@ sl_status sl_emit_json_row(const sl_gtable *t, const sl_val *vals, sl_buf *out)
             continue;
         if ((st = sl_buf_reserve(out, c->jprefix_len + 48)) != SL_OK)
             break;
-        memcpy(out->data + out->len, c->jprefix, c->jprefix_len);
+        sl_copy_short(out->data + out->len, c->jprefix, c->jprefix_len);
         out->len += c->jprefix_len;
         const sl_val *v = &vals[i];
         char *p = (char *)out->data + out->len;
@@ -159,12 +202,24 @@ sl_status sl_emit_json_row(const sl_gtable *t, const sl_val *vals, sl_buf *out)
                     break;
                 p = (char *)out->data + out->len;
                 p[0] = '"';
-                memcpy(p + 1, v->u.s.ptr, v->u.s.len);
+                sl_copy_short(p + 1, v->u.s.ptr, v->u.s.len);
                 p[v->u.s.len + 1] = '"';
                 out->len += v->u.s.len + 2;
                 break;
             }
             st = json_scalar(v, out);
+            break;
+        case SL_VAL_DATE:
+            p[0] = '"';
+            p += 1 + put_day(v->u.i, p + 1);
+            *p = '"';
+            out->len = (size_t)(p + 1 - (char *)out->data);
+            break;
+        case SL_VAL_TIMESTAMP:   /* 28 bytes in the years 0 to 9999; 48 reserved */
+            p[0] = '"';
+            p += 1 + put_timestamp(v->u.i, p + 1);
+            *p = '"';
+            out->len = (size_t)(p + 1 - (char *)out->data);
             break;
         default:
             st = json_scalar(v, out);
@@ -238,9 +293,9 @@ sl_status sl_emit_csv_row(const sl_gtable *t, const sl_val *vals, sl_buf *out, s
                 st = csv_text((const char *)tmp->data, tmp->len, out);
         } else if (v->kind == SL_VAL_DATE || v->kind == SL_VAL_TIME || v->kind == SL_VAL_TIMESTAMP) {
             char b[64];
-            size_t n = v->kind == SL_VAL_DATE ? sl_format_date(v->u.i, b)
+            size_t n = v->kind == SL_VAL_DATE ? put_day(v->u.i, b)
                        : v->kind == SL_VAL_TIME ? sl_format_time(v->u.i, b)
-                                                : sl_format_timestamp(v->u.i, true, b);
+                                                : put_timestamp(v->u.i, b);
             st = sl_buf_append(out, b, n);
         } else {
             st = json_scalar(v, out);
@@ -302,8 +357,41 @@ static sl_status pq_scalar(sl_pq_writer *w, size_t col, const sl_val *v)
     }
 }
 
+/* A scalar as sl_pq_write_row takes it; false for a list. */
+static bool pq_value(const sl_val *v, sl_pq_value *out)
+{
+    switch (v->kind) {
+    case SL_VAL_NULL: out->kind = SL_PQV_NULL; return true;
+    case SL_VAL_BOOL: out->kind = SL_PQV_BOOL; out->u.i = v->u.b; return true;
+    case SL_VAL_INT: case SL_VAL_DATE: case SL_VAL_TIME: case SL_VAL_TIMESTAMP:
+        out->kind = SL_PQV_INT;
+        out->u.i = v->u.i;
+        return true;
+    case SL_VAL_DECIMAL: out->kind = SL_PQV_INT; out->u.i = v->u.dec.unscaled; return true;
+    case SL_VAL_DOUBLE: out->kind = SL_PQV_DOUBLE; out->u.d = v->u.d; return true;
+    case SL_VAL_STRING:
+        out->kind = SL_PQV_BYTES;
+        out->u.s.p = v->u.s.ptr;
+        out->u.s.len = v->u.s.len;
+        return true;
+    default: return false;
+    }
+}
+
 sl_status sl_emit_pq_row(const sl_gtable *t, const sl_val *vals, sl_pq_writer *w)
 {
+    /* A row of scalars in one call; one with a list value by value. */
+    sl_pq_value row[64];
+    size_t n = 0;
+    bool whole = true;
+    for (size_t i = 0; whole && i < t->ncols; i++) {
+        const sl_gcol *c = &t->cols[i];
+        if (c->hidden || c->gen == G_OBJECT)
+            continue;
+        whole = n < sizeof row / sizeof row[0] && pq_value(&vals[i], &row[n++]);
+    }
+    if (whole)
+        return sl_pq_write_row(w, row);
     size_t col = 0;
     for (size_t i = 0; i < t->ncols; i++) {
         const sl_gcol *c = &t->cols[i];

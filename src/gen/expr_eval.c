@@ -64,7 +64,8 @@ sl_status sl_expr_ev_const(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *
     return SL_OK;
 }
 
-sl_status sl_expr_ev_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+/* A column's value (sl_expr_ev_col), inline. */
+static inline void col_value(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     sl_val v = c->row[n->aux];
     bool ok = v.kind == n->kind;
@@ -83,8 +84,24 @@ sl_status sl_expr_ev_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *ou
         }
     }
     *out = ok ? v : sl_val_null();
+}
+
+sl_status sl_expr_ev_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+{
+    col_value(n, c, out);
     return SL_OK;
 }
+
+/* EVAL for the argument of the functions derived columns use most, which is most
+ * often a column: read inline rather than through a call. */
+#define EVAL_ARG(k, v)                       \
+    do {                                     \
+        const sl_expr_node *a_ = (k);        \
+        if (a_->eval == sl_expr_ev_col)      \
+            col_value(a_, c, (v));           \
+        else                                 \
+            EVAL(a_, (v));                   \
+    } while (0)
 
 sl_status sl_expr_ev_random(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
@@ -252,6 +269,62 @@ sl_status sl_expr_ev_cmp(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *ou
     return SL_OK;
 }
 
+/* Non-null a against the constant of comparison k (see sl_expr_cmp_const): -1, 0
+ * or 1, or 2 when unordered. Ints, dates, times and timestamps of one kind
+ * (k->aux 1) compare as ints, cmp_vals' first case; other numbers as doubles, its
+ * last, *x keeping a as a double once *have_x is set. */
+static inline int cmp_with_const(const sl_expr_node *k, const sl_val *a, double *x, bool *have_x)
+{
+    if (k->aux) {
+        int64_t y = k->kids[1]->lit.u.i;
+        return (a->u.i > y) - (a->u.i < y);
+    }
+    if (!*have_x) {
+        *x = a->kind == SL_VAL_DOUBLE ? a->u.d : a->kind == SL_VAL_INT ? (double)a->u.i : sl_expr_num(a);
+        *have_x = true;
+    }
+    double y = k->lit.u.d;   /* the constant as a double, set at compile time */
+    return *x < y ? -1 : *x > y ? 1 : *x == y ? 0 : 2;
+}
+
+sl_status sl_expr_ev_cmp_const(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+{
+    sl_val a;
+    EVAL_ARG(n->kids[0], &a);
+    if (a.kind == SL_VAL_NULL)
+        RETURN_NULL();
+    double x;
+    bool have_x = false;
+    *out = sl_val_bool(holds(n->op, cmp_with_const(n, &a, &x, &have_x)));
+    return SL_OK;
+}
+
+static bool int_like(sl_val_kind k)
+{
+    return k == SL_VAL_INT || k == SL_VAL_DATE || k == SL_VAL_TIME || k == SL_VAL_TIMESTAMP;
+}
+
+static bool number(sl_val_kind k)
+{
+    return k == SL_VAL_INT || k == SL_VAL_DOUBLE || k == SL_VAL_DECIMAL;
+}
+
+void sl_expr_cmp_const(sl_expr_node *n)
+{
+    const sl_expr_node *left = n->kids[0], *right = n->kids[1];
+    if (right->eval != sl_expr_ev_const)
+        return;
+    sl_val_kind a = left->kind, b = right->lit.kind;
+    if (a == b && int_like(a)) {
+        n->eval = sl_expr_ev_cmp_const;
+        n->aux = 1;
+    } else if (number(a) && number(b) && !(a == SL_VAL_INT && b == SL_VAL_INT)) {
+        n->eval = sl_expr_ev_cmp_const;
+        n->aux = 0;
+        n->lit = sl_val_double(sl_expr_num(&right->lit));
+    }
+}
+
 sl_status sl_expr_ev_in(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     sl_val x;
@@ -302,23 +375,65 @@ sl_status sl_expr_ev_isnull(const sl_expr_node *n, const sl_expr_ctx *c, sl_val 
 
 /* ---------------------------------------------------------------- conditionals */
 
-sl_status sl_expr_ev_case(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+/* The value of case n taking the branch of its when number k, or its else (null
+ * without one) when k is the number of whens. */
+static sl_status case_branch(const sl_expr_node *n, const sl_expr_ctx *c, uint32_t k, sl_val *out)
 {
     uint32_t whens = (n->nkids - n->op) / 2;
-    for (uint32_t i = 0; i < whens; i++) {
-        sl_val cond;
-        EVAL(n->kids[2 * i], &cond);
-        if (cond.kind == SL_VAL_BOOL && cond.u.b) {
-            EVAL(n->kids[2 * i + 1], out);
-            coerce(out, n->kind);
-            return SL_OK;
-        }
-    }
-    if (!n->op)
+    if (k == whens && !n->op)
         RETURN_NULL();
-    EVAL(n->kids[n->nkids - 1], out);
+    EVAL(n->kids[k < whens ? 2 * k + 1 : n->nkids - 1], out);
     coerce(out, n->kind);
     return SL_OK;
+}
+
+sl_status sl_expr_ev_case(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+{
+    uint32_t whens = (n->nkids - n->op) / 2, i;
+    for (i = 0; i < whens; i++) {
+        sl_val cond;
+        EVAL(n->kids[2 * i], &cond);
+        if (cond.kind == SL_VAL_BOOL && cond.u.b)
+            break;
+    }
+    return case_branch(n, c, i, out);
+}
+
+/* A case whose every condition compares one column with a constant (a derived
+ * column's bands: `case when amount < 10 then ... when amount < 50 ...`): the
+ * column is read, and converted to a double, once rather than once a condition. */
+sl_status sl_expr_ev_case_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+{
+    uint32_t whens = (n->nkids - n->op) / 2, i = whens;
+    sl_val a;
+    col_value(n->kids[0]->kids[0], c, &a);
+    if (a.kind != SL_VAL_NULL) {
+        bool have_x = false;
+        double x = 0;
+        for (i = 0; i < whens; i++) {
+            const sl_expr_node *k = n->kids[2 * i];
+            if (holds(k->op, cmp_with_const(k, &a, &x, &have_x)))
+                break;
+        }
+    }
+    return case_branch(n, c, i, out);
+}
+
+void sl_expr_case_col(sl_expr_node *n)
+{
+    uint32_t whens = (n->nkids - n->op) / 2;
+    const sl_expr_node *col = NULL;
+    for (uint32_t i = 0; i < whens; i++) {
+        const sl_expr_node *k = n->kids[2 * i];
+        if (k->eval != sl_expr_ev_cmp_const)
+            return;
+        const sl_expr_node *x = k->kids[0];
+        if (x->eval != sl_expr_ev_col || (col && x->aux != col->aux))
+            return;
+        col = x;
+    }
+    if (col)
+        n->eval = sl_expr_ev_case_col;
 }
 
 sl_status sl_expr_ev_if(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
@@ -449,7 +564,7 @@ static int64_t day_of(const sl_val *v)
 sl_status sl_expr_ev_date(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     int64_t d;
-    EVAL(n->kids[0], out);
+    EVAL_ARG(n->kids[0], out);
     if (out->kind == SL_VAL_TIMESTAMP)
         *out = val_kind_i(SL_VAL_DATE, day_of(out));
     else if (out->kind == SL_VAL_STRING)
@@ -461,7 +576,7 @@ sl_status sl_expr_ev_date(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *o
 /* part: 0 year, 1 month, 2 day, 3 weekday */
 static sl_status date_part(const sl_expr_node *n, const sl_expr_ctx *c, int part, sl_val *out)
 {
-    EVAL(n->kids[0], out);
+    EVAL_ARG(n->kids[0], out);
     if (out->kind == SL_VAL_NULL)
         return SL_OK;
     int64_t days = day_of(out), y;
@@ -503,7 +618,7 @@ static int64_t tod_of(const sl_val *v)
 
 sl_status sl_expr_ev_hour(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
-    EVAL(n->kids[0], out);
+    EVAL_ARG(n->kids[0], out);
     if (out->kind != SL_VAL_NULL)
         *out = sl_val_int(tod_of(out) / 3600000000LL);
     return SL_OK;
@@ -511,7 +626,7 @@ sl_status sl_expr_ev_hour(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *o
 
 sl_status sl_expr_ev_minute(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
-    EVAL(n->kids[0], out);
+    EVAL_ARG(n->kids[0], out);
     if (out->kind != SL_VAL_NULL)
         *out = sl_val_int(tod_of(out) / 60000000LL % 60);
     return SL_OK;

@@ -34,7 +34,8 @@ struct sl_expr_node {
                              * case: 1 when it has an else */
     uint32_t pos;           /* byte offset in the source, for compile errors */
     uint32_t nkids;
-    int64_t aux;            /* column: row index; random, random_int: call site */
+    int64_t aux;            /* column: row index; random, random_int: call site;
+                             * comparison with a constant: 1 to compare as ints */
     sl_val lit;             /* constant */
     sl_expr_node **kids;
     uint8_t *ops;           /* arithmetic chain: ops[i] (i >= 1) combines the value so
@@ -52,7 +53,7 @@ struct sl_expr {
     X(isnull) X(case) X(if) X(coalesce) X(abs) X(round) X(floor) X(ceil) X(min) X(max)    \
     X(length) X(upper) X(lower) X(substr) X(format) X(string) X(int) X(double) X(date)    \
     X(year) X(month) X(day) X(hour) X(minute) X(weekday) X(date_add) X(random_int)        \
-    X(random)
+    X(random) X(cmp_const) X(case_col)
 #define SL_EXPR_DECLARE(name) \
     sl_status sl_expr_ev_##name(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out);
 SL_EXPR_EVALS(SL_EXPR_DECLARE)
@@ -168,8 +169,26 @@ sl_status sl_expr_eval_strict(const sl_expr_node *n, const sl_expr_ctx *c, sl_va
 const char *sl_expr_kind_name(sl_val_kind k);
 
 /* Floor division and modulo, b > 0 (never overflow, unlike a - floor_div * b). */
-int64_t sl_expr_floor_div(int64_t a, int64_t b);
-int64_t sl_expr_floor_mod(int64_t a, int64_t b);
+static inline int64_t sl_expr_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return a % b < 0 ? q - 1 : q;
+}
+
+static inline int64_t sl_expr_floor_mod(int64_t a, int64_t b)
+{
+    int64_t r = a % b;
+    return r < 0 ? r + b : r;
+}
+
+/* Gives comparison n a faster evaluation when its right side is a constant (a
+ * derived column's `amount < 10`, `weekday(t) >= 6`): the kinds are known at
+ * compile time, so only the left side is evaluated and dispatched on per row. */
+void sl_expr_cmp_const(sl_expr_node *n);
+
+/* Gives case n a faster evaluation when every condition compares one column with a
+ * constant (after sl_expr_cmp_const): the column is read once a row. */
+void sl_expr_case_col(sl_expr_node *n);
 
 /* Calendar conversions (proleptic Gregorian), exact for |days| < 2^40. */
 

@@ -426,6 +426,7 @@ static sl_status parse_case(parser *p, node **out)
     n->kids = kv.v;
     n->nkids = kv.n;
     n->op = has_else;
+    sl_expr_case_col(n);
     *out = n;
     return SL_OK;
 }
@@ -671,6 +672,7 @@ static sl_status parse_cmp(parser *p, node **out)
         n->kids[0] = a;
         n->kids[1] = b;
         n->op = op_code(op.type);
+        sl_expr_cmp_const(n);
         *out = n;
     } else if (op.type == T_IS) {
         TRY(lex(p));

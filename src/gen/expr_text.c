@@ -16,17 +16,6 @@ const char *sl_expr_kind_name(sl_val_kind k)
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
-int64_t sl_expr_floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return a % b < 0 ? q - 1 : q;
-}
-
-int64_t sl_expr_floor_mod(int64_t a, int64_t b)
-{
-    int64_t r = a % b;
-    return r < 0 ? r + b : r;
-}
 
 /* ---------------------------------------------------------------- ISO literals */
 

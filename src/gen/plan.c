@@ -81,27 +81,24 @@ static sl_status cache_parent_keys(sl_gplan *p, sl_error *err)
             rt->parent_keys = malloc(n * sizeof *rt->parent_keys);
             if (!rt->parent_keys)
                 return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-            for (uint64_t r = 0; r < n; r++) {
+            rt->parent_n = n;
+            for (uint64_t k = 0; k < n; k++) {
+                /* zipf: rank k goes to a fixed random parent (see parent_row in row.c) */
+                uint64_t r = c->ref_zipf ? sl_gen_permute(rt->key ^ 0x21bf, n, k) : k;
                 sl_val v;
                 sl_status st = sl_gen_value(p, c->ref_table, c->ref_col, r, NULL, &p->cache, &v);
                 if (st != SL_OK)
                     return sl_error_set(err, st, "cannot compute the keys of '%s'",
                                         p->s->tables[c->ref_table].name);
-                rt->parent_keys[r] = v;
+                rt->parent_keys[k] = v;
             }
-            rt->parent_n = n;
             if (!c->ref_zipf)
                 continue;
             double *w = malloc(n * sizeof *w);
-            rt->ref_rank_row = malloc(n * sizeof *rt->ref_rank_row);
-            if (!w || !rt->ref_rank_row) {
-                free(w);
+            if (!w)
                 return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-            }
-            for (uint64_t k = 0; k < n; k++) {
+            for (uint64_t k = 0; k < n; k++)
                 w[k] = pow((double)(k + 1), -c->ref_s);
-                rt->ref_rank_row[k] = (uint32_t)sl_gen_permute(rt->key ^ 0x21bf, n, k);
-            }
             int bad = sl_alias_build(&rt->ref_alias, w, n);
             free(w);
             if (bad)
@@ -210,7 +207,6 @@ void sl_gplan_free(sl_gplan *p)
             for (size_t i = 0; p->rt[t] && i < p->s->tables[t].ncols; i++) {
                 free(p->rt[t][i].parent_keys);
                 sl_alias_free(&p->rt[t][i].ref_alias);
-                free(p->rt[t][i].ref_rank_row);
             }
             free(p->rt[t]);
         }

@@ -18,10 +18,22 @@ static inline uint64_t sl_rng_mix(uint64_t z)
     return z ^ (z >> 31);
 }
 
+/* sl_rng_hash in two halves: the component's mix, which a row computes once for
+ * all its columns, and its combination with a key. */
+static inline uint64_t sl_rng_part(uint64_t x)
+{
+    return sl_rng_mix(x + 0x632be59bd9b4e019ull);
+}
+
+static inline uint64_t sl_rng_join(uint64_t key, uint64_t part)
+{
+    return sl_rng_mix(key ^ part);
+}
+
 /* Combines a key with one more component; order matters. */
 static inline uint64_t sl_rng_hash(uint64_t key, uint64_t x)
 {
-    return sl_rng_mix(key ^ sl_rng_mix(x + 0x632be59bd9b4e019ull));
+    return sl_rng_join(key, sl_rng_part(x));
 }
 
 /* A double uniform in [0, 1) from the top 53 bits. */

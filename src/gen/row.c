@@ -104,9 +104,23 @@ static int64_t poisson(double lam, uint64_t bits)
     }
 }
 
-static inline sl_val dict_val(const sl_dict *d, const char *p, size_t n)
+/* A dictionary entry (or a bool) written into its slot field by field, like
+ * set_num below, rather than built and copied. */
+static inline void set_dict(sl_val *out, const sl_dict *d, const char *p, size_t n)
 {
-    return d->plain ? sl_val_plain_str(p, n) : sl_val_str(p, n);
+    out->kind = SL_VAL_STRING;
+    out->plain = d->plain ? 1 : 0;
+    out->u.s.ptr = p;
+    out->u.s.len = n;
+}
+
+static inline void set_bool(sl_val *out, bool b)
+{
+    out->kind = SL_VAL_BOOL;
+    out->plain = 0;
+    out->u.s.ptr = NULL;
+    out->u.s.len = 0;
+    out->u.b = b;
 }
 
 static sl_status str_copy(sl_arena *a, const char *p, size_t n, sl_val *out)
@@ -149,8 +163,21 @@ static sl_status pattern_fill(const char *pat, uint64_t x, bool random, uint64_t
     return SL_OK;
 }
 
+/* A number value written field by field into its slot: a value built whole and
+ * copied was loaded back before its narrow stores had landed (a store-forwarding
+ * stall that was most of this function's time). */
+static inline void set_num(sl_val *out, sl_val_kind kind, int64_t i, int32_t scale)
+{
+    out->kind = kind;
+    out->plain = 0;
+    out->u.dec.unscaled = i;   /* u.i for ints */
+    out->u.s.len = 0;          /* the rest of the union, as a zeroed value has it */
+    if (kind == SL_VAL_DECIMAL)
+        out->u.dec.scale = scale;
+}
+
 /* Numbers arrive as doubles (or exact integers) and leave in the column's type. */
-static sl_val to_type(const sl_gcol *c, double x, bool exact_int, int64_t ix)
+static void to_type(const sl_gcol *c, double x, bool exact_int, int64_t ix, sl_val *out)
 {
     if (c->has_min && x < c->min)
         x = c->min, exact_int = false;
@@ -158,27 +185,32 @@ static sl_val to_type(const sl_gcol *c, double x, bool exact_int, int64_t ix)
         x = c->max, exact_int = false;
     switch (c->type) {
     case SL_G_DOUBLE:
-        return sl_val_double(exact_int ? (double)ix : x);
+        out->kind = SL_VAL_DOUBLE;
+        out->plain = 0;
+        out->u.s.len = 0;
+        out->u.d = exact_int ? (double)ix : x;
+        return;
     case SL_G_DECIMAL: {
         static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
                                      1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
         double lim = p10[c->precision] - 1;
         double u = exact_int ? (double)ix * p10[c->scale] : nearbyint(x * p10[c->scale]);
         u = u > lim ? lim : u < -lim ? -lim : u;
-        sl_val v = {.kind = SL_VAL_DECIMAL};
-        v.u.dec.unscaled = (int64_t)u;
-        v.u.dec.scale = c->scale;
-        return v;
+        set_num(out, SL_VAL_DECIMAL, (int64_t)u, c->scale);
+        return;
     }
     default: {
         static const double lo[] = {0, -128, -32768, -2147483648.0, -9223372036854775808.0};
         static const double hi[] = {0, 127, 32767, 2147483647.0, 9223372036854774784.0};
         int k = c->type - SL_G_INT8 + 1;
-        if (exact_int && c->type == SL_G_INT64 && !c->has_min && !c->has_max)
-            return sl_val_int(ix);
+        if (exact_int && c->type == SL_G_INT64 && !c->has_min && !c->has_max) {
+            set_num(out, SL_VAL_INT, ix, 0);
+            return;
+        }
         double r = exact_int ? (double)ix : nearbyint(x);
         r = r < lo[k] ? lo[k] : r > hi[k] ? hi[k] : r;
-        return sl_val_int((int64_t)r);
+        set_num(out, SL_VAL_INT, (int64_t)r, 0);
+        return;
     }
     }
 }
@@ -186,7 +218,7 @@ static sl_val to_type(const sl_gcol *c, double x, bool exact_int, int64_t ix)
 static sl_status int_value(const sl_gcol *c, int64_t v, sl_arena *a, sl_val *out)
 {
     if (c->type != SL_G_STRING) {
-        *out = to_type(c, (double)v, true, v);
+        to_type(c, (double)v, true, v, out);
         return SL_OK;
     }
     char tmp[24];
@@ -298,6 +330,40 @@ static sl_status email_value(const sl_gplan *p, const sl_gcol *c, const sl_gcolr
     return str_copy(a, buf, n, out);
 }
 
+/* The generators that assemble text in a buffer, out of gen_one so that its frame
+ * (entered for every value) stays small. */
+static __attribute__((noinline)) sl_status full_name_value(const sl_gcol *c, uint64_t bits,
+                                                          const sl_val *vals, sl_arena *a,
+                                                          sl_val *out)
+{
+    const sl_dict *d = given_for(c, vals, bits), *f = sl_dict_get("family_names");
+    if (!f)
+        return SL_ERR_SCHEMA;
+    size_t i = sl_dict_pick(d, sl_rng_mix(bits)), j = sl_dict_pick(f, sl_rng_hash(bits, 7));
+    char buf[256];
+    size_t n1 = d->len[i] < 120 ? d->len[i] : 120, n2 = f->len[j] < 120 ? f->len[j] : 120;
+    memcpy(buf, d->entry[i], n1);
+    buf[n1] = ' ';
+    memcpy(buf + n1 + 1, f->entry[j], n2);
+    return str_copy(a, buf, n1 + 1 + n2, out);
+}
+
+static __attribute__((noinline)) sl_status street_value(const sl_gcol *c, uint64_t bits, sl_arena *a, sl_val *out)
+{
+    char buf[256];
+    size_t n = sl_put_u64(buf, 1 + sl_rng_below(bits, 9999));
+    size_t i = sl_dict_pick(c->dict, sl_rng_hash(bits, 1));
+    size_t j = sl_dict_pick(c->dict2, sl_rng_hash(bits, 2));
+    size_t n1 = c->dict->len[i] < 100 ? c->dict->len[i] : 100;
+    size_t n2 = c->dict2->len[j] < 100 ? c->dict2->len[j] : 100;
+    buf[n++] = ' ';
+    memcpy(buf + n, c->dict->entry[i], n1);
+    n += n1;
+    buf[n++] = ' ';
+    memcpy(buf + n, c->dict2->entry[j], n2);
+    return str_copy(a, buf, n + n2, out);
+}
+
 static sl_status list_value(const sl_gplan *p, int t, const sl_gcol *c, uint64_t row,
                             uint64_t bits, const sl_val *vals, sl_arena *a, sl_val *out);
 
@@ -318,7 +384,7 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
         return pattern_fill(c->pattern, 0, true, bits, a, out);
     case G_UNIFORM:
         if (c->type == SL_G_DOUBLE || c->type == SL_G_DECIMAL) {
-            *out = to_type(c, c->min + sl_rng_unit(bits) * (c->max - c->min), false, 0);
+            to_type(c, c->min + sl_rng_unit(bits) * (c->max - c->min), false, 0, out);
         } else {
             int64_t lo = (int64_t)ceil(c->min), hi = (int64_t)floor(c->max);
             int64_t v = lo + (int64_t)sl_rng_below(bits, (uint64_t)(hi - lo) + 1);
@@ -326,30 +392,30 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
         }
         return SL_OK;
     case G_NORMAL:
-        *out = to_type(c, c->a + c->b * normal01(bits), false, 0);
+        to_type(c, c->a + c->b * normal01(bits), false, 0, out);
         return SL_OK;
     case G_LOGNORMAL:
-        *out = to_type(c, exp(c->a + c->b * normal01(bits)), false, 0);
+        to_type(c, exp(c->a + c->b * normal01(bits)), false, 0, out);
         return SL_OK;
     case G_EXPONENTIAL:
-        *out = to_type(c, -log(sl_rng_unit_open(bits)) / c->a, false, 0);
+        to_type(c, -log(sl_rng_unit_open(bits)) / c->a, false, 0, out);
         return SL_OK;
     case G_ZIPF:
         return int_value(c, zipf(rt, c->n, c->a, bits), a, out);
     case G_POISSON:
         return int_value(c, poisson(c->a, bits), a, out);
     case G_BERNOULLI:
-        *out = sl_val_bool(sl_rng_unit(bits) < c->a);
+        set_bool(out, sl_rng_unit(bits) < c->a);
         return SL_OK;
     case G_CHOICE:
         *out = c->values[c->alias ? sl_alias_pick(c->alias, bits) : sl_rng_below(bits, c->nvalues)];
         if (out->kind == SL_VAL_DOUBLE && c->type != SL_G_DOUBLE)
-            *out = to_type(c, out->u.d, false, 0);
+            to_type(c, out->u.d, false, 0, out);
         return SL_OK;
     case G_CONST:
         *out = c->values[0];
         if (out->kind == SL_VAL_DOUBLE && c->type != SL_G_DOUBLE)
-            *out = to_type(c, out->u.d, false, 0);
+            to_type(c, out->u.d, false, 0, out);
         return SL_OK;
     case G_DATE:
         out->kind = SL_VAL_DATE;
@@ -368,49 +434,27 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
     }
     case G_DICT: {
         size_t i = sl_dict_pick(c->dict, bits);
-        *out = dict_val(c->dict, c->dict->entry[i], c->dict->len[i]);
+        set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i]);
         return SL_OK;
     }
     case G_FIRST_NAME: case G_LAST_NAME: {
         const sl_dict *d = c->gen == G_LAST_NAME ? c->dict : given_for(c, vals, bits);
         size_t i = sl_dict_pick(d, sl_rng_mix(bits));
-        *out = dict_val(d, d->entry[i], d->len[i]);
+        set_dict(out, d, d->entry[i], d->len[i]);
         return SL_OK;
     }
-    case G_FULL_NAME: {
-        const sl_dict *d = given_for(c, vals, bits), *f = sl_dict_get("family_names");
-        if (!f)
-            return SL_ERR_SCHEMA;
-        size_t i = sl_dict_pick(d, sl_rng_mix(bits)), j = sl_dict_pick(f, sl_rng_hash(bits, 7));
-        char buf[256];
-        size_t n1 = d->len[i] < 120 ? d->len[i] : 120, n2 = f->len[j] < 120 ? f->len[j] : 120;
-        memcpy(buf, d->entry[i], n1);
-        buf[n1] = ' ';
-        memcpy(buf + n1 + 1, f->entry[j], n2);
-        return str_copy(a, buf, n1 + 1 + n2, out);
-    }
+    case G_FULL_NAME:
+        return full_name_value(c, bits, vals, a, out);
     case G_EMAIL:
         return email_value(p, c, rt, row, bits, vals, a, out);
-    case G_STREET: {
-        char buf[256];
-        size_t n = sl_put_u64(buf, 1 + sl_rng_below(bits, 9999));
-        size_t i = sl_dict_pick(c->dict, sl_rng_hash(bits, 1));
-        size_t j = sl_dict_pick(c->dict2, sl_rng_hash(bits, 2));
-        size_t n1 = c->dict->len[i] < 100 ? c->dict->len[i] : 100;
-        size_t n2 = c->dict2->len[j] < 100 ? c->dict2->len[j] : 100;
-        buf[n++] = ' ';
-        memcpy(buf + n, c->dict->entry[i], n1);
-        n += n1;
-        buf[n++] = ' ';
-        memcpy(buf + n, c->dict2->entry[j], n2);
-        return str_copy(a, buf, n + n2, out);
-    }
+    case G_STREET:
+        return street_value(c, bits, a, out);
     case G_CITY: case G_STATE: {
         size_t i = sl_dict_pick(c->dict, sl_rng_hash(rt->group_key, row));
         if (c->gen == G_CITY)
-            *out = dict_val(c->dict, c->dict->entry[i], c->dict->len[i]);
+            set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i]);
         else
-            *out = dict_val(c->dict, c->dict->second[i], c->dict->second_len[i]);
+            set_dict(out, c->dict, c->dict->second[i], c->dict->second_len[i]);
         return SL_OK;
     }
     case G_ZIP:
@@ -468,9 +512,12 @@ static sl_status list_value(const sl_gplan *p, int t, const sl_gcol *c, uint64_t
                 idx[q] = idx[q - 1];
                 idx[q - 1] = tmp;
             }
-        for (size_t i = 0; i < len; i++)
-            items[i] = e->gen == G_CHOICE ? e->values[idx[i]]
-                                          : dict_val(e->dict, e->dict->entry[idx[i]], e->dict->len[idx[i]]);
+        for (size_t i = 0; i < len; i++) {
+            if (e->gen == G_CHOICE)
+                items[i] = e->values[idx[i]];
+            else
+                set_dict(&items[i], e->dict, e->dict->entry[idx[i]], e->dict->len[idx[i]]);
+        }
     } else {
         sl_gcolrt ert = p->rt[t][c - p->s->tables[t].cols];
         for (size_t i = 0; i < len; i++) {
@@ -513,6 +560,33 @@ static uint64_t parent_row(const sl_gplan *p, const sl_gcol *c, const sl_gcolrt 
     return sl_gen_permute(rt->key ^ 0x21bf, n, k);
 }
 
+/* A zipf over 100,000 parent keys reads an 800 kB alias table, 2.4 MB of keys and
+ * their strings at random: three dependent cache misses a row, which were most of
+ * the row's time. Rows are made in order, so the loads of a later row are started
+ * now: its alias slot 16 rows ahead, its key (from the slot fetched 8 rows ago) 8
+ * rows ahead, its string's bytes (for the writer) 4 rows ahead. */
+#define REF_PREFETCH_MIN 8192
+
+/* always_inline: a function of nothing but prefetches has no effect the compiler can
+ * see, and GCC removes calls to it as dead code (it is found "const"). */
+static inline __attribute__((always_inline)) void ref_prefetch(const sl_gcol *c, const sl_gcolrt *rt, uint64_t row)
+{
+    uint64_t b16 = sl_rng_hash(rt->key, row + 16), b8 = sl_rng_hash(rt->key, row + 8);
+    uint64_t b4 = sl_rng_hash(rt->key, row + 4);
+    if (c->ref_zipf) {
+        __builtin_prefetch(&rt->ref_alias.slot[((b16 >> 32) * (uint64_t)rt->ref_alias.n) >> 32]);
+        __builtin_prefetch(&rt->parent_keys[sl_alias_pick(&rt->ref_alias, b8)]);
+        const sl_val *v = &rt->parent_keys[sl_alias_pick(&rt->ref_alias, b4)];
+        if (v->kind == SL_VAL_STRING)
+            __builtin_prefetch(v->u.s.ptr);
+    } else {
+        __builtin_prefetch(&rt->parent_keys[sl_rng_below(b8, rt->parent_n)]);
+        const sl_val *v = &rt->parent_keys[sl_rng_below(b4, rt->parent_n)];
+        if (v->kind == SL_VAL_STRING)
+            __builtin_prefetch(v->u.s.ptr);
+    }
+}
+
 sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
                      const sl_gblock_seats *seats, sl_val *vals, sl_arena *arena,
                      unsigned *broken)
@@ -534,6 +608,7 @@ sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
                                           g % seats->nleft);
     }
     *broken = 0;
+    uint64_t part = sl_rng_part(row);   /* every column's draw is sl_rng_hash(key, row) */
     for (size_t i = 0; i < tb->ncols; i++) {
         const sl_gcol *c = &tb->cols[i];
         const sl_gcolrt *rt = &p->rt[t][i];
@@ -542,16 +617,17 @@ sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
             vals[i] = sl_val_null();
             continue;
         }
-        if (c->null_rate > 0 && sl_rng_unit(sl_rng_hash(rt->null_key, row)) < c->null_rate) {
+        if (c->null_rate > 0 && sl_rng_unit(sl_rng_join(rt->null_key, part)) < c->null_rate) {
             vals[i] = sl_val_null();
             continue;
         }
         if (c->gen == G_REF) {
             if (rt->parent_keys) {
-                uint64_t bits = sl_rng_hash(rt->key, row);
-                uint64_t pr = rt->ref_rank_row ? rt->ref_rank_row[sl_alias_pick(&rt->ref_alias, bits)]
-                                               : sl_rng_below(bits, rt->parent_n);
-                vals[i] = rt->parent_keys[pr];
+                if (rt->parent_n > REF_PREFETCH_MIN)
+                    ref_prefetch(c, rt, row);
+                uint64_t bits = sl_rng_join(rt->key, part);
+                uint64_t k = c->ref_zipf ? sl_alias_pick(&rt->ref_alias, bits) : sl_rng_below(bits, rt->parent_n);
+                vals[i] = rt->parent_keys[k];
                 continue;
             }
             uint64_t pr = tb->assoc && (int)i == tb->left_col    ? left
@@ -559,20 +635,20 @@ sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
                                                                  : parent_row(p, c, rt, row, block);
             st = sl_gen_value(p, c->ref_table, c->ref_col, pr, NULL, arena, &vals[i]);
         } else if (c->gen == G_EXPR) {
-            st = sl_expr_eval(c->expr, vals, sl_rng_hash(rt->key, row), arena, &vals[i]);
+            st = sl_expr_eval(c->expr, vals, sl_rng_join(rt->key, part), arena, &vals[i]);
             if (st == SL_OK && vals[i].kind != SL_VAL_NULL) {
                 sl_val v = vals[i];
                 if (c->type == SL_G_DOUBLE && v.kind == SL_VAL_INT)
                     vals[i] = sl_val_double((double)v.u.i);
                 else if (c->type == SL_G_DECIMAL && v.kind != SL_VAL_DECIMAL)
-                    vals[i] = to_type(c, v.kind == SL_VAL_INT ? (double)v.u.i : v.u.d, false, 0);
+                    to_type(c, v.kind == SL_VAL_INT ? (double)v.u.i : v.u.d, false, 0, &vals[i]);
                 else if (c->type == SL_G_DECIMAL && v.u.dec.scale != c->scale)
-                    vals[i] = to_type(c, (double)v.u.dec.unscaled / pow(10, v.u.dec.scale), false, 0);
+                    to_type(c, (double)v.u.dec.unscaled / pow(10, v.u.dec.scale), false, 0, &vals[i]);
                 else if (c->type >= SL_G_INT8 && c->type <= SL_G_INT32)
-                    vals[i] = to_type(c, (double)v.u.i, true, v.u.i);
+                    to_type(c, (double)v.u.i, true, v.u.i, &vals[i]);
             }
         } else {
-            st = gen_one(p, t, c, rt, row, sl_rng_hash(rt->key, row), vals, arena, &vals[i]);
+            st = gen_one(p, t, c, rt, row, sl_rng_join(rt->key, part), vals, arena, &vals[i]);
         }
         if (st != SL_OK)
             return st;

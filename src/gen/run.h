@@ -21,12 +21,13 @@ typedef struct sl_gcolrt {
     uint64_t uniq_space;      /* email: numbers are a bijection on [0, uniq_space) */
     int uniq_digits;
     /* A foreign key in table mode, when the parent is small enough: every parent key
-     * computed once, and for a zipf reference the cumulative weights over ranks and
-     * the parent row of each rank, so a row's reference is a binary search and a
-     * load instead of a rejection loop, a permutation and a key computation. */
+     * computed once, so a row's reference is a pick and a load instead of a rejection
+     * loop, a permutation and a key computation. For a zipf reference the keys are
+     * stored by rank (parent_keys[k] is the key of the parent row that rank k maps
+     * to), their strings copied in that order too, and ref_alias holds the zipf
+     * weights over ranks: the popular keys share a few cache lines. */
     sl_val *parent_keys;
-    sl_alias ref_alias;       /* zipf weights over ranks */
-    uint32_t *ref_rank_row;
+    sl_alias ref_alias;
     uint64_t parent_n;
 } sl_gcolrt;
 

@@ -4,8 +4,13 @@
  * varint(groups << 1 | 1) then groups of 8 values packed LSB first. */
 #include "parquet/encode.h"
 
+#include "base/bytes.h"
+
 #include <stdlib.h>
 #include <string.h>
+/* XXH3 inlined here: the dictionary hashes every short value of a chunk, where a
+ * call into the shared library cost more than the hash. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 int pq_enc_bit_width(uint32_t max)
@@ -131,7 +136,6 @@ void pq_dict_free(pq_dict *d)
         return;
     sl_buf_free(&d->data);
     free(d->offs);
-    free(d->hash);
     free(d->table);
     uint32_t w = d->width;
     pq_dict_init(d, w);
@@ -139,18 +143,22 @@ void pq_dict_free(pq_dict *d)
 
 static sl_status grow_table(pq_dict *d)
 {
-    size_t cap = d->table ? ((size_t)d->table_mask + 1) * 2 : 1024;
+    size_t old = d->table ? (size_t)d->table_mask + 1 : 0;
+    size_t cap = old ? old * 2 : 1024;
     if (cap > (size_t)1 << 31)
         return SL_ERR_LIMIT;
-    uint32_t *t = calloc(cap, sizeof *t);
+    uint64_t *t = calloc(cap, sizeof *t);
     if (!t)
         return SL_ERR_NOMEM;
     uint32_t mask = (uint32_t)(cap - 1);
-    for (uint32_t e = 0; e < d->count; e++) {
-        uint32_t h = d->hash[e] & mask;
+    for (size_t i = 0; i < old; i++) {
+        uint64_t e = d->table[i];
+        if (!e)
+            continue;
+        uint32_t h = (uint32_t)(e >> 32) & mask;
         while (t[h])
             h = (h + 1) & mask;
-        t[h] = e + 1;
+        t[h] = e;
     }
     free(d->table);
     d->table = t;
@@ -163,10 +171,6 @@ static sl_status grow_entries(pq_dict *d)
     uint32_t cap = d->cap_entries ? d->cap_entries * 2 : 1024;
     if (cap < d->cap_entries)
         return SL_ERR_LIMIT;
-    uint32_t *h = realloc(d->hash, (size_t)cap * sizeof *h);
-    if (!h)
-        return SL_ERR_NOMEM;
-    d->hash = h;
     if (!d->width) {
         uint32_t *o = realloc(d->offs, (size_t)cap * sizeof *o);
         if (!o)
@@ -177,27 +181,49 @@ static sl_status grow_entries(pq_dict *d)
     return SL_OK;
 }
 
-static bool entry_equals(const pq_dict *d, uint32_t e, const uint8_t *p, uint32_t len)
+/* The hash of a value. Only the dictionary's speed depends on it, never the bytes
+ * written: entries are numbered in the order they are first seen. */
+static inline uint32_t value_hash(const pq_dict *d, const uint8_t *p, uint32_t len)
 {
-    uint32_t elen;
-    const uint8_t *q = pq_dict_entry(d, e, &elen);
-    return elen == len && memcmp(q, p, len) == 0;
+    if (d->width == 8 || d->width == 4) {
+        uint64_t x;
+        if (d->width == 8) {
+            memcpy(&x, p, 8);
+        } else {
+            uint32_t y;
+            memcpy(&y, p, 4);
+            x = y;
+        }
+        x = (x ^ (x >> 31)) * 0x9e3779b97f4a7c15ull;
+        return (uint32_t)(x >> 32) ^ (uint32_t)x;
+    }
+    return (uint32_t)XXH3_64bits(p, len);
 }
 
-sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_bytes,
-                      uint32_t *idx)
+static inline bool entry_equals(const pq_dict *d, uint32_t e, const uint8_t *p, uint32_t len)
+{
+    if (d->width == 8)
+        return memcmp(d->data.data + (size_t)e * 8, p, 8) == 0;
+    if (d->width == 4)
+        return memcmp(d->data.data + (size_t)e * 4, p, 4) == 0;
+    uint32_t elen;
+    const uint8_t *q = pq_dict_entry(d, e, &elen);
+    return elen == len && sl_same_short(q, p, len);
+}
+
+static sl_status put_hashed(pq_dict *d, const uint8_t *p, uint32_t len, uint32_t h32,
+                            size_t max_bytes, uint32_t *idx)
 {
     sl_status s;
     if (!d->table && (s = grow_table(d)))
         return s;
-    uint32_t h32 = (uint32_t)XXH3_64bits(p, len);
     uint32_t slot = h32 & d->table_mask;
     for (;;) {
-        uint32_t e = d->table[slot];
+        uint64_t e = d->table[slot];
         if (!e)
             break;
-        if (d->hash[e - 1] == h32 && entry_equals(d, e - 1, p, len)) {
-            *idx = e - 1;
+        if ((uint32_t)(e >> 32) == h32 && entry_equals(d, (uint32_t)e - 1, p, len)) {
+            *idx = (uint32_t)e - 1;
             return SL_OK;
         }
         slot = (slot + 1) & d->table_mask;
@@ -217,12 +243,65 @@ sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_byt
     }
     if (len && (s = sl_buf_append(&d->data, p, len)))
         return s;
-    d->hash[e] = h32;
     d->count++;
-    d->table[slot] = e + 1;
+    d->table[slot] = (uint64_t)h32 << 32 | (e + 1);
     *idx = e;
     /* Keep the load factor under 1/2. */
     if ((size_t)d->count * 2 > (size_t)d->table_mask + 1)
         return grow_table(d);
     return SL_OK;
+}
+
+sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_bytes,
+                      uint32_t *idx)
+{
+    return put_hashed(d, p, len, value_hash(d, p, len), max_bytes, idx);
+}
+
+/* The value at byte *cur of a PLAIN buffer; advances *cur past it. */
+static inline const uint8_t *plain_value(const uint8_t *values, uint32_t width, size_t *cur,
+                                         uint32_t *len)
+{
+    const uint8_t *p = values + *cur;
+    if (width) {
+        *len = width;
+        *cur += width;
+        return p;
+    }
+    memcpy(len, p, 4);
+    *cur += 4 + (size_t)*len;
+    return p + 4;
+}
+
+#define PUT_AHEAD 16
+
+sl_status pq_dict_put_range(pq_dict *d, const uint8_t *values, size_t *cur, size_t from,
+                            size_t to, size_t max_bytes, uint32_t *idx, size_t *done)
+{
+    /* The values of a chunk land at random in a large dictionary's table: hash
+     * them PUT_AHEAD values ahead and start the load of each one's slot then. */
+    uint32_t ring[PUT_AHEAD];
+    size_t hcur = *cur, hashed = from, i;
+    sl_status s = SL_OK;
+    if (!d->table && (s = grow_table(d)))
+        return s;
+    for (i = from; i < to; i++) {
+        for (; hashed < to && hashed < i + PUT_AHEAD; hashed++) {
+            uint32_t len;
+            const uint8_t *p = plain_value(values, d->width, &hcur, &len);
+            uint32_t h = value_hash(d, p, len);
+            ring[hashed % PUT_AHEAD] = h;
+            __builtin_prefetch(&d->table[h & d->table_mask]);
+        }
+        size_t at = *cur;
+        uint32_t len;
+        const uint8_t *p = plain_value(values, d->width, cur, &len);
+        s = put_hashed(d, p, len, ring[i % PUT_AHEAD], max_bytes, &idx[i]);
+        if (s) {
+            *cur = at;
+            break;
+        }
+    }
+    *done = i;
+    return s == SL_ERR_LIMIT ? SL_OK : s;
 }

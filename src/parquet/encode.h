@@ -1,6 +1,7 @@
 /* Parquet value encodings for the writer: the RLE / bit-packing hybrid (levels and
  * dictionary indices), bit-packed PLAIN booleans, and a dictionary builder keyed by
- * value (O(1) expected lookups; byte arrays hashed with XXH3).
+ * value (O(1) expected lookups; byte arrays hashed with XXH3, 4- and 8-byte values
+ * with a multiplicative mix).
  *
  * Nothing here knows about pages or files; every function appends to a caller's
  * buffer, so one column chunk can be encoded on any thread. */
@@ -35,9 +36,11 @@ typedef struct pq_dict {
     uint32_t count;
     sl_buf data;
     uint32_t *offs;        /* byte arrays: offset of entry i in data */
-    uint32_t *hash;        /* per entry, the low 32 bits of its hash */
     uint32_t cap_entries;
-    uint32_t *table;       /* open addressing: entry index + 1, 0 empty */
+    /* Open addressing: a slot is (32 bits of the value's hash) << 32 | (entry index
+     * + 1), 0 empty. The hash beside the index lets a probe reject most other
+     * entries without reading them: one cache miss a lookup, not three. */
+    uint64_t *table;
     uint32_t table_mask;
 } pq_dict;
 
@@ -51,6 +54,14 @@ void pq_dict_free(pq_dict *d);
  * value without its length prefix. */
 sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_bytes,
                       uint32_t *idx);
+
+/* pq_dict_put for values [from, to) of a PLAIN buffer of d's width (byte arrays:
+ * 4-byte length + bytes), the value `from` at byte *cur: idx[i] is value i's
+ * entry. Stops before the value that would pass max_bytes. *done is the first
+ * value not put, *cur its offset. Faster than one call a value: it starts the
+ * table loads of later values early. */
+sl_status pq_dict_put_range(pq_dict *d, const uint8_t *values, size_t *cur, size_t from,
+                            size_t to, size_t max_bytes, uint32_t *idx, size_t *done);
 
 /* Entry i: for byte arrays, the bytes and length (no prefix); else width bytes. */
 static inline const uint8_t *pq_dict_entry(const pq_dict *d, uint32_t i, uint32_t *len)

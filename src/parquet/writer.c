@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/arena.h"
+#include "base/bytes.h"
 #include "parquet/format.h"
 #include "parquet/writer_internal.h"
 #include "sluice/sluice.h"
@@ -52,6 +53,58 @@ const char *pq_type_name(sl_pq_type t)
 }
 
 /* ------------------------------------------------------------ open */
+
+enum call { CALL_NULL, CALL_BOOL, CALL_INT, CALL_DOUBLE, CALL_BYTES, CALL_DEC128 };
+
+static const char *call_name(int call)
+{
+    static const char *names[] = {"sl_pq_write_null", "sl_pq_write_bool", "sl_pq_write_int",
+                                  "sl_pq_write_double", "sl_pq_write_bytes",
+                                  "sl_pq_write_decimal128"};
+    return names[call];
+}
+
+static int call_for(const pq_wcol *c)
+{
+    switch (c->def.type) {
+    case SL_PQ_BOOL: return CALL_BOOL;
+    case SL_PQ_FLOAT: case SL_PQ_DOUBLE: return CALL_DOUBLE;
+    case SL_PQ_STRING: case SL_PQ_BINARY: return CALL_BYTES;
+    case SL_PQ_DECIMAL: return c->def.precision > 18 ? CALL_DEC128 : CALL_INT;
+    default: return CALL_INT;
+    }
+}
+
+static bool call_fits(const pq_wcol *c, int call)
+{
+    int want = call_for(c);
+    /* An int64 always fits a wide decimal, so write_int is accepted there too. */
+    return call == want || (want == CALL_DEC128 && call == CALL_INT);
+}
+
+
+/* What sl_pq_write_int accepts for c's type. */
+static void int_limits(pq_wcol *c)
+{
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
+    switch (c->def.type) {
+    case SL_PQ_INT8: lo = INT8_MIN; hi = INT8_MAX; break;
+    case SL_PQ_INT16: lo = INT16_MIN; hi = INT16_MAX; break;
+    case SL_PQ_INT32: case SL_PQ_DATE: lo = INT32_MIN; hi = INT32_MAX; break;
+    case SL_PQ_DECIMAL:
+        if (c->def.precision <= 18) {
+            int64_t p10 = 1;
+            for (int i = 0; i < c->def.precision; i++)
+                p10 *= 10;
+            lo = -(p10 - 1);
+            hi = p10 - 1;
+        }
+        break;
+    default: break;
+    }
+    c->int_lo = lo;
+    c->int_hi = hi;
+}
 
 static sl_status setup_column(pq_wcol *c, const sl_pq_column *in, size_t i, sl_error *err)
 {
@@ -105,6 +158,8 @@ static sl_status setup_column(pq_wcol *c, const sl_pq_column *in, size_t i, sl_e
         c->path[0] = c->name;
         c->path_len = 1;
     }
+    c->call = (uint8_t)call_for(c);
+    int_limits(c);
     return SL_OK;
 }
 
@@ -152,18 +207,18 @@ static void writer_free(sl_pq_writer *w)
     free(w);
 }
 
-sl_status sl_pq_writer_open(const char *path, const sl_pq_column *cols, size_t ncols,
-                            const sl_pq_writer_options *opts, sl_pq_writer **out,
-                            sl_error *err)
+/* A writer for ncols columns without its file: the options, the columns and their
+ * buffers; and, unless batch, the background job's columns and the chunk outputs. */
+static sl_status writer_new(const sl_pq_column *cols, size_t ncols, const sl_pq_writer_options *opts,
+                            bool batch, sl_pq_writer **out, sl_error *err)
 {
     sl_status s;
     *out = NULL;
-    if (!path || !cols || ncols == 0)
-        return sl_error_set(err, SL_ERR_USAGE, "a Parquet file needs a path and at least one column");
     sl_pq_writer *w = calloc(1, sizeof *w);
     if (!w)
         return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
     w->fd = -1;
+    w->batch = batch;
     pthread_mutex_init(&w->job.mu, NULL);
     pthread_cond_init(&w->job.cv, NULL);
     atomic_init(&w->job.failed, false);
@@ -186,11 +241,12 @@ sl_status sl_pq_writer_open(const char *path, const sl_pq_column *cols, size_t n
     char cb[64];
     snprintf(cb, sizeof cb, "sluice version %s", SL_VERSION);
     w->created_by = strdup(w->opt.created_by ? w->opt.created_by : cb);
-    w->path = strdup(path);
     w->cols = calloc(ncols, sizeof *w->cols);
-    w->job.cols = calloc(ncols, sizeof *w->job.cols);
-    w->outs = calloc(ncols, sizeof *w->outs);
-    if (!w->created_by || !w->path || !w->cols || !w->job.cols || !w->outs) {
+    if (!batch) {
+        w->job.cols = calloc(ncols, sizeof *w->job.cols);
+        w->outs = calloc(ncols, sizeof *w->outs);
+    }
+    if (!w->created_by || !w->cols || (!batch && (!w->job.cols || !w->outs))) {
         s = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
         goto fail;
     }
@@ -202,16 +258,19 @@ sl_status sl_pq_writer_open(const char *path, const sl_pq_column *cols, size_t n
         sl_buf_init(&c->values, bufmax);
         sl_buf_init(&c->defs, bufmax);
         sl_buf_init(&c->reps, bufmax);
-        sl_buf_init(&w->outs[i].bytes, 0);
-        sl_buf_init(&w->outs[i].min, 0);
-        sl_buf_init(&w->outs[i].max, 0);
         if ((s = setup_column(c, &cols[i], i, err)))
             goto fail;
+        w->nlists += c->def.list;
         for (size_t j = 0; j < i; j++)
             if (strcmp(w->cols[j].name, c->name) == 0) {
                 s = sl_error_set(err, SL_ERR_USAGE, "column '%s' appears twice", c->name);
                 goto fail;
             }
+        if (batch)
+            continue;
+        sl_buf_init(&w->outs[i].bytes, 0);
+        sl_buf_init(&w->outs[i].min, 0);
+        sl_buf_init(&w->outs[i].max, 0);
         /* The same column for the background job, with buffers of its own. */
         pq_wcol *f = &w->job.cols[i];
         *f = *c;
@@ -219,12 +278,34 @@ sl_status sl_pq_writer_open(const char *path, const sl_pq_column *cols, size_t n
         sl_buf_init(&f->defs, bufmax);
         sl_buf_init(&f->reps, bufmax);
     }
+    sl_error_clear(&w->err);
+    *out = w;
+    return SL_OK;
+fail:
+    writer_free(w);
+    return s;
+}
+
+sl_status sl_pq_writer_open(const char *path, const sl_pq_column *cols, size_t ncols,
+                            const sl_pq_writer_options *opts, sl_pq_writer **out,
+                            sl_error *err)
+{
+    sl_status s;
+    *out = NULL;
+    if (!path || !cols || ncols == 0)
+        return sl_error_set(err, SL_ERR_USAGE, "a Parquet file needs a path and at least one column");
+    sl_pq_writer *w;
+    if ((s = writer_new(cols, ncols, opts, false, &w, err)))
+        return s;
+    if (!(w->path = strdup(path))) {
+        s = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
     w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (w->fd < 0) {
         s = sl_error_set(err, SL_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
         goto fail;
     }
-    sl_error_clear(&w->err);
     if ((s = pq_write_all(w, PQ_MAGIC, 4))) {
         if (err)
             *err = w->err;
@@ -234,6 +315,21 @@ sl_status sl_pq_writer_open(const char *path, const sl_pq_column *cols, size_t n
     return SL_OK;
 fail:
     writer_free(w);
+    return s;
+}
+
+sl_status sl_pq_writer_open_batch(const sl_pq_writer *w, sl_pq_writer **out, sl_error *err)
+{
+    *out = NULL;
+    if (!w || w->batch)
+        return sl_error_set(err, SL_ERR_USAGE, "a batch is opened from a writer of a file");
+    sl_pq_column *defs = malloc(w->ncols * sizeof *defs);
+    if (!defs)
+        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < w->ncols; i++)
+        defs[i] = w->cols[i].def;
+    sl_status s = writer_new(defs, w->ncols, &w->opt, true, out, err);
+    free(defs);
     return s;
 }
 
@@ -265,36 +361,8 @@ sl_status sl_pq_writer_set_kv(sl_pq_writer *w, const char *key, const char *valu
 
 /* ------------------------------------------------------------ values */
 
-enum call { CALL_NULL, CALL_BOOL, CALL_INT, CALL_DOUBLE, CALL_BYTES, CALL_DEC128 };
-
-static const char *call_name(int call)
-{
-    static const char *names[] = {"sl_pq_write_null", "sl_pq_write_bool", "sl_pq_write_int",
-                                  "sl_pq_write_double", "sl_pq_write_bytes",
-                                  "sl_pq_write_decimal128"};
-    return names[call];
-}
-
-static int call_for(const pq_wcol *c)
-{
-    switch (c->def.type) {
-    case SL_PQ_BOOL: return CALL_BOOL;
-    case SL_PQ_FLOAT: case SL_PQ_DOUBLE: return CALL_DOUBLE;
-    case SL_PQ_STRING: case SL_PQ_BINARY: return CALL_BYTES;
-    case SL_PQ_DECIMAL: return c->def.precision > 18 ? CALL_DEC128 : CALL_INT;
-    default: return CALL_INT;
-    }
-}
-
-static bool call_fits(const pq_wcol *c, int call)
-{
-    int want = call_for(c);
-    /* An int64 always fits a wide decimal, so write_int is accepted there too. */
-    return call == want || (want == CALL_DEC128 && call == CALL_INT);
-}
-
 /* Checks col, the call against its type and the row state. */
-static sl_status begin_value(sl_pq_writer *w, size_t col, int call, pq_wcol **out)
+static sl_status begin_value_slow(sl_pq_writer *w, size_t col, int call, pq_wcol **out)
 {
     if (w->failed)
         return w->failed;
@@ -326,6 +394,20 @@ static sl_status begin_value(sl_pq_writer *w, size_t col, int call, pq_wcol **ou
     return SL_OK;
 }
 
+/* begin_value_slow's checks, the common case in one test: a scalar column without
+ * a value in this row yet, and the call its type takes. */
+static inline sl_status begin_value(sl_pq_writer *w, size_t col, int call, pq_wcol **out)
+{
+    if (!w->failed && col < w->ncols) {
+        pq_wcol *c = &w->cols[col];
+        if (!c->got && !c->def.list && call == c->call) {
+            *out = c;
+            return SL_OK;
+        }
+    }
+    return begin_value_slow(w, col, call, out);
+}
+
 static sl_status fail_mem(sl_pq_writer *w, sl_status s, const pq_wcol *c)
 {
     w->failed = s;
@@ -345,7 +427,7 @@ static inline sl_status put(sl_buf *b, const void *p, size_t n)
 }
 
 /* Records the levels of one slot after its value (if any) was buffered. */
-static sl_status end_slot(sl_pq_writer *w, pq_wcol *c, bool present)
+static sl_status end_slot_slow(sl_pq_writer *w, pq_wcol *c, bool present)
 {
     sl_status s = SL_OK;
     if (c->def.list && c->in_list) {
@@ -361,7 +443,6 @@ static sl_status end_slot(sl_pq_writer *w, pq_wcol *c, bool present)
         if (c->max_def && (s = sl_buf_putc(&c->defs, present ? c->max_def : 0)))
             return fail_mem(w, s, c);
         c->got = true;
-        w->filled++;
         w->rg_bytes += 2;
     }
     c->nslots++;
@@ -370,12 +451,31 @@ static sl_status end_slot(sl_pq_writer *w, pq_wcol *c, bool present)
     return SL_OK;
 }
 
-static sl_status put_value(sl_pq_writer *w, pq_wcol *c, const void *p, size_t n)
+/* end_slot_slow for the common slot, a scalar column's with room for its level:
+ * inline in every value call. */
+static inline __attribute__((always_inline)) sl_status end_slot(sl_pq_writer *w, pq_wcol *c,
+                                                                bool present)
+{
+    if (c->def.list || (c->max_def && c->defs.len == c->defs.cap))
+        return end_slot_slow(w, c, present);
+    if (c->max_def)
+        c->defs.data[c->defs.len++] = present ? c->max_def : 0;
+    c->got = true;
+    if (!w->batch)   /* a batch's bytes are summed when it is written */
+        w->rg_bytes += 2;
+    c->nslots++;
+    c->nvalues += present;
+    return SL_OK;
+}
+
+static inline __attribute__((always_inline)) sl_status put_value(sl_pq_writer *w, pq_wcol *c,
+                                                                 const void *p, size_t n)
 {
     sl_status s = put(&c->values, p, n);
     if (s)
         return fail_mem(w, s, c);
-    w->rg_bytes += n;
+    if (!w->batch)
+        w->rg_bytes += n;
     return end_slot(w, c, true);
 }
 
@@ -394,28 +494,12 @@ sl_status sl_pq_write_bool(sl_pq_writer *w, size_t col, bool v)
     return s ? s : put_value(w, c, &b, 1);
 }
 
-static sl_status int_range(sl_pq_writer *w, const pq_wcol *c, int64_t v)
+static inline sl_status int_range(sl_pq_writer *w, const pq_wcol *c, int64_t v)
 {
-    int64_t lo = INT64_MIN, hi = INT64_MAX;
-    switch (c->def.type) {
-    case SL_PQ_INT8: lo = INT8_MIN; hi = INT8_MAX; break;
-    case SL_PQ_INT16: lo = INT16_MIN; hi = INT16_MAX; break;
-    case SL_PQ_INT32: case SL_PQ_DATE: lo = INT32_MIN; hi = INT32_MAX; break;
-    case SL_PQ_DECIMAL:
-        if (c->def.precision <= 18) {
-            int64_t p10 = 1;
-            for (int i = 0; i < c->def.precision; i++)
-                p10 *= 10;
-            lo = -(p10 - 1);
-            hi = p10 - 1;
-        }
-        break;
-    default: break;
-    }
-    if (v < lo || v > hi)
-        return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s': %lld is out of range for %s",
-                            c->name, (long long)v, pq_type_name(c->def.type));
-    return SL_OK;
+    if (v >= c->int_lo && v <= c->int_hi)
+        return SL_OK;
+    return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s': %lld is out of range for %s",
+                        c->name, (long long)v, pq_type_name(c->def.type));
 }
 
 static void put_be128(uint8_t out[16], int64_t hi, uint64_t lo)
@@ -490,11 +574,12 @@ sl_status sl_pq_write_bytes(sl_pq_writer *w, size_t col, const void *p, size_t l
     if ((s = sl_buf_reserve(&c->values, 4 + len)))
         return fail_mem(w, s, c);
     uint32_t n = (uint32_t)len;
-    memcpy(c->values.data + c->values.len, &n, 4);
-    if (len)
-        memcpy(c->values.data + c->values.len + 4, p, len);
+    uint8_t *at = c->values.data + c->values.len;   /* one load: the stores below may alias */
+    memcpy(at, &n, 4);
+    sl_copy_short(at + 4, p, len);
     c->values.len += 4 + len;
-    w->rg_bytes += 4 + len;
+    if (!w->batch)
+        w->rg_bytes += 4 + len;
     return end_slot(w, c, true);
 }
 
@@ -513,7 +598,6 @@ sl_status sl_pq_write_list_begin(sl_pq_writer *w, size_t col)
     c->got = true;
     c->in_list = true;
     c->list_len = 0;
-    w->filled++;
     return SL_OK;
 }
 
@@ -536,6 +620,141 @@ sl_status sl_pq_write_list_end(sl_pq_writer *w, size_t col)
     return SL_OK;
 }
 
+/* The end of sl_pq_write_end_row once the row is complete: count it, and at a
+ * threshold hand the row group over. */
+static sl_status row_done(sl_pq_writer *w)
+{
+    w->rows++;
+    w->rg_rows++;
+    if (w->batch)
+        return SL_OK;   /* a batch holds its rows until sl_pq_write_batch */
+    if (w->rg_rows >= w->opt.row_group_rows || w->rg_bytes >= w->opt.row_group_bytes)
+        return pq_flush(w, true);
+    return SL_OK;
+}
+
+/* The value calls for one value of sl_pq_write_row's slow path. */
+static sl_status put_one(sl_pq_writer *w, size_t col, const sl_pq_value *v)
+{
+    switch (v->kind) {
+    case SL_PQV_NULL: return sl_pq_write_null(w, col);
+    case SL_PQV_BOOL: return sl_pq_write_bool(w, col, v->u.i != 0);
+    case SL_PQV_INT: return sl_pq_write_int(w, col, v->u.i);
+    case SL_PQV_DOUBLE: return sl_pq_write_double(w, col, v->u.d);
+    case SL_PQV_BYTES: return sl_pq_write_bytes(w, col, v->u.s.p, v->u.s.len);
+    }
+    return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_row: column %zu: unknown value kind %d",
+                        col, (int)v->kind);
+}
+
+/* Takes back the values sl_pq_write_row appended to columns [0, n). */
+static void undo_row(sl_pq_writer *w, const sl_pq_value *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        pq_wcol *c = &w->cols[i];
+        bool present = v[i].kind != SL_PQV_NULL;
+        if (present)
+            c->values.len -= c->width ? c->width : 4 + v[i].u.s.len;
+        if (c->max_def)
+            c->defs.len--;
+        c->nslots--;
+        c->nvalues -= present;
+    }
+}
+
+sl_status sl_pq_write_row(sl_pq_writer *w, const sl_pq_value *v)
+{
+    if (w->failed)
+        return w->failed;
+    if (atomic_load_explicit(&w->job.failed, memory_order_relaxed))
+        return pq_wait(w);
+    /* A value that fits its column with nothing to report (its kind, its range, a
+     * null into an optional column, no value yet) is appended as its value call
+     * would; at the first that does not, the columns before it are taken back and
+     * the row goes through the value calls, with their checks and messages. */
+    uint64_t bytes = 0;
+    size_t i;
+    for (i = 0; !w->nlists && i < w->ncols; i++) {
+        pq_wcol *c = &w->cols[i];
+        const sl_pq_value *x = &v[i];
+        sl_status s = SL_OK;
+        size_t n;
+        if (c->got)
+            break;
+        switch (x->kind) {
+        case SL_PQV_NULL:
+            if (!c->def.optional)
+                goto slow;
+            n = 0;
+            break;
+        case SL_PQV_BYTES:
+            if (c->call != CALL_BYTES || x->u.s.len > INT32_MAX - 64)
+                goto slow;
+            n = 4 + x->u.s.len;
+            if (!(s = sl_buf_reserve(&c->values, n))) {
+                uint32_t len = (uint32_t)x->u.s.len;
+                uint8_t *at = c->values.data + c->values.len;
+                memcpy(at, &len, 4);
+                sl_copy_short(at + 4, x->u.s.p, x->u.s.len);
+                c->values.len += n;
+            }
+            break;
+        case SL_PQV_INT:
+            if (c->call != CALL_INT || x->u.i < c->int_lo || x->u.i > c->int_hi)
+                goto slow;
+            n = c->width;
+            if (n == 4) {
+                int32_t k = (int32_t)x->u.i;
+                s = put(&c->values, &k, 4);
+            } else {
+                s = put(&c->values, &x->u.i, 8);
+            }
+            break;
+        case SL_PQV_DOUBLE:
+            if (c->call != CALL_DOUBLE)
+                goto slow;
+            n = c->width;
+            if (n == 4) {
+                float f = (float)x->u.d;
+                s = put(&c->values, &f, 4);
+            } else {
+                s = put(&c->values, &x->u.d, 8);
+            }
+            break;
+        case SL_PQV_BOOL: {
+            if (c->call != CALL_BOOL)
+                goto slow;
+            uint8_t b = x->u.i != 0;
+            n = 1;
+            s = put(&c->values, &b, 1);
+            break;
+        }
+        default:
+            goto slow;
+        }
+        if (!s && c->max_def)
+            s = sl_buf_putc(&c->defs, x->kind == SL_PQV_NULL ? 0 : c->max_def);
+        if (s)
+            return fail_mem(w, s, c);
+        c->nslots++;
+        c->nvalues += x->kind != SL_PQV_NULL;
+        bytes += n + 2;
+    }
+    if (i == w->ncols) {
+        if (!w->batch)
+            w->rg_bytes += bytes;
+        return row_done(w);
+    }
+slow:
+    undo_row(w, v, i);
+    for (i = 0; i < w->ncols; i++) {
+        sl_status s = put_one(w, i, &v[i]);
+        if (s)
+            return s;
+    }
+    return sl_pq_write_end_row(w);
+}
+
 sl_status sl_pq_write_end_row(sl_pq_writer *w)
 {
     if (w->failed)
@@ -543,13 +762,13 @@ sl_status sl_pq_write_end_row(sl_pq_writer *w)
     /* A failed background job stops the caller at the next row, not a row group later. */
     if (atomic_load_explicit(&w->job.failed, memory_order_relaxed))
         return pq_wait(w);
-    if (w->filled != w->ncols) {
-        for (size_t i = 0; i < w->ncols; i++)
-            if (!w->cols[i].got)
-                return sl_error_set(&w->err, SL_ERR_USAGE, "row %llu ended without a value for column '%s'",
-                                    (unsigned long long)w->rows, w->cols[i].name);
-    }
-    for (size_t i = 0; i < w->ncols; i++) {
+    /* No count of the columns filled is kept: one shared counter, incremented by
+     * every value call, was a dependency chain through memory across the row. */
+    for (size_t i = 0; i < w->ncols; i++)
+        if (!w->cols[i].got)
+            return sl_error_set(&w->err, SL_ERR_USAGE, "row %llu ended without a value for column '%s'",
+                                (unsigned long long)w->rows, w->cols[i].name);
+    for (size_t i = 0; w->nlists && i < w->ncols; i++) {
         pq_wcol *c = &w->cols[i];
         if (c->in_list)
             return sl_error_set(&w->err, SL_ERR_USAGE,
@@ -558,20 +777,20 @@ sl_status sl_pq_write_end_row(sl_pq_writer *w)
     }
     for (size_t i = 0; i < w->ncols; i++)
         w->cols[i].got = false;
-    w->filled = 0;
-    w->rows++;
-    w->rg_rows++;
-    if (w->rg_rows >= w->opt.row_group_rows || w->rg_bytes >= w->opt.row_group_bytes)
-        return pq_flush(w, true);
-    return SL_OK;
+    return row_done(w);
 }
 
 sl_status sl_pq_writer_close(sl_pq_writer *w, bool fsync_file, sl_error *err)
 {
     if (!w)
         return SL_OK;
+    if (w->batch) {   /* no file: closing a batch drops its rows */
+        sl_error_clear(err);
+        writer_free(w);
+        return SL_OK;
+    }
     sl_status s = pq_wait(w);
-    if (!s && w->filled)
+    if (!s && pq_row_open(w))
         s = sl_error_set(&w->err, SL_ERR_USAGE, "close in the middle of row %llu: end the row first",
                          (unsigned long long)w->rows);
     if (!s)

@@ -16,6 +16,8 @@
 
 #define DICT_PROBE 16384                /* values seen before the payoff check */
 #define PAGE_MAX_SLOTS ((size_t)1 << 24)
+#define DICT_KEEP_SLOTS 4096            /* a 32 kB hash table */
+#define DICT_KEEP_BYTES 65536
 
 void pq_scratch_free(pq_scratch *s)
 {
@@ -28,7 +30,6 @@ void pq_scratch_free(pq_scratch *s)
     free(s->idx);
     s->idx = NULL;
     s->idx_cap = 0;
-    pq_dict_free(&s->dict);
 }
 
 void pq_chunk_out_free(pq_chunk_out *o)
@@ -38,6 +39,7 @@ void pq_chunk_out_free(pq_chunk_out *o)
     sl_buf_free(&o->bytes);
     sl_buf_free(&o->min);
     sl_buf_free(&o->max);
+    pq_dict_free(&o->dict);
 }
 
 /* ------------------------------------------------------------ statistics */
@@ -126,6 +128,34 @@ static void stat_add(int32_t phys, stat_acc *a, const uint8_t *p, uint32_t len)
     }
 }
 
+/* stat_add over values [v0, v1) of an INT32 or INT64 column, without the per-value
+ * dispatch. Equal ints have equal bytes, so which of equal extremes is kept does
+ * not matter. */
+static void stat_ints(const pq_wcol *c, size_t v0, size_t v1, stat_acc *a)
+{
+    const uint8_t *base = c->values.data;
+    size_t lo = v0, hi = v0;
+    if (c->phys == PQ_INT64) {
+        const int64_t *v = (const int64_t *)(const void *)base;
+        for (size_t i = v0 + 1; i < v1; i++) {
+            if (v[i] < v[lo])
+                lo = i;
+            else if (v[i] > v[hi])
+                hi = i;
+        }
+    } else {
+        const int32_t *v = (const int32_t *)(const void *)base;
+        for (size_t i = v0 + 1; i < v1; i++) {
+            if (v[i] < v[lo])
+                lo = i;
+            else if (v[i] > v[hi])
+                hi = i;
+        }
+    }
+    stat_add(c->phys, a, base + lo * c->width, c->width);
+    stat_add(c->phys, a, base + hi * c->width, c->width);
+}
+
 /* Copies the extremes out; a zero float min is written as -0.0 and a zero max as
  * +0.0, as parquet.thrift recommends, so readers can trust either sign. */
 static sl_status stat_finish(int32_t phys, const stat_acc *a, pq_chunk_out *o)
@@ -188,15 +218,15 @@ static inline bool slot_row_start(const pq_wcol *c, size_t s)
 /* Builds the dictionary over the values; returns how many leading values it
  * covers (0: no dictionary). */
 static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *s,
-                            size_t *covered)
+                            pq_dict *d, size_t *covered)
 {
     size_t n = (size_t)c->nvalues;
     *covered = 0;
-    if (s->dict.width != c->width) {
-        pq_dict_free(&s->dict);
-        pq_dict_init(&s->dict, c->width);
+    if (d->width != c->width || !d->table) {
+        pq_dict_free(d);
+        pq_dict_init(d, c->width);
     } else {
-        pq_dict_clear(&s->dict);
+        pq_dict_clear(d);
     }
     if (s->idx_cap < n) {
         uint32_t *p = realloc(s->idx, n * sizeof *p);
@@ -205,18 +235,17 @@ static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch
         s->idx = p;
         s->idx_cap = n;
     }
-    size_t cur = 0, i;
-    for (i = 0; i < n; i++) {
-        uint32_t len;
-        const uint8_t *p = next_value(c, &cur, &len);
-        sl_status st = pq_dict_put(&s->dict, p, len, opt->dictionary_max_bytes, &s->idx[i]);
-        if (st == SL_ERR_LIMIT)
-            break;
-        if (st)
-            return st;
-        if (i + 1 == DICT_PROBE && (size_t)s->dict.count * 10 > (size_t)DICT_PROBE * 9)
-            return SL_OK;   /* mostly distinct: PLAIN is smaller and faster */
-    }
+    /* The first DICT_PROBE values decide whether a dictionary pays off. */
+    size_t cur = 0, i = 0, probe = n < DICT_PROBE ? n : DICT_PROBE;
+    sl_status st = pq_dict_put_range(d, c->values.data, &cur, 0, probe, opt->dictionary_max_bytes,
+                                     s->idx, &i);
+    if (st)
+        return st;
+    if (i == DICT_PROBE && (size_t)d->count * 10 > (size_t)DICT_PROBE * 9)
+        return SL_OK;   /* mostly distinct: PLAIN is smaller and faster */
+    if (i == probe && (st = pq_dict_put_range(d, c->values.data, &cur, probe, n,
+                                              opt->dictionary_max_bytes, s->idx, &i)))
+        return st;
     *covered = i;
     return SL_OK;
 }
@@ -337,7 +366,7 @@ static sl_status encode_data_page(const pq_wcol *c, const pq_enc_opts *opt, pq_s
     if (c->max_def) {
         const uint8_t *d = c->defs.data + p->s0;
         int32_t nulls = 0;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; c->nvalues != c->nslots && i < n; i++)
             nulls += d[i] != c->max_def;
         h.num_nulls = nulls;
         if ((st = put_levels(lv, d, n, pq_enc_bit_width(c->max_def), !v2, &h.def_len)))
@@ -357,6 +386,19 @@ static sl_status encode_data_page(const pq_wcol *c, const pq_enc_opts *opt, pq_s
     return put_page(opt, s, o, &h, v2 ? &s->levels : NULL, body);
 }
 
+/* The offset of value v in c's values buffer. */
+static size_t value_offset(const pq_wcol *c, size_t v)
+{
+    if (c->width)
+        return v * c->width;
+    size_t cur = 0;
+    for (size_t i = 0; i < v; i++) {
+        uint32_t len;
+        next_value(c, &cur, &len);
+    }
+    return cur;
+}
+
 static sl_status encode_pages(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *s,
                               pq_chunk_out *o, size_t dict_slots, int bw,
                               int *ndict_pages, int *nplain_pages)
@@ -365,17 +407,45 @@ static sl_status encode_pages(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
     uint64_t limit_bits = (uint64_t)opt->page_size * 8;
     page_span p = {0};
     p.bw = bw;
+    bool dense = !c->max_rep && c->nvalues == c->nslots;   /* one value in every slot */
+    bool at_byte = true;   /* p.b0 is the offset of value p.v0 in the values buffer */
     while (p.s0 < ns) {
         p.dict = p.s0 < dict_slots;
         size_t end = p.dict ? dict_slots : ns;
+        if (!p.dict && !at_byte) {
+            p.b0 = value_offset(c, p.v0);
+            at_byte = true;
+        }
         size_t s1 = p.s0, v1 = p.v0, b1 = p.b0;
         uint64_t bits = 0;
-        for (; s1 < end; s1++) {
+        bool closed = dense && (p.dict || c->width);
+        if (closed) {
+            /* every slot holds one value of the same size: the loop below in closed
+             * form (the page ends after the first slot that reaches the limit) */
+            uint64_t b = p.dict ? (uint64_t)bw : c->phys == PQ_BOOLEAN ? 1 : (uint64_t)c->width * 8;
+            uint64_t k = (limit_bits + b - 1) / b;
+            k = k < 1 ? 1 : k > PAGE_MAX_SLOTS ? PAGE_MAX_SLOTS : k;
+            s1 = end - p.s0 < k ? end : p.s0 + (size_t)k;
+            v1 = p.v0 + (s1 - p.s0);
+            b1 = p.b0 + (s1 - p.s0) * c->width;
+            at_byte = at_byte && c->width;
+        }
+        /* Dictionary pages of byte arrays need no byte offsets: they are found
+         * again (value_offset) if PLAIN pages follow. */
+        bool skip_bytes = p.dict && !c->width;
+        if (skip_bytes)
+            at_byte = false;
+        for (; !closed && s1 < end; s1++) {
             if (s1 > p.s0 && slot_row_start(c, s1) &&
                 (bits >= limit_bits || s1 - p.s0 >= PAGE_MAX_SLOTS))
                 break;
             if (!slot_present(c, s1))
                 continue;
+            v1++;
+            if (skip_bytes) {
+                bits += (uint64_t)bw;
+                continue;
+            }
             uint64_t vb;
             if (c->width) {
                 vb = c->width;
@@ -386,7 +456,6 @@ static sl_status encode_pages(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
             }
             b1 += vb;
             bits += p.dict ? (uint64_t)bw : c->phys == PQ_BOOLEAN ? 1 : vb * 8;
-            v1++;
         }
         p.s1 = s1;
         p.v1 = v1;
@@ -412,7 +481,7 @@ static sl_status encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
     size_t n = (size_t)c->nvalues;
     size_t covered = 0, dict_slots = 0;
     if (opt->dictionary && c->phys != PQ_BOOLEAN && n > 0) {
-        if ((st = build_dict(c, opt, s, &covered)))
+        if ((st = build_dict(c, opt, s, &o->dict, &covered)))
             return st;
         dict_slots = (size_t)c->nslots;
         if (covered < n)
@@ -428,25 +497,29 @@ static sl_status encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
     stat_acc acc = {0};
     size_t cur = 0;
     if (use_dict) {
-        for (uint32_t e = 0; e < s->dict.count; e++) {
+        for (uint32_t e = 0; e < o->dict.count; e++) {
             uint32_t len;
-            const uint8_t *p = pq_dict_entry(&s->dict, e, &len);
+            const uint8_t *p = pq_dict_entry(&o->dict, e, &len);
             stat_add(c->phys, &acc, p, len);
         }
         if (c->width) {
             cur = covered * c->width;
-        } else {
+        } else if (covered < n) {
             for (size_t i = 0; i < covered; i++) {
                 uint32_t len;
                 next_value(c, &cur, &len);
             }
         }
     }
-    for (size_t i = use_dict ? covered : 0; i < n; i++) {
-        uint32_t len;
-        const uint8_t *p = next_value(c, &cur, &len);
-        stat_add(c->phys, &acc, p, len);
-    }
+    size_t first = use_dict ? covered : 0;
+    if (first < n && (c->phys == PQ_INT32 || c->phys == PQ_INT64))
+        stat_ints(c, first, n, &acc);
+    else
+        for (size_t i = first; i < n; i++) {
+            uint32_t len;
+            const uint8_t *p = next_value(c, &cur, &len);
+            stat_add(c->phys, &acc, p, len);
+        }
     if ((st = stat_finish(c->phys, &acc, o)))
         return st;
     o->null_count = (int64_t)(c->nslots - c->nvalues);
@@ -456,13 +529,13 @@ static sl_status encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
     if (use_dict) {
         pq_w_page_header h = {
             .type = PQ_PAGE_DICTIONARY,
-            .num_values = (int32_t)s->dict.count,
+            .num_values = (int32_t)o->dict.count,
             .encoding = PQ_ENC_PLAIN,
         };
         o->dict_off = 0;
-        if ((st = put_page(opt, s, o, &h, NULL, &s->dict.data)))
+        if ((st = put_page(opt, s, o, &h, NULL, &o->dict.data)))
             return st;
-        bw = pq_enc_bit_width(s->dict.count - 1);
+        bw = pq_enc_bit_width(o->dict.count - 1);
         if (bw == 0)
             bw = 1;   /* a one-entry dictionary: width 1 keeps every reader happy */
         o->encodings |= 1u << PQ_ENC_PLAIN | 1u << PQ_ENC_RLE_DICTIONARY;
@@ -497,5 +570,9 @@ sl_status pq_encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *
     o->null_count = 0;
     o->has_min_max = false;
     o->status = encode_chunk(c, opt, s, o);
+    /* Keep a small dictionary for the column's next chunk; a large one would hold
+     * memory for every column of every open writer (ingest keeps many open). */
+    if ((size_t)o->dict.table_mask + 1 > DICT_KEEP_SLOTS || o->dict.data.cap > DICT_KEEP_BYTES)
+        pq_dict_free(&o->dict);
     return o->status;
 }

@@ -25,6 +25,8 @@ typedef struct pq_wcol {
     uint8_t max_def, max_rep;
     const char *path[3];
     size_t path_len;
+    uint8_t call;            /* the value call that fits the type (writer.c) */
+    int64_t int_lo, int_hi;  /* the values sl_pq_write_int takes */
 
     /* the current row */
     bool got;                /* the row has this column's value (or open list) */
@@ -46,7 +48,6 @@ typedef struct pq_scratch {
     sl_buf hdr;
     uint32_t *idx;           /* dictionary index per value */
     size_t idx_cap;
-    pq_dict dict;
 } pq_scratch;
 
 typedef struct pq_chunk_out {
@@ -61,6 +62,9 @@ typedef struct pq_chunk_out {
     bool has_min_max;
     sl_buf min, max;
     sl_status status;
+    /* The column's dictionary, kept from one row group to the next while it is
+     * small (writer_column.c), so that it is not regrown for every chunk. */
+    pq_dict dict;
 } pq_chunk_out;
 
 typedef struct pq_enc_opts {
@@ -128,12 +132,16 @@ struct sl_pq_writer {
     char *created_by;
     size_t ncols;
 
+    bool batch;               /* no file: rows wait for sl_pq_write_batch (writer_batch.c) */
+
     /* the caller's side: row assembly, key-values, errors */
     pq_wcol *cols;
-    size_t filled;            /* columns with a value in the current row */
+    size_t nlists;            /* LIST columns */
     uint64_t rows;            /* rows ended, all row groups */
     uint64_t rg_rows;         /* rows buffered */
-    uint64_t rg_bytes;        /* bytes buffered (values and levels) */
+    uint64_t rg_bytes;        /* bytes buffered (values and levels); not kept by a
+                               * batch, whose bytes are summed when it is written:
+                               * the sum over columns of values.len + 2 x nslots */
     sl_status failed;         /* sticky I/O or memory failure */
     sl_arena kv_mem;          /* key-value strings */
     pq_w_kv *kv;
@@ -151,6 +159,15 @@ struct sl_pq_writer {
 
     pq_job job;
 };
+
+/* Whether the current row has begun: a column has its value (or an open list). */
+static inline bool pq_row_open(const sl_pq_writer *w)
+{
+    for (size_t i = 0; i < w->ncols; i++)
+        if (w->cols[i].got)
+            return true;
+    return false;
+}
 
 /* writer_rowgroup.c */
 /* Writes a row group of the buffered rows (nothing when there are none). With

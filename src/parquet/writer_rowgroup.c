@@ -277,7 +277,7 @@ sl_status pq_flush(sl_pq_writer *w, bool background)
     sl_status s = pq_wait(w);
     if (s || w->rg_rows == 0)
         return s;
-    if (w->filled)
+    if (pq_row_open(w))
         return sl_error_set(&w->err, SL_ERR_USAGE, "flush in the middle of row %llu: end the row first",
                             (unsigned long long)w->rows);
     hand_over(w);
@@ -296,6 +296,8 @@ sl_status pq_flush(sl_pq_writer *w, bool background)
 
 sl_status sl_pq_writer_flush(sl_pq_writer *w)
 {
+    if (w->batch)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "a batch has no file to flush to");
     return pq_flush(w, false);
 }
 

@@ -234,10 +234,49 @@ static void output_does_not_depend_on_threads(void **state)
     sl_gen_schema_free(s);
 }
 
+/* sl_cum_pick counts instead of searching up to 32 entries: it must pick what a
+ * binary search for the first entry above u picks, on non-decreasing tables with
+ * zero weights (repeated entries) and u exactly on an entry. */
+static void cum_pick_is_the_first_entry_above(void **state)
+{
+    (void)state;
+    uint64_t x = 1;
+    for (int t = 0; t < 20000; t++) {
+        double w[40], cum[40], total = 0;
+        size_t n = 1 + (size_t)((x >> 58) % 40);
+        for (size_t i = 0; i < n; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            w[i] = (x >> 33) % 4 == 0 ? 0 : (double)((x >> 20) % 1000);
+            total += w[i];
+        }
+        if (total == 0)
+            w[0] = total = 1;
+        for (size_t i = 0; i < n; i++)
+            cum[i] = (i ? cum[i - 1] : 0) + w[i] / total;
+        cum[n - 1] = 1.0;
+        for (int k = 0; k < 20; k++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            double u = k == 0 ? 0 : k == 1 ? cum[(x >> 7) % n] : (double)(x >> 11) * 0x1.0p-53;
+            if (u >= 1)
+                continue;
+            size_t lo = 0, hi = n - 1;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (u < cum[mid])
+                    hi = mid;
+                else
+                    lo = mid + 1;
+            }
+            assert_int_equal(sl_cum_pick(cum, n, u), lo);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(permute_is_a_bijection),
+        cmocka_unit_test(cum_pick_is_the_first_entry_above),
         cmocka_unit_test(schema_errors_name_the_line),
         cmocka_unit_test(params_can_be_overridden_only_when_they_exist),
         cmocka_unit_test(associations_hold_their_limits),

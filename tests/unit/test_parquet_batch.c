@@ -1,0 +1,344 @@
+/* Unit tests of Parquet writer batches (sl_pq_writer_open_batch, sl_pq_write_batch)
+ * and whole rows (sl_pq_write_row): the same rows written value by value, through
+ * batches of many sizes, and a row a call must give the same file byte for byte,
+ * whichever threshold (rows or bytes) ends a row group and wherever it falls in a
+ * batch; and the misuses are errors. The file itself is checked against DuckDB and
+ * others by writer_oracle.test.mjs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sluice/parquet.h"
+
+static const sl_pq_column COLS[] = {
+    {.name = "id", .type = SL_PQ_INT64},
+    {.name = "name", .type = SL_PQ_STRING, .optional = true},
+    {.name = "price", .type = SL_PQ_DECIMAL, .precision = 12, .scale = 2, .optional = true},
+    {.name = "big", .type = SL_PQ_DECIMAL, .precision = 30, .scale = 3, .optional = true},
+    {.name = "ok", .type = SL_PQ_BOOL, .optional = true},
+    {.name = "ratio", .type = SL_PQ_FLOAT, .optional = true},
+    {.name = "day", .type = SL_PQ_DATE},
+    {.name = "tags", .type = SL_PQ_STRING, .list = true, .optional = true, .element_optional = true},
+    {.name = "small", .type = SL_PQ_INT16, .optional = true},
+};
+#define NCOLS (sizeof COLS / sizeof COLS[0])
+
+static uint64_t mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* Row r through the value calls of w (a writer or a batch). */
+static void put_row(sl_pq_writer *w, uint64_t r)
+{
+    uint64_t h = mix(r);
+    static const char *names[] = {"ada", "grace", "edsger", "", "barbara liskov", "ken"};
+    char buf[64];
+    assert_int_equal(sl_pq_write_int(w, 0, (int64_t)r), SL_OK);
+    if (h % 7 == 0) {
+        assert_int_equal(sl_pq_write_null(w, 1), SL_OK);
+    } else if (h % 5 == 0) {   /* many distinct values: the dictionary falls back */
+        int n = snprintf(buf, sizeof buf, "unique-%llu", (unsigned long long)r);
+        assert_int_equal(sl_pq_write_bytes(w, 1, buf, (size_t)n), SL_OK);
+    } else {
+        const char *s = names[(h >> 8) % 6];
+        assert_int_equal(sl_pq_write_bytes(w, 1, s, strlen(s)), SL_OK);
+    }
+    assert_int_equal(h % 11 == 0 ? sl_pq_write_null(w, 2) : sl_pq_write_int(w, 2, (int64_t)(h % 100000) - 50000),
+                     SL_OK);
+    assert_int_equal(h % 13 == 0 ? sl_pq_write_null(w, 3)
+                                 : sl_pq_write_decimal128(w, 3, -(int64_t)(h >> 63), h >> 4),
+                     SL_OK);
+    assert_int_equal(h % 3 == 0 ? sl_pq_write_null(w, 4) : sl_pq_write_bool(w, 4, (h >> 20) & 1), SL_OK);
+    assert_int_equal(sl_pq_write_double(w, 5, (double)(h % 1000) / 7.0), SL_OK);
+    assert_int_equal(sl_pq_write_int(w, 6, 19000 + (int64_t)(h % 400)), SL_OK);
+    if (h % 9 == 0) {
+        assert_int_equal(sl_pq_write_null(w, 7), SL_OK);
+    } else {
+        assert_int_equal(sl_pq_write_list_begin(w, 7), SL_OK);
+        for (uint64_t k = 0; k < (h >> 30) % 4; k++) {
+            if ((h >> (40 + k)) & 1)
+                assert_int_equal(sl_pq_write_null(w, 7), SL_OK);
+            else
+                assert_int_equal(sl_pq_write_bytes(w, 7, names[k], strlen(names[k])), SL_OK);
+        }
+        assert_int_equal(sl_pq_write_list_end(w, 7), SL_OK);
+    }
+    assert_int_equal(sl_pq_write_int(w, 8, (int64_t)(h % 60000) - 30000), SL_OK);
+    assert_int_equal(sl_pq_write_end_row(w), SL_OK);
+}
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *p = malloc((size_t)len + 1);
+    assert_non_null(p);
+    assert_int_equal(fread(p, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    *n = (size_t)len;
+    return p;
+}
+
+/* Makes the file named by the template (XXXXXX at its end). */
+static void make_temp(char *path)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
+/* Files a and b hold the same bytes; both are removed. */
+static void assert_same_files(const char *a, const char *b)
+{
+    size_t na, nb;
+    uint8_t *pa = slurp(a, &na), *pb = slurp(b, &nb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(pa, pb, na);
+    free(pa);
+    free(pb);
+    unlink(a);
+    unlink(b);
+}
+
+/* rows written directly, and through batches of batch_rows (several in flight,
+ * appended in order), with the given thresholds: the two files must be equal. */
+static void compare(uint64_t rows, uint64_t batch_rows, uint64_t rg_rows, uint64_t rg_bytes)
+{
+    char a[] = "/tmp/sluice-batch-a-XXXXXX", b[] = "/tmp/sluice-batch-b-XXXXXX";
+    make_temp(a);
+    make_temp(b);
+    sl_pq_writer_options o;
+    sl_pq_writer_options_init(&o);
+    o.row_group_rows = rg_rows;
+    o.row_group_bytes = rg_bytes;
+    o.page_size = 4096;   /* several pages a chunk */
+    sl_error err;
+    sl_pq_writer *w;
+    assert_int_equal(sl_pq_writer_open(a, COLS, NCOLS, &o, &w, &err), SL_OK);
+    for (uint64_t r = 0; r < rows; r++)
+        put_row(w, r);
+    assert_int_equal(sl_pq_writer_close(w, false, &err), SL_OK);
+
+    assert_int_equal(sl_pq_writer_open(b, COLS, NCOLS, &o, &w, &err), SL_OK);
+    sl_pq_writer *batch[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sl_pq_writer_open_batch(w, &batch[i], &err), SL_OK);
+    uint64_t r = 0;
+    while (r < rows) {
+        int used = 0;
+        for (; used < 3 && r < rows; used++)   /* fill three, then append them in order */
+            for (uint64_t k = 0; k < batch_rows && r < rows; k++)
+                put_row(batch[used], r++);
+        for (int i = 0; i < used; i++)
+            assert_int_equal(sl_pq_write_batch(w, batch[i]), SL_OK);
+        assert_int_equal(sl_pq_writer_rows(w), r);
+    }
+    for (int i = 0; i < 3; i++)
+        sl_pq_writer_abort(batch[i]);
+    assert_int_equal(sl_pq_writer_close(w, false, &err), SL_OK);
+    assert_same_files(a, b);
+}
+
+static void test_batch_same_bytes(void **state)
+{
+    (void)state;
+    /* row groups that end on a batch boundary, inside a batch, and never */
+    compare(5000, 500, 1000, 1 << 30);
+    compare(5000, 300, 1000, 1 << 30);
+    compare(5000, 500, 999, 1 << 30);    /* a row group ends one row before a batch does */
+    compare(5000, 1, 777, 1 << 30);
+    compare(3000, 4096, 1 << 20, 1 << 30);
+    compare(3000, 5000, 1 << 20, 1 << 30);
+    /* the byte threshold ends row groups in the middle of batches */
+    compare(6000, 700, 1 << 20, 20000);
+    compare(6000, 64, 1000, 9000);
+    compare(0, 10, 100, 1 << 30);
+}
+
+static void test_batch_errors(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/sluice-batch-e-XXXXXX";
+    make_temp(a);
+    sl_error err;
+    sl_pq_writer *w, *b, *bb;
+    assert_int_equal(sl_pq_writer_open(a, COLS, NCOLS, NULL, &w, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_open_batch(w, &b, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_open_batch(b, &bb, &err), SL_ERR_USAGE);   /* not from a batch */
+    assert_null(bb);
+    assert_int_equal(sl_pq_writer_flush(b), SL_ERR_USAGE);
+    /* the batch checks values as the writer does */
+    assert_int_equal(sl_pq_write_bytes(b, 0, "x", 1), SL_ERR_USAGE);
+    assert_int_equal(sl_pq_write_int(b, 8, 40000), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(b)->msg, "out of range"));
+    assert_int_equal(sl_pq_write_int(b, 0, 1), SL_OK);
+    /* an unfinished row in the batch, then in the writer */
+    assert_int_equal(sl_pq_write_batch(w, b), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "not ended"));
+    sl_pq_writer_abort(b);
+    assert_int_equal(sl_pq_writer_open_batch(w, &b, &err), SL_OK);
+    put_row(b, 1);
+    assert_int_equal(sl_pq_write_int(w, 0, 0), SL_OK);
+    assert_int_equal(sl_pq_write_batch(w, b), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "middle of row"));
+    /* a batch of another writer's columns */
+    char c[] = "/tmp/sluice-batch-f-XXXXXX";
+    make_temp(c);
+    sl_pq_writer *w2;
+    assert_int_equal(sl_pq_writer_open(c, COLS, 3, NULL, &w2, &err), SL_OK);
+    assert_int_equal(sl_pq_write_batch(w2, b), SL_ERR_USAGE);
+    assert_int_equal(sl_pq_write_batch(w2, w), SL_ERR_USAGE);   /* a writer is not a batch */
+    sl_pq_writer_abort(w2);
+    assert_int_equal(sl_pq_writer_close(b, false, &err), SL_OK);   /* drops its rows */
+    sl_pq_writer_abort(w);
+    unlink(a);
+    unlink(c);
+}
+
+/* ------------------------------------------------------------ whole rows */
+
+/* The scalar columns of COLS (no LIST) and a wide decimal, which takes ints only
+ * through the value calls. */
+static const sl_pq_column SCALARS[] = {
+    {.name = "id", .type = SL_PQ_INT64},
+    {.name = "name", .type = SL_PQ_STRING, .optional = true},
+    {.name = "price", .type = SL_PQ_DECIMAL, .precision = 12, .scale = 2, .optional = true},
+    {.name = "ok", .type = SL_PQ_BOOL, .optional = true},
+    {.name = "ratio", .type = SL_PQ_FLOAT, .optional = true},
+    {.name = "x", .type = SL_PQ_DOUBLE},
+    {.name = "day", .type = SL_PQ_DATE},
+    {.name = "small", .type = SL_PQ_INT16, .optional = true},
+    {.name = "wide", .type = SL_PQ_DECIMAL, .precision = 30, .scale = 0, .optional = true},
+};
+#define NSCALARS (sizeof SCALARS / sizeof SCALARS[0])
+
+/* Row r of SCALARS, as sl_pq_write_row takes it. */
+static void scalar_row(uint64_t r, sl_pq_value *v, char *buf)
+{
+    uint64_t h = mix(r + 77);
+    int n = snprintf(buf, 32, "name-%llu", (unsigned long long)(h % 300));
+    v[0] = (sl_pq_value){SL_PQV_INT, {.i = (int64_t)r}};
+    v[1] = h % 7 == 0 ? (sl_pq_value){SL_PQV_NULL, {.i = 0}} : (sl_pq_value){SL_PQV_BYTES, {.s = {buf, (size_t)n}}};
+    v[2] = h % 11 == 0 ? (sl_pq_value){SL_PQV_NULL, {.i = 0}} : (sl_pq_value){SL_PQV_INT, {.i = (int64_t)(h % 99999) - 500}};
+    v[3] = h % 3 == 0 ? (sl_pq_value){SL_PQV_NULL, {.i = 0}} : (sl_pq_value){SL_PQV_BOOL, {.i = (int64_t)(h >> 9) & 1}};
+    v[4] = (sl_pq_value){SL_PQV_DOUBLE, {.d = (double)(h % 1000) / 3.0}};
+    v[5] = (sl_pq_value){SL_PQV_DOUBLE, {.d = (double)(h % 100000) / 7.0}};
+    v[6] = (sl_pq_value){SL_PQV_INT, {.i = 18000 + (int64_t)(h % 999)}};
+    v[7] = (sl_pq_value){SL_PQV_INT, {.i = (int64_t)(h % 60000) - 30000}};
+    v[8] = h % 5 == 0 ? (sl_pq_value){SL_PQV_NULL, {.i = 0}} : (sl_pq_value){SL_PQV_INT, {.i = -(int64_t)(h >> 2)}};
+}
+
+static void put_values(sl_pq_writer *w, const sl_pq_value *v)
+{
+    for (size_t i = 0; i < NSCALARS; i++) {
+        sl_status s = SL_OK;
+        switch (v[i].kind) {
+        case SL_PQV_NULL: s = sl_pq_write_null(w, i); break;
+        case SL_PQV_BOOL: s = sl_pq_write_bool(w, i, v[i].u.i != 0); break;
+        case SL_PQV_INT: s = sl_pq_write_int(w, i, v[i].u.i); break;
+        case SL_PQV_DOUBLE: s = sl_pq_write_double(w, i, v[i].u.d); break;
+        case SL_PQV_BYTES: s = sl_pq_write_bytes(w, i, v[i].u.s.p, v[i].u.s.len); break;
+        }
+        assert_int_equal(s, SL_OK);
+    }
+    assert_int_equal(sl_pq_write_end_row(w), SL_OK);
+}
+
+static void test_row_same_bytes(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/sluice-row-a-XXXXXX", b[] = "/tmp/sluice-row-b-XXXXXX";
+    make_temp(a);
+    make_temp(b);
+    sl_pq_writer_options o;
+    sl_pq_writer_options_init(&o);
+    o.row_group_rows = 3000;
+    o.row_group_bytes = 50000;   /* row groups ended by bytes too */
+    o.page_size = 8192;
+    sl_error err;
+    sl_pq_writer *wa, *wb, *batch;
+    assert_int_equal(sl_pq_writer_open(a, SCALARS, NSCALARS, &o, &wa, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_open(b, SCALARS, NSCALARS, &o, &wb, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_open_batch(wb, &batch, &err), SL_OK);
+    sl_pq_value v[NSCALARS];
+    char buf[32];
+    for (uint64_t r = 0; r < 20000; r++) {
+        scalar_row(r, v, buf);
+        put_values(wa, v);
+        /* the second file: rows straight to the writer and through a batch */
+        if (r % 1000 < 500) {
+            assert_int_equal(sl_pq_write_row(wb, v), SL_OK);
+        } else {
+            assert_int_equal(sl_pq_write_row(batch, v), SL_OK);
+            if (r % 1000 == 999)
+                assert_int_equal(sl_pq_write_batch(wb, batch), SL_OK);
+        }
+    }
+    sl_pq_writer_abort(batch);
+    assert_int_equal(sl_pq_writer_close(wa, false, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_close(wb, false, &err), SL_OK);
+    assert_same_files(a, b);
+}
+
+static void test_row_errors(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/sluice-row-e-XXXXXX";
+    make_temp(a);
+    sl_error err;
+    sl_pq_writer *w;
+    assert_int_equal(sl_pq_writer_open(a, SCALARS, NSCALARS, NULL, &w, &err), SL_OK);
+    sl_pq_value v[NSCALARS];
+    char buf[32];
+    scalar_row(1, v, buf);
+    /* each the error of the value call it comes to, with its message */
+    v[0] = (sl_pq_value){SL_PQV_NULL, {.i = 0}};
+    assert_int_equal(sl_pq_write_row(w, v), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "'id' is required"));
+    sl_pq_writer_abort(w);
+    assert_int_equal(sl_pq_writer_open(a, SCALARS, NSCALARS, NULL, &w, &err), SL_OK);
+    scalar_row(1, v, buf);
+    v[7] = (sl_pq_value){SL_PQV_INT, {.i = 40000}};
+    assert_int_equal(sl_pq_write_row(w, v), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "out of range"));
+    sl_pq_writer_abort(w);
+    assert_int_equal(sl_pq_writer_open(a, SCALARS, NSCALARS, NULL, &w, &err), SL_OK);
+    scalar_row(1, v, buf);
+    v[6] = (sl_pq_value){SL_PQV_BYTES, {.s = {"x", 1}}};
+    assert_int_equal(sl_pq_write_row(w, v), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "does not fit"));
+    sl_pq_writer_abort(w);
+    /* a row begun with the value calls */
+    assert_int_equal(sl_pq_writer_open(a, SCALARS, NSCALARS, NULL, &w, &err), SL_OK);
+    scalar_row(1, v, buf);
+    assert_int_equal(sl_pq_write_int(w, 0, 5), SL_OK);
+    assert_int_equal(sl_pq_write_row(w, v), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "already has a value"));
+    sl_pq_writer_abort(w);
+    unlink(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_batch_same_bytes),
+        cmocka_unit_test(test_batch_errors),
+        cmocka_unit_test(test_row_same_bytes),
+        cmocka_unit_test(test_row_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
