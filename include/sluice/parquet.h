@@ -102,6 +102,15 @@ sl_status sl_pq_writer_open(const char *path, const sl_pq_column *cols, size_t n
 /* Adds a key-value pair to the footer (copied). Call any time before close. */
 sl_status sl_pq_writer_set_kv(sl_pq_writer *w, const char *key, const char *value);
 
+struct sl_pq_reader;
+/* Appends row group g of the file r reads to w as it is: its column chunks' bytes
+ * are copied, not decoded, and keep their codec, encodings and statistics. The
+ * rows written before (if any) are written first as a row group of their own, so
+ * the order of rows is kept. r's columns must be w's (one leaf each, the same
+ * names, physical types and levels), else SL_ERR_USAGE; a chunk that cannot be
+ * copied is SL_ERR_CORRUPT. The row group counts in w's rows. */
+sl_status sl_pq_writer_copy_row_group(sl_pq_writer *w, struct sl_pq_reader *r, size_t g, sl_error *err);
+
 /* Value calls append one value to column col of the current row, or one element
  * to the open list of col. Which call fits which type:
  *   bool: BOOL; int: INT8..INT64, DATE, TIMESTAMP, TIME, DECIMAL (unscaled, p <= 18);
@@ -222,6 +231,8 @@ size_t sl_pq_reader_num_columns(const sl_pq_reader *r);
 const sl_pq_column *sl_pq_reader_column(const sl_pq_reader *r, size_t i);
 size_t sl_pq_reader_num_row_groups(const sl_pq_reader *r);
 uint64_t sl_pq_reader_row_group_rows(const sl_pq_reader *r, size_t rg);
+/* Uncompressed bytes of row group rg (its total_byte_size), 0 when out of range. */
+uint64_t sl_pq_reader_row_group_bytes(const sl_pq_reader *r, size_t rg);
 const char *sl_pq_reader_created_by(const sl_pq_reader *r);   /* "" when absent */
 int32_t sl_pq_reader_version(const sl_pq_reader *r);
 size_t sl_pq_reader_num_kv(const sl_pq_reader *r);

@@ -79,6 +79,7 @@ typedef struct sync_args {
     bool once, watch;
     const char *interval;
     const char *target_size;
+    const char *row_group_size;
     uint64_t orphan_age;
     bool orphan_age_set;
     const char *compression;
@@ -289,6 +290,8 @@ int cmd_sync(int argc, char **argv)
         {"interval", 0, SL_OPT_STRING, &a.interval, "SECONDS", "time between passes with --watch (default 2)"},
         {"target-size", 0, SL_OPT_STRING, &a.target_size, "BYTES",
          "a directory of files of about this size per table (64M, 1G, ...)"},
+        {"row-group-size", 0, SL_OPT_STRING, &a.row_group_size, "BYTES",
+         "uncompressed bytes per row group of the final tables (default 8M)"},
         {"orphan-age", 0, SL_OPT_U64, &a.orphan_age, "SECONDS",
          "pending rows older than this are orphans (default 3600)"},
         {"compression", 0, SL_OPT_STRING, &a.compression, "C", "zstd (default), snappy, gzip, lz4_raw or none"},
@@ -320,6 +323,11 @@ int cmd_sync(int argc, char **argv)
         so.orphan_age = a.orphan_age;
     if (a.target_size && (!parse_size(a.target_size, &so.target_size) || so.target_size == 0)) {
         sl_cli_fail("sync", "--target-size expects a positive size in bytes (64M, 1G), got '%s'", a.target_size);
+        return SL_EXIT_USAGE;
+    }
+    if (a.row_group_size && (!parse_size(a.row_group_size, &so.row_group_bytes) || so.row_group_bytes < 1024 ||
+                             so.row_group_bytes > ((uint64_t)1 << 31))) {
+        sl_cli_fail("sync", "--row-group-size expects a size from 1K to 2G, got '%s'", a.row_group_size);
         return SL_EXIT_USAGE;
     }
     if (a.compression && sl_pq_codec_parse(a.compression, &so.codec)) {

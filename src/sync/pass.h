@@ -24,6 +24,7 @@ typedef struct sync_tab {
     bool changed;               /* keys were published or dropped: recheck children */
     bool written;               /* new files were written */
     uint64_t rows_pass, dups_pass, conflicts_pass, dropped_pass;
+    uint64_t groups_copied;  /* old row groups copied as they are (sync_sink_copy_prefix) */
     uint64_t orphans;           /* pending longer than the orphan age, now */
     int64_t oldest;             /* held_at of the oldest pending row, 0 none */
 } sync_tab;
@@ -90,6 +91,11 @@ sl_status sync_sink_open_file(sync_sink *k, sl_error *err);
 sl_status sync_sink_close_file(sync_sink *k, sl_error *err);
 /* Aborts a file left open (its temporary name is removed with the pass's). */
 void sync_sink_free(sync_sink *k);
+/* Copies the leading full row groups of the old single-file table at path into
+ * k's file as they are (sl_pq_writer_copy_row_group), when the file has k's
+ * schema and codec; returns how many (the caller goes on row by row from there),
+ * 0 when none can be, or SIZE_MAX after a failure (err set). */
+size_t sync_sink_copy_prefix(sync_sink *k, const char *path, sl_error *err);
 
 /* ------------------------------------------------------------ table.c */
 

@@ -235,13 +235,15 @@ static sl_status table_json(const sync_pass *p, const sync_tab *t, const sl_sync
                            ":{\"rows\":%llu,\"rows_this_pass\":%llu,\"duplicates_dropped\":%llu,"
                            "\"duplicates_this_pass\":%llu,\"conflicts\":%llu,\"conflicts_this_pass\":%llu,"
                            "\"dropped_with_parent\":%llu,\"pending\":%llu,\"orphans\":%llu,"
-                           "\"oldest_pending_age_seconds\":%.3f,\"parts\":%llu,\"columns\":%zu,\"key\":[",
+                           "\"oldest_pending_age_seconds\":%.3f,\"parts\":%llu,\"row_groups_copied_this_pass\":%llu,"
+                           "\"columns\":%zu,\"key\":[",
                            (unsigned long long)s->rows, (unsigned long long)s->rows_pass,
                            (unsigned long long)s->duplicates, (unsigned long long)s->duplicates_pass,
                            (unsigned long long)s->conflicts, (unsigned long long)s->conflicts_pass,
                            (unsigned long long)s->dropped_with_parent, (unsigned long long)s->pending,
                            (unsigned long long)s->orphans, s->oldest_pending_age,
-                           (unsigned long long)s->parts, t->ts->schema.ncols);
+                           (unsigned long long)s->parts, (unsigned long long)s->row_groups_copied,
+                           t->ts->schema.ncols);
     for (size_t i = 0; !st && i < t->m.key.n; i++) {
         const char *c = t->ts->schema.cols[t->m.key.cols[i]].name;
         if (!(st = i ? sl_buf_putc(b, ',') : SL_OK))

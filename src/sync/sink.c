@@ -128,6 +128,41 @@ sl_status sync_sink_write(sync_sink *k, sync_row *row, int64_t held, uint32_t or
     return sink_end_row(k, err);
 }
 
+size_t sync_sink_copy_prefix(sync_sink *k, const char *path, sl_error *err)
+{
+    if (k->dir || k->pending)
+        return 0;
+    sl_error e;
+    sl_error_clear(&e);
+    sl_pq_reader *r;
+    if (sl_pq_reader_open(path, &r, &e))
+        return 0;   /* the row-by-row copy reports it */
+    /* Same columns, same types (the schema text says both), same codec. */
+    const char *schema = sl_pq_reader_kv_get(r, "sluice.schema");
+    const sl_pq_chunk_info *c0 = sl_pq_reader_num_row_groups(r) ? sl_pq_reader_chunk(r, 0, 0) : NULL;
+    size_t n = 0;
+    if (schema && k->schema.data && strcmp(schema, (const char *)k->schema.data) == 0 && c0 &&
+        c0->codec == k->p->opts->codec) {
+        /* Full row groups go as they are; the small ones at the end are rewritten
+         * with the new rows, so row groups do not shrink pass after pass. */
+        uint64_t full = k->p->opts->row_group_bytes / 2;
+        n = sl_pq_reader_num_row_groups(r);
+        while (n && sl_pq_reader_row_group_bytes(r, n - 1) < full)
+            n--;
+    }
+    sl_status st = n ? sink_begin_row(k, err) : SL_OK;
+    size_t done = 0;
+    for (; !st && done < n; done++) {
+        uint64_t rows = sl_pq_reader_row_group_rows(r, done);
+        if ((st = sl_pq_writer_copy_row_group(k->w, r, done, err)))
+            break;
+        k->rows += rows;
+        k->total += rows;
+    }
+    sl_pq_reader_free(r);
+    return st ? SIZE_MAX : done;
+}
+
 void sync_sink_free(sync_sink *k)
 {
     if (k->w)

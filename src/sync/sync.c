@@ -373,6 +373,7 @@ static sl_status summarize(sl_sync *s, sync_pass *p, const sync_scan *sc, sl_syn
         o->orphans = t->orphans;
         o->parts = ts->parts;
         o->written = t->written;
+        o->row_groups_copied = t->groups_copied;
         if (ts->pending && ts->pending_oldest)
             o->oldest_pending_age = (double)(p->now - ts->pending_oldest) / 1e6;
         sum->rows_pass += o->rows_pass;

@@ -56,6 +56,7 @@ typedef struct sl_sync_table_summary {
     uint64_t orphans;             /* of them, pending longer than orphan_age */
     double oldest_pending_age;    /* seconds; 0 when nothing is pending */
     uint64_t parts;               /* parts published into the table, in total */
+    uint64_t row_groups_copied;   /* this pass: row groups of the old file kept as they were */
     bool written;                 /* this pass rewrote the table */
 } sl_sync_table_summary;
 

@@ -168,6 +168,7 @@ typedef struct job {
     sync_sink fin, pend;
     bool started;            /* the old final rows have been copied into fin */
     size_t copy_from, copy_to;
+    size_t skip_groups;      /* of the old file being copied: row groups copied as they are */
     sync_row row;            /* the row in hand */
     sync_row old_row;        /* a row of the old final table being copied */
     /* The hashes of a row group's key and foreign keys, per row [key, fk 0,
@@ -378,6 +379,8 @@ static sl_status each_row(job *w, const char *rel, int kind, uint32_t origin, bo
         goto done;
     }
     bool own = kind == SRC_PART;   /* new rows look their own key up */
+    if (kind == SRC_OLD && w->skip_groups)
+        src.rg = w->skip_groups - 1;   /* sync_src_next_group goes on after it */
     while ((st = sync_src_next_group(&src, err)) == SL_OK) {
         if (kind != SRC_OLD && (st = hash_ahead(w, &src, err)))
             break;
@@ -413,7 +416,17 @@ static sl_status copy_old(job *w, sl_error *err)
 {
     w->started = true;
     for (size_t i = w->copy_from; i < w->copy_to; i++) {
+        /* A single-file table's full row groups go into the new file as they are
+         * (no decoding, no encoding); the rest row by row. */
+        char path[SYNC_PATH];
+        sync_abs_path(w->p, w->t->old->files[i].name, path);
+        size_t skip = sync_sink_copy_prefix(&w->fin, path, err);
+        if (skip == SIZE_MAX)
+            return err && err->code ? err->code : SL_ERR_IO;
+        w->skip_groups = skip;
+        w->t->groups_copied += skip;
         sl_status st = each_row(w, w->t->old->files[i].name, SRC_OLD, 0, false, 0, err);
+        w->skip_groups = 0;
         if (st)
             return st;
     }

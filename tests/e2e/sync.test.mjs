@@ -206,6 +206,51 @@ test('school: passes as the ledger grows give the same tables as one pass over i
   assert.equal(rb.parts_published, ra.parts_published);
 });
 
+test('passes keep the full row groups of a single-file table as they are: same rows, same order, few row groups', async () => {
+  const {out: base} = await schoolFixture();
+  const rg = ['--row-group-size', '4K'];
+  const one = copyDir(base, path.join(freshDir('copy-once'), 'out'));
+  syncOk(one, rg);
+  // The same commits one ledger line at a time, twice: with 4 KiB row groups the
+  // published ones are full and later passes copy them; with the default 8 MiB
+  // none is, and every pass writes every row again.
+  const incremental = (name, args) => {
+    const out = copyDir(base, path.join(freshDir(name), 'out'));
+    const ledgers = ledgerFiles(out).map((f) => ({f, lines: fs.readFileSync(f, 'utf8').split('\n').filter(Boolean)}));
+    for (const l of ledgers) fs.rmSync(l.f);
+    let copied = 0;
+    for (const l of ledgers) {
+      for (const line of l.lines) {
+        fs.appendFileSync(l.f, line + '\n');
+        syncOk(out, args);
+        for (const t of SCHOOL) copied += report(out).tables[t].row_groups_copied_this_pass;
+      }
+    }
+    return {out, copied};
+  };
+  const {out: inc, copied} = incremental('copy-inc', rg);
+  const {out: plain, copied: none} = incremental('copy-plain', []);
+  assert.ok(copied > 0, 'later passes copied row groups of the published tables');
+  assert.equal(none, 0);
+  assert.equal(Object.values(report(one).tables).reduce((n, t) => n + t.row_groups_copied_this_pass, 0), 0);
+  // copying keeps the rows and their order: the file reads, in order, as the one
+  // written row by row; and holds the rows of one pass over every commit
+  const inOrder = (out, t) => duckQuery(`SELECT * EXCLUDE (file_row_number) FROM read_parquet(${sqlString(path.join(out, `${t}.parquet`))}, file_row_number = true) ORDER BY file_row_number`);
+  const groups = async (out, t) => Number((await duckQuery(`SELECT count(DISTINCT row_group_id)::BIGINT AS n FROM parquet_metadata(${sqlString(path.join(out, `${t}.parquet`))})`))[0].n);
+  for (const t of SCHOOL) {
+    assert.deepEqual(await inOrder(inc, t), await inOrder(plain, t), `table ${t}, in file order`);
+    assert.deepEqual(await tableRows(inc, t), await tableRows(one, t), `table ${t}`);
+    assert.ok(await groups(inc, t) <= 2 * await groups(one, t) + 1, `${t}: row groups do not pile up pass after pass`);
+  }
+  // another codec: nothing is copied, every row is written again in it
+  commit(inc, 'extra', await makeParts(inc, 'teachers', [{teacher_id: 'T9999999', first_name: 'Ada'}]));
+  syncOk(inc, [...rg, '--compression', 'snappy']);
+  assert.equal(report(inc).tables.teachers.row_groups_copied_this_pass, 0);
+  const codecs = await duckQuery(`SELECT DISTINCT compression FROM parquet_metadata(${sqlString(path.join(inc, 'teachers.parquet'))})`);
+  assert.deepEqual(codecs.map((c) => c.compression), ['SNAPPY']);
+  assert.deepEqual((await tableRows(inc, 'teachers')).length, (await tableRows(one, 'teachers')).length + 1);
+});
+
 // ------------------------------------------------------------ keys
 
 test('duplicates: a row whose key and content were published already is dropped and counted', async () => {
