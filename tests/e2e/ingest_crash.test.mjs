@@ -60,6 +60,12 @@ test('SIGKILL at 60 random moments: the committed rows equal the inputs exactly'
     await sleep(round % 5 === 0 ? rand() * 20 : 20 + rand() * 250);
     if (rand() < 0.5) feed(5 + Math.floor(rand() * 10));
     const clean = round % 7 === 6;
+    if (clean) {
+      // SIGTERM is a clean stop once the handler is in place (before "started";
+      // earlier it ends the process as the default action would, like a kill)
+      const until = Date.now() + 20000;
+      while (!log.includes('event=started') && Date.now() < until) await sleep(10);
+    }
     p.kill(clean ? 'SIGTERM' : 'SIGKILL');
     const code = await exited;
     if (clean) {
