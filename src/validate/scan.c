@@ -665,7 +665,10 @@ static sl_status scan_unit(vd_run *run, unit *u, sl_error *err)
             base += x.rows;
         }
         sl_pq_reader_free(r);
-        for (size_t c = 0; x.profile && c < t->ncols; c++)
+        /* Only a column's own unit profiles it (do_column), so only that unit
+         * folds it: the key unit also has the key columns in its mask, and
+         * folding them here raced with their own units on other threads. */
+        for (size_t c = 0; x.profile && !u->key && c < t->ncols; c++)
             if (u->mask[c])
                 vd_prof_fold(&f->fprof[c]);
     }
