@@ -126,8 +126,12 @@ sl_status sl_ingest_finish_input(ingest *g, const char *path, const char *name, 
 /* Key of a left-in-place input (on_success leave): its name and size. */
 sl_key128 sl_ingest_left_key(const char *name, size_t n, uint64_t size);
 
-/* ledger bookkeeping shared with recovery: reads new lines of every ledger. */
-sl_status sl_ingest_refresh_ledgers(ingest *g, sl_error *err);
+/* An ISO 8601 UTC time of a CLOCK_REALTIME reading, as the type lattice writes
+ * timestamps (so _ingested_at reads back as a timestamp). */
+void sl_ingest_iso_time(int64_t ns, char out[40]);
+
+/* Logs an error event naming the input (name may be NULL) and the error (e may be NULL). */
+void sl_ingest_log_error(ingest *g, const char *event, const char *name, const sl_error *e);
 
 /* recover.c: finishes or returns whatever dead writers left. */
 sl_status sl_ingest_recover(ingest *g, sl_error *err);
@@ -141,7 +145,13 @@ void sl_ingest_remove_tree(const char *path, int depth);
 void sl_ingest_adopt_index(ingest *g);
 void sl_ingest_save_index(ingest *g);
 
-/* metrics and schema (worker.c) */
+/* record.c: the ledgers, the cumulative schema, the metrics file. */
+/* Reads what every other writer's ledger gained since the last call, so inputs
+ * they committed are duplicates here. Caller holds g->mu or runs before the
+ * workers start. */
+sl_status sl_ingest_refresh_ledgers(ingest *g, sl_error *err);
+/* Joins a committed batch's tables (normalizer n, commit id) into the schema. */
+void sl_ingest_schema_merge(ingest *g, const struct sl_normalizer *n, const char *commit);
 void sl_ingest_schema_free(ingest *g);
 void sl_ingest_write_metrics(ingest *g, bool force);
 void sl_ingest_latency_add(latency *l, int64_t ns);
