@@ -22,6 +22,42 @@ static sl_status fail(sl_error *err, const char *what, const char *path)
     return sl_error_set(err, sl_fs_status(e), "cannot %s '%s': %s", what, path, strerror(e));
 }
 
+sl_status sl_fs_write_full(int fd, const void *p, size_t n, const char *path, sl_error *err)
+{
+    const uint8_t *b = p;
+    while (n) {
+        ssize_t w = write(fd, b, n > (1u << 30) ? (1u << 30) : n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = ENOSPC;   /* a regular file takes nothing only when full */
+            return fail(err, "write", path);
+        }
+        b += w;
+        n -= (size_t)w;
+    }
+    return SL_OK;
+}
+
+sl_status sl_fs_pread_full(int fd, void *p, size_t n, uint64_t off, const char *path, sl_error *err)
+{
+    uint8_t *b = p;
+    while (n) {
+        ssize_t r = pread(fd, b, n > (1u << 30) ? (1u << 30) : n, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return sl_error_set(err, SL_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+        if (r == 0)
+            return sl_error_set(err, SL_ERR_CORRUPT, "'%s' is truncated", path);
+        b += r;
+        n -= (size_t)r;
+        off += (uint64_t)r;
+    }
+    return SL_OK;
+}
+
 sl_status sl_fs_pathf(char *dst, size_t n, const char *fmt, ...)
 {
     va_list ap;
@@ -136,17 +172,7 @@ static sl_status copy_across(const char *from, const char *to, bool no_replace, 
         }
         if (n == 0)
             break;
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = write(out, buf + off, (size_t)(n - off));
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w < 0) {
-                st = fail(err, "write", tmp);
-                break;
-            }
-            off += w;
-        }
-        if (st)
+        if ((st = sl_fs_write_full(out, buf, (size_t)n, tmp, err)))
             break;
     }
     if (!st && fsync(out) != 0)
@@ -228,19 +254,7 @@ sl_status sl_fs_write_atomic(const char *path, const void *data, size_t len, sl_
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return fail(err, "create", tmp);
-    sl_status st = SL_OK;
-    const char *p = data;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            st = fail(err, "write", tmp);
-            break;
-        }
-        p += w;
-        len -= (size_t)w;
-    }
+    sl_status st = sl_fs_write_full(fd, data, len, tmp, err);
     if (!st && fsync(fd) != 0)
         st = fail(err, "fsync", tmp);
     if (close(fd) != 0 && !st)

@@ -17,6 +17,14 @@
 /* The status for an errno: SL_ERR_NOSPACE for ENOSPC/EDQUOT, else SL_ERR_IO. */
 sl_status sl_fs_status(int errnum);
 
+/* Writes all n bytes of p to fd, through short writes and EINTR. A failure is
+ * sl_fs_status(errno) with err naming path (err may be NULL). */
+sl_status sl_fs_write_full(int fd, const void *p, size_t n, const char *path, sl_error *err);
+
+/* Reads exactly n bytes at offset off of fd. A file that ends first is
+ * SL_ERR_CORRUPT ("'path' is truncated"); a read error SL_ERR_IO. */
+sl_status sl_fs_pread_full(int fd, void *p, size_t n, uint64_t off, const char *path, sl_error *err);
+
 /* mkdir -p: creates path and its missing parents (mode 0777 & ~umask). */
 sl_status sl_fs_mkdirs(const char *path, sl_error *err);
 

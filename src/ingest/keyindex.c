@@ -99,40 +99,6 @@ sl_status sl_keyindex_init(sl_keyindex *x, const char *dir, const char *name, si
     return SL_OK;
 }
 
-/* Writes all of p to fd. */
-static bool write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w == 0)
-            errno = ENOSPC;
-        if (w <= 0)
-            return false;
-        c += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
-static bool read_at(int fd, void *p, size_t n, uint64_t off)
-{
-    char *c = p;
-    while (n) {
-        ssize_t r = pread(fd, c, n, (off_t)off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return false;
-        c += r;
-        n -= (size_t)r;
-        off += (uint64_t)r;
-    }
-    return true;
-}
-
 /* A new run file, open for writing and reading. */
 static int run_create(sl_keyindex *x, uint64_t seq)
 {
@@ -162,7 +128,7 @@ static bool refill(cursor *c)
     uint64_t left = c->r->n - c->next;
     c->n = (size_t)(left < MERGE_KEYS ? left : MERGE_KEYS);
     c->p = 0;
-    if (!read_at(c->r->fd, c->buf, c->n * sizeof *c->buf, c->next * sizeof *c->buf))
+    if (sl_fs_pread_full(c->r->fd, c->buf, c->n * sizeof *c->buf, c->next * sizeof *c->buf, "a key run", NULL))
         return false;
     c->next += c->n;
     return true;
@@ -204,13 +170,12 @@ static sl_status merge_last(sl_keyindex *x)
         last = k;
         have_last = true;
         if (on == MERGE_KEYS) {
-            if (!write_all(m.fd, obuf, on * sizeof *obuf))
-                st = sl_fs_status(errno);
+            st = sl_fs_write_full(m.fd, obuf, on * sizeof *obuf, "a key run", NULL);
             on = 0;
         }
     }
-    if (!st && on && !write_all(m.fd, obuf, on * sizeof *obuf))
-        st = sl_fs_status(errno);
+    if (!st && on)
+        st = sl_fs_write_full(m.fd, obuf, on * sizeof *obuf, "a key run", NULL);
     free(obuf);
     if (st) {
         run_drop(x, &m);
@@ -244,8 +209,10 @@ static sl_status spill(sl_keyindex *x)
     sl_status st = SL_OK;
     sl_error err;
     if ((st = sl_fs_mkdirs(x->dir, &err)) == SL_OK) {
-        if ((r.fd = run_create(x, r.seq)) < 0 || !write_all(r.fd, keys, n * sizeof *keys))
+        if ((r.fd = run_create(x, r.seq)) < 0)
             st = sl_fs_status(errno);
+        else
+            st = sl_fs_write_full(r.fd, keys, n * sizeof *keys, "a key run", NULL);
     }
     free(keys);
     if (!st)
@@ -279,8 +246,9 @@ sl_status sl_keyindex_add(sl_keyindex *x, sl_key128 k)
     return SL_OK;
 }
 
-/* 1 when run r holds k, 0 when not, -1 on a read error. */
-static int run_has(const sl_keyrun *r, sl_key128 k)
+/* 1 when run r (its file is path) holds k, 0 when not, -1 on a read error
+ * (err set). */
+static int run_has(const sl_keyrun *r, const char *path, sl_key128 k, sl_error *err)
 {
     uint64_t nf = nfence(r->n);
     if (!nf || cmp_key(k, r->fence[0]) < 0)
@@ -296,7 +264,7 @@ static int run_has(const sl_keyrun *r, sl_key128 k)
     sl_key128 block[BLOCK_KEYS];
     uint64_t first = lo * BLOCK_KEYS;
     size_t n = (size_t)(r->n - first < BLOCK_KEYS ? r->n - first : BLOCK_KEYS);
-    if (!read_at(r->fd, block, n * sizeof *block, first * sizeof *block))
+    if (sl_fs_pread_full(r->fd, block, n * sizeof *block, first * sizeof *block, path, err))
         return -1;
     size_t a = 0, b = n;
     while (a < b) {
@@ -318,13 +286,9 @@ int sl_keyindex_has(const sl_keyindex *x, sl_key128 k, sl_error *err)
         return 1;
     k = fixed(k);
     for (size_t i = x->nruns; i-- > 0;) {
-        int r = run_has(&x->runs[i], k);
-        if (r < 0) {
-            char path[PATH_MAX];
-            run_path(x, x->runs[i].seq, path, sizeof path);
-            sl_error_set(err, SL_ERR_IO, "cannot read the key index '%s': %s", path,
-                         errno ? strerror(errno) : "short file");
-        }
+        char path[PATH_MAX];
+        run_path(x, x->runs[i].seq, path, sizeof path);
+        int r = run_has(&x->runs[i], path, k, err);
         if (r)
             return r;
     }
@@ -419,8 +383,9 @@ sl_status sl_keyindex_adopt(sl_keyindex *x, const uint64_t (*runs)[2], size_t n,
             st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
         }
         for (uint64_t i = 0; !st && i < nf; i++) {
-            if (!read_at(r.fd, &r.fence[i], sizeof *r.fence, i * BLOCK_KEYS * sizeof(sl_key128)))
-                st = sl_error_set(err, SL_ERR_CORRUPT, "cannot read '%s'", path);
+            if (sl_fs_pread_full(r.fd, &r.fence[i], sizeof *r.fence, i * BLOCK_KEYS * sizeof(sl_key128), path,
+                                 err))
+                st = SL_ERR_CORRUPT;
             else if (i && cmp_key(r.fence[i - 1], r.fence[i]) >= 0)
                 st = sl_error_set(err, SL_ERR_CORRUPT, "'%s' is not in order", path);
         }

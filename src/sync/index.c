@@ -126,40 +126,6 @@ static uint64_t checksum(const sync_index *a, const sync_index *b)
     return b->cap ? XXH3_64bits_withSeed(b->slots, b->cap * sizeof(sync_entry), h) : h;
 }
 
-static sl_status write_all(int fd, const void *p, size_t n, const char *path, sl_error *err)
-{
-    const uint8_t *b = p;
-    while (n) {
-        ssize_t w = write(fd, b, n > (1u << 30) ? (1u << 30) : n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int e = w < 0 ? errno : EIO;
-            return sl_error_set(err, sl_fs_status(e), "cannot write '%s': %s", path, strerror(e));
-        }
-        b += w;
-        n -= (size_t)w;
-    }
-    return SL_OK;
-}
-
-static sl_status read_all(int fd, void *p, size_t n, const char *path, sl_error *err)
-{
-    uint8_t *b = p;
-    while (n) {
-        ssize_t r = read(fd, b, n > (1u << 30) ? (1u << 30) : n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return sl_error_set(err, SL_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
-        if (r == 0)
-            return sl_error_set(err, SL_ERR_CORRUPT, "'%s' is truncated", path);
-        b += r;
-        n -= (size_t)r;
-    }
-    return SL_OK;
-}
-
 sl_status sync_index_save(const char *path, uint64_t sig, uint64_t gen, const sync_index *main,
                           const sync_index *alt, sl_error *err)
 {
@@ -178,11 +144,11 @@ sl_status sync_index_save(const char *path, uint64_t sig, uint64_t gen, const sy
         int e = errno;
         return sl_error_set(err, sl_fs_status(e), "cannot create '%s': %s", path, strerror(e));
     }
-    sl_status st = write_all(fd, &h, sizeof h, path, err);
+    sl_status st = sl_fs_write_full(fd, &h, sizeof h, path, err);
     if (!st && main->cap)
-        st = write_all(fd, main->slots, main->cap * sizeof(sync_entry), path, err);
+        st = sl_fs_write_full(fd, main->slots, main->cap * sizeof(sync_entry), path, err);
     if (!st && alt->cap)
-        st = write_all(fd, alt->slots, alt->cap * sizeof(sync_entry), path, err);
+        st = sl_fs_write_full(fd, alt->slots, alt->cap * sizeof(sync_entry), path, err);
     if (!st && fsync(fd) != 0) {
         int e = errno;
         st = sl_error_set(err, sl_fs_status(e), "cannot fsync '%s': %s", path, strerror(e));
@@ -207,11 +173,11 @@ sl_status sync_index_load(const char *path, uint64_t *sig, uint64_t *gen, sync_i
     idx_header h;
     off_t size = lseek(fd, 0, SEEK_END);
     sl_status st = SL_OK;
-    if (size < (off_t)sizeof h || lseek(fd, 0, SEEK_SET) != 0) {
+    if (size < (off_t)sizeof h) {
         st = sl_error_set(err, SL_ERR_CORRUPT, "'%s' is not an index", path);
         goto done;
     }
-    if ((st = read_all(fd, &h, sizeof h, path, err)))
+    if ((st = sl_fs_pread_full(fd, &h, sizeof h, 0, path, err)))
         goto done;
     uint64_t limit = (uint64_t)1 << 36;  /* slots: far beyond any real table */
     if (memcmp(h.magic, MAGIC, sizeof MAGIC) != 0 || h.cap > limit || h.alt_cap > limit ||
@@ -231,9 +197,11 @@ sl_status sync_index_load(const char *path, uint64_t *sig, uint64_t *gen, sync_i
     main->count = h.count;
     alt->cap = h.alt_cap;
     alt->count = h.alt_count;
-    if (h.cap && (st = read_all(fd, main->slots, h.cap * sizeof(sync_entry), path, err)))
+    uint64_t off = sizeof h;
+    if (h.cap && (st = sl_fs_pread_full(fd, main->slots, h.cap * sizeof(sync_entry), off, path, err)))
         goto done;
-    if (h.alt_cap && (st = read_all(fd, alt->slots, h.alt_cap * sizeof(sync_entry), path, err)))
+    off += h.cap * sizeof(sync_entry);
+    if (h.alt_cap && (st = sl_fs_pread_full(fd, alt->slots, h.alt_cap * sizeof(sync_entry), off, path, err)))
         goto done;
     if (checksum(main, alt) != h.check)
         st = sl_error_set(err, SL_ERR_CORRUPT, "'%s': checksum mismatch", path);

@@ -130,21 +130,7 @@ sl_status sync_plog_flush(sync_plog *p, const char *out_dir, uint64_t *bytes, sl
         int e = errno;
         return sl_error_set(err, sl_fs_status(e), "cannot open '%s': %s", path, strerror(e));
     }
-    sl_status st = SL_OK;
-    const uint8_t *q = p->lines.data;
-    size_t left = p->lines.len;
-    while (!st && left) {
-        ssize_t w = write(fd, q, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            st = sl_error_set(err, sl_fs_status(w < 0 ? errno : EIO), "cannot append to '%s': %s",
-                              path, strerror(w < 0 ? errno : EIO));
-        else {
-            q += w;
-            left -= (size_t)w;
-        }
-    }
+    sl_status st = sl_fs_write_full(fd, p->lines.data, p->lines.len, path, err);
     if (!st && fsync(fd) != 0)
         st = sl_error_set(err, sl_fs_status(errno), "cannot fsync '%s': %s", path, strerror(errno));
     struct stat sb;
