@@ -127,6 +127,40 @@ sl_status sl_json_reader_open_mem(const void *data, size_t len, const char *name
 sl_status sl_json_reader_reset_mem(sl_json_reader *r, const void *data, size_t len,
                                    const char *name, sl_error *err);
 
+/* ---- one input read by several threads ----
+ *
+ * A caller that cuts a plain (decompressed) input into parts, each starting where a
+ * record of a sequence may start (the start of the input, or the byte after a
+ * newline), can parse the parts on several threads, each with its own reader made
+ * by sl_json_reader_open_parts (options as for open; the form is ignored) and
+ * pointed at one part after another by sl_json_reader_reset_part. A part is read
+ * as a sequence of records that ends where the part ends (a record cut off by that
+ * end is "unexpected end of input"); it is never decompressed, a byte order mark
+ * is skipped only at offset 0, and positions in errors and in
+ * sl_json_reader_bytes_in count from the part's place in the whole input: its byte
+ * offset, its 1-based line, and the code points before it on that line. The part
+ * is not copied: data[len .. len + SL_JSON_PART_PAD) must be zero bytes, and data
+ * must outlive the values read from it. Whether the records of a part are records
+ * of the whole input is the caller's to know (they are when the part before ended
+ * with a complete record). */
+#define SL_JSON_PART_PAD 64
+
+sl_status sl_json_reader_open_parts(const sl_json_options *opts, sl_json_reader **out,
+                                    sl_error *err);
+void sl_json_reader_reset_part(sl_json_reader *r, const void *data, size_t len, const char *name,
+                               uint64_t offset, uint64_t line, uint64_t col);
+
+/* Goes on where parts end: a reader of the input `in` (see src/base/input.h; the
+ * reader takes it over) whose first prefix[0..len) bytes, copied, were already taken
+ * from it; prefix starts where a record may start, at (offset, line, col) of the
+ * whole input as for a part. The form is opts' (AUTO looks at prefix's first byte),
+ * and a byte order mark is skipped only at offset 0. */
+struct sl_input;
+sl_status sl_json_reader_open_resume(struct sl_input *in, const void *prefix, size_t len,
+                                     const char *name, const sl_json_options *opts,
+                                     uint64_t offset, uint64_t line, uint64_t col,
+                                     sl_json_reader **out, sl_error *err);
+
 /* Reads the next record. Returns SL_OK and sets *out, SL_EOF at the end of input
  * (*out NULL), or an error (SL_ERR_JSON, SL_ERR_LIMIT, SL_ERR_IO, SL_ERR_CORRUPT for
  * a broken compressed stream) with err naming file, line, column, byte offset and

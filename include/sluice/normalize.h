@@ -58,6 +58,27 @@ sl_status sl_norm_open(const sl_norm_options *opts, sl_normalizer **out, sl_erro
 /* Adds one record. The value need only live for the duration of the call. */
 sl_status sl_norm_add(sl_normalizer *n, const sl_json_value *record, sl_error *err);
 
+/* Feeding a whole JSON input, on several threads. */
+typedef struct sl_norm_feed_options {
+    sl_json_options json;       /* limits and form, as for sl_json_reader_open */
+    unsigned threads;           /* threads that parse; 0 or 1: the caller's thread alone */
+    size_t part_size;           /* bytes of input a thread takes at a time; 0: 1 MiB */
+} sl_norm_feed_options;
+
+void sl_norm_feed_options_init(sl_norm_feed_options *o);
+
+/* Adds every record of the JSON input at path ("-": stdin) to n, with the result
+ * (every byte of the tables) and the errors (file, line, column, offset, message)
+ * of reading it with sl_json_reader_next and adding each record with sl_norm_add.
+ * With threads > 1 the input, plain or decompressed, is cut into parts at newlines;
+ * other threads parse the parts and, once the schema is settled, turn the records
+ * that fit it (see src/ingest/norm_plan.h) into rows, which this thread appends in
+ * input order; it gives every other record to sl_norm_add itself. A top-level
+ * array, and a line longer than the maximum record size, are read by this thread
+ * alone from there on. Memory: about 2 x threads x part_size of input in flight. */
+sl_status sl_norm_feed_json(sl_normalizer *n, const char *path, const sl_norm_feed_options *o,
+                            sl_error *err);
+
 /* Ends input: writes every buffered row and closes the part files. */
 sl_status sl_norm_finish(sl_normalizer *n, sl_error *err);
 

@@ -16,83 +16,8 @@
 #include "base/grow.h"
 #include "ingest/unify.h"
 #include "ingest/normalize_int.h"
+#include "ingest/norm_impl.h"
 #include "schema/infer.h"
-
-typedef struct norm_col {
-    char *name;
-    size_t len;
-    sl_infer inf;               /* type over every value seen */
-    sl_infer part_inf;          /* type in the open part, when in_part */
-    sl_pq_column part_col;      /* part_inf as a Parquet column */
-    bool in_part;
-    bool synthetic;             /* _key, _parent_key, _pos */
-    uint64_t gen;               /* row generation in which val was set */
-    const sl_json_value *val;
-} norm_col;
-
-typedef struct norm_table {
-    char *name;
-    norm_col *cols;
-    size_t ncols, cap;
-    uint32_t *slots;            /* open addressing: column index + 1, 0 empty */
-    size_t nslots;
-    uint64_t rows;              /* rows written (or, before the first write, seen) */
-    bool dirty;                 /* schema changed since the open part began */
-    sl_pq_writer *w;
-    /* Shape cache: the member keys met in the last row, in visiting order, and the
-     * column each scalar went to. Rows of one table usually have the same keys in
-     * the same order, so a row that repeats its predecessor's shape finds its
-     * columns with one short memcmp per member instead of a hash lookup. */
-    struct shape_entry { char key[24]; uint32_t key_len; int32_t col; } *shape;
-    size_t nshape, shape_cap;
-    size_t shape_pos;           /* position in the current row */
-    bool shape_ok;              /* the current row matches the cache so far */
-    uint32_t *part_map;         /* part column -> table column */
-    size_t part_ncols;
-    char **parts;
-    size_t nparts;
-    long key_col;               /* index of `_key`, or -1 */
-    bool force_key;             /* every row has `_key` (the documents table) */
-} norm_table;
-
-/* A value for column `col` (an index: the column array may grow while a record is
- * exploded, so pointers into it would dangle). */
-typedef struct cell { uint32_t col; const sl_json_value *v; } cell;
-typedef struct row_ref { norm_table *t; size_t first, count; } row_ref;
-
-/* An array of objects waiting to become child rows of an emitted row. */
-typedef struct pending_child {
-    norm_table *parent;
-    const char *field;          /* flattened field name in the parent */
-    size_t field_len;
-    const sl_json_value *arr;
-    const char *parent_key;
-    size_t parent_key_len;
-} pending_child;
-
-struct sl_normalizer {
-    sl_norm_options opts;
-    char *root_name, *tmp_dir, *key_prefix;
-    norm_table **tables;
-    size_t ntables, tcap;
-    uint64_t gen;
-    uint64_t ord_seen;          /* records observed */
-    uint64_t ord_written;       /* records written */
-    uint64_t cur_ordinal;       /* ordinal of the record being exploded */
-    bool windowing;             /* still in the inference window */
-    bool finished;
-    sl_buf window;              /* serialized records of the window */
-    uint64_t window_records;
-    sl_buf name;                /* scratch for flattened names */
-    sl_arena scratch;           /* per-record synthetic values */
-    cell *cells;
-    size_t ncells, ccap;
-    row_ref *rows;
-    size_t nrows, rcap;
-    pending_child *pend;
-    size_t npend, pcap;
-    uint64_t part_seq;
-};
 
 void sl_norm_options_init(sl_norm_options *o)
 {
@@ -197,18 +122,25 @@ static sl_status rehash(norm_table *t, size_t nslots)
     return SL_OK;
 }
 
+norm_col *sl_norm_find_col(const norm_table *t, const char *name, size_t len)
+{
+    if (!t->nslots)
+        return NULL;
+    size_t h = name_hash(name, len) & (t->nslots - 1);
+    for (uint32_t s; (s = t->slots[h]); h = (h + 1) & (t->nslots - 1)) {
+        norm_col *c = &t->cols[s - 1];
+        if (c->len == len && memcmp(c->name, name, len) == 0)
+            return c;
+    }
+    return NULL;
+}
+
 /* The column named name[0..len) of t, created (type null) when new. */
 static norm_col *get_col(norm_table *t, const char *name, size_t len, sl_status *st)
 {
-    size_t h = 0;
-    if (t->nslots) {
-        h = name_hash(name, len) & (t->nslots - 1);
-        for (uint32_t s; (s = t->slots[h]); h = (h + 1) & (t->nslots - 1)) {
-            norm_col *c = &t->cols[s - 1];
-            if (c->len == len && memcmp(c->name, name, len) == 0)
-                return c;
-        }
-    }
+    norm_col *c = sl_norm_find_col(t, name, len);
+    if (c)
+        return c;
     if (t->ncols == t->cap) {
         norm_col *p = sl_grow_array(t->cols, &t->cap, sizeof *p, 16);
         if (!p) {
@@ -217,7 +149,7 @@ static norm_col *get_col(norm_table *t, const char *name, size_t len, sl_status 
         }
         t->cols = p;
     }
-    norm_col *c = &t->cols[t->ncols];
+    c = &t->cols[t->ncols];
     memset(c, 0, sizeof *c);
     c->name = malloc(len + 1);
     if (!c->name) {
@@ -234,6 +166,9 @@ static norm_col *get_col(norm_table *t, const char *name, size_t len, sl_status 
         if ((*st = rehash(t, t->nslots ? t->nslots * 2 : 32)))
             return NULL;
     } else {
+        size_t h = name_hash(name, len) & (t->nslots - 1);
+        while (t->slots[h])
+            h = (h + 1) & (t->nslots - 1);
         t->slots[h] = (uint32_t)t->ncols;
     }
     return &t->cols[t->ncols - 1];
@@ -631,9 +566,6 @@ static sl_status explode(sl_normalizer *n, const sl_json_value *rec, uint64_t or
 
 /* ---------------------------------------------------------------- writing */
 
-static sl_status write_value(sl_pq_writer *w, size_t col, const sl_pq_column *pc,
-                             const sl_json_value *v, sl_buf *tmp);
-
 static sl_status write_scalar(sl_pq_writer *w, size_t col, const sl_pq_column *pc,
                               const sl_json_value *v, sl_buf *tmp)
 {
@@ -701,8 +633,8 @@ static sl_status write_scalar(sl_pq_writer *w, size_t col, const sl_pq_column *p
     }
 }
 
-static sl_status write_value(sl_pq_writer *w, size_t col, const sl_pq_column *pc,
-                             const sl_json_value *v, sl_buf *tmp)
+sl_status sl_norm_write_value(sl_pq_writer *w, size_t col, const sl_pq_column *pc,
+                              const sl_json_value *v, sl_buf *tmp)
 {
     if (!pc->list || v->type == SL_JSON_NULL)
         return write_scalar(w, col, pc, v, tmp);
@@ -783,6 +715,7 @@ static sl_status open_part(sl_normalizer *n, norm_table *t, sl_error *err)
         return st;
     }
     t->parts[t->nparts++] = p;
+    t->part_gen = n->part_seq;
     t->dirty = false;
     return SL_OK;
 }
@@ -809,7 +742,7 @@ static sl_status write_rows(sl_normalizer *n, sl_buf *tmp, sl_error *err)
         }
         for (size_t j = 0; j < t->part_ncols; j++) {
             norm_col *c = &t->cols[t->part_map[j]];
-            st = c->gen == gen ? write_value(t->w, j, &c->part_col, c->val, tmp)
+            st = c->gen == gen ? sl_norm_write_value(t->w, j, &c->part_col, c->val, tmp)
                                : sl_pq_write_null(t->w, j);
             if (st)
                 goto fail;

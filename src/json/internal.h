@@ -79,6 +79,12 @@ struct sl_json_reader {
     sl_status sticky;
     sl_error sticky_err;
     char name[512];
+
+    /* A part (sl_json_reader_reset_part): buf is the caller's memory, and the
+     * reader's own buffer waits in own_buf; no byte order mark unless at offset 0. */
+    bool borrowed, no_bom;
+    uint8_t *own_buf;
+    size_t own_cap;
 };
 
 static inline bool sl_json_is_ws(uint8_t c)

@@ -29,6 +29,8 @@
 
 #define DEFAULT_CHUNK ((size_t)1 << 20)
 
+_Static_assert(SL_JSON_PART_PAD >= PAD, "a part's padding must cover every scan's overrun");
+
 enum { ST_START, ST_SEQ, ST_ARR_FIRST, ST_ARR_NEXT, ST_ARR_END, ST_DONE };
 
 #define skip_ws sl_json_skip_ws
@@ -260,6 +262,38 @@ sl_status sl_json_reader_open_mem(const void *data, size_t len, const char *name
     return open_with(in, name, opts, out, err);
 }
 
+/* Forgets the previous input: positions from (offset, line, col), no records. */
+static void rewind_to(sl_json_reader *r, const char *name, uint64_t offset, uint64_t line,
+                      uint64_t col)
+{
+    r->state = ST_START;
+    r->records = 0;
+    r->pos = 0;
+    r->buf_off = offset;
+    r->lt_pos = 0;
+    r->lt_line = line;
+    r->lt_col = col;
+    r->dups = 0;
+    r->rec_line = r->rec_off = 0;
+    r->pst = SL_OK;
+    r->sticky = SL_OK;
+    sl_error_clear(&r->sticky_err);
+    sl_arena_reset(&r->arena);
+    snprintf(r->name, sizeof r->name, "%s", name ? name : "");
+}
+
+/* Takes the reader's own buffer back from a part. */
+static void unborrow(sl_json_reader *r)
+{
+    if (!r->borrowed)
+        return;
+    r->buf = r->own_buf;
+    r->cap = r->own_cap;
+    r->own_buf = NULL;
+    r->own_cap = 0;
+    r->borrowed = r->no_bom = false;
+}
+
 sl_status sl_json_reader_reset_mem(sl_json_reader *r, const void *data, size_t len,
                                    const char *name, sl_error *err)
 {
@@ -267,28 +301,72 @@ sl_status sl_json_reader_reset_mem(sl_json_reader *r, const void *data, size_t l
     sl_status s = sl_input_open_mem(data, len, name, r->opt.max_decompressed_size, &in, err);
     if (s)
         return s;
+    unborrow(r);
     sl_input_free(r->in);
     r->in = in;
     r->form = r->opt.form;
-    r->state = ST_START;
-    r->records = 0;
-    r->len = r->pos = 0;
+    rewind_to(r, name, 0, 1, 0);
+    r->len = 0;
     r->end = r->buf;
-    r->buf_off = 0;
     r->eof = false;
-    r->lt_pos = 0;
-    r->lt_line = 1;
-    r->lt_col = 0;
-    r->dups = 0;
-    r->rec_line = r->rec_off = 0;
-    r->pst = SL_OK;
-    r->sticky = SL_OK;
-    sl_error_clear(&r->sticky_err);
     /* One refill takes the whole of a plain input (see the header). */
     r->chunk = len + 1 > DEFAULT_CHUNK ? len + 1 : DEFAULT_CHUNK;
-    sl_arena_reset(&r->arena);
-    snprintf(r->name, sizeof r->name, "%s", name ? name : "");
     return SL_OK;
+}
+
+sl_status sl_json_reader_open_resume(struct sl_input *in, const void *prefix, size_t len,
+                                     const char *name, const sl_json_options *opts,
+                                     uint64_t offset, uint64_t line, uint64_t col,
+                                     sl_json_reader **out, sl_error *err)
+{
+    sl_status s = open_with(in, name, opts, out, err);
+    if (s)
+        return s;
+    sl_json_reader *r = *out;
+    size_t cap = len > r->chunk ? len : r->chunk;
+    r->buf = malloc(cap + PAD);
+    if (!r->buf) {
+        sl_json_reader_free(r);
+        *out = NULL;
+        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    }
+    if (len)
+        memcpy(r->buf, prefix, len);
+    memset(r->buf + len, 0, PAD);
+    r->cap = cap;
+    r->len = len;
+    r->end = r->buf + len;
+    r->no_bom = offset != 0;
+    rewind_to(r, name, offset, line, col);
+    return SL_OK;
+}
+
+sl_status sl_json_reader_open_parts(const sl_json_options *opts, sl_json_reader **out,
+                                    sl_error *err)
+{
+    return open_with(NULL, "", opts, out, err);
+}
+
+/* The part is all there is: eof is set, so nothing ever refills (or moves, or
+ * frees) the borrowed buffer, and running into its end is "unexpected end of
+ * input" at the part's end. */
+void sl_json_reader_reset_part(sl_json_reader *r, const void *data, size_t len, const char *name,
+                               uint64_t offset, uint64_t line, uint64_t col)
+{
+    if (!r->borrowed) {
+        r->own_buf = r->buf;
+        r->own_cap = r->cap;
+        r->borrowed = true;
+    }
+    sl_input_free(r->in);
+    r->in = NULL;
+    r->buf = (uint8_t *)(uintptr_t)data;
+    r->cap = r->len = len;
+    r->end = r->buf + len;
+    r->eof = true;
+    r->form = SL_JSON_FORM_SEQUENCE;
+    r->no_bom = offset != 0;
+    rewind_to(r, name, offset, line, col);
 }
 
 void sl_json_reader_set_chunk_size(sl_json_reader *r, size_t chunk)
@@ -302,7 +380,7 @@ static sl_status start(sl_json_reader *r)
     while (r->len < 3 && !r->eof)
         if (refill(r, 0))
             return r->sticky;
-    if (r->len >= 3 && r->buf[0] == 0xEF && r->buf[1] == 0xBB && r->buf[2] == 0xBF) {
+    if (!r->no_bom && r->len >= 3 && r->buf[0] == 0xEF && r->buf[1] == 0xBB && r->buf[2] == 0xBF) {
         r->pos = 3;
         r->lt_pos = 3;   /* the mark is not a column */
     }
@@ -439,7 +517,7 @@ uint64_t sl_json_reader_bytes_in(const sl_json_reader *r) { return r->buf_off + 
 
 uint64_t sl_json_reader_compressed_bytes_in(const sl_json_reader *r)
 {
-    return sl_input_bytes_in(r->in);
+    return r->in ? sl_input_bytes_in(r->in) : 0;
 }
 
 void sl_json_reader_free(sl_json_reader *r)
@@ -447,6 +525,7 @@ void sl_json_reader_free(sl_json_reader *r)
     if (!r)
         return;
     sl_input_free(r->in);
+    unborrow(r);
     free(r->buf);
     sl_arena_free(&r->arena);
     free(r->stk);

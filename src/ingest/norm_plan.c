@@ -1,0 +1,308 @@
+/* Plans (see norm_plan.h): a record's shape, compiled once, matched by many threads.
+ *
+ * A plan is a flat list of entries in the order of the record it was made from:
+ * a scalar member names its part column; an object member is an OBJ entry, its
+ * members, then an END entry. Matching walks a record's members against the list,
+ * expecting the same order (one key comparison each) and, when a key is out of
+ * place, looking it up among the entries of the same object. Members may be
+ * missing (their columns get nulls, as sl_norm_add writes them); a member the plan
+ * does not know, an array, or a value whose type would widen its column makes the
+ * record not fit. Values are checked before anything is written, so a record that
+ * does not fit leaves the batch untouched. */
+#include "ingest/norm_plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/grow.h"
+#include "ingest/norm_impl.h"
+
+enum { PLAN_OBJ = -1, PLAN_END = -2 };
+
+typedef struct plan_entry {
+    const char *key;        /* the member's own key, not flattened */
+    uint32_t key_len;
+    int32_t col;            /* part column, or PLAN_OBJ / PLAN_END */
+    uint32_t end;           /* PLAN_OBJ: index of its PLAN_END */
+} plan_entry;
+
+struct sl_norm_plan {
+    plan_entry *e;
+    size_t ne, cap;
+    size_t ncols;           /* the part's columns (== the table's) */
+    sl_infer *inf;          /* each column's inferred type when the plan was made */
+    sl_pq_column *pc;       /* each column as the part writes it */
+    bool *covered;          /* a member maps to the column (while making) */
+    uint64_t part_gen;
+    sl_arena keys;
+};
+
+void sl_norm_plan_free(sl_norm_plan *p)
+{
+    if (!p)
+        return;
+    free(p->e);
+    free(p->inf);
+    free(p->pc);
+    free(p->covered);
+    sl_arena_free(&p->keys);
+    free(p);
+}
+
+/* ---------------------------------------------------------------- making */
+
+static plan_entry *add_entry(sl_norm_plan *p, const sl_json_member *m, int32_t col)
+{
+    if (p->ne == p->cap) {
+        plan_entry *e = sl_grow_array(p->e, &p->cap, sizeof *e, 32);
+        if (!e)
+            return NULL;
+        p->e = e;
+    }
+    char *k = m ? sl_arena_strndup(&p->keys, m->key, m->key_len) : NULL;
+    if (m && !k)
+        return NULL;
+    if (m && m->key_len > UINT32_MAX)
+        return NULL;
+    p->e[p->ne] = (plan_entry){k, m ? (uint32_t)m->key_len : 0, col, 0};
+    return &p->e[p->ne++];
+}
+
+/* The entries for obj's members; name holds the flattened prefix. False when a
+ * member cannot be planned. */
+static bool make_object(sl_norm_plan *p, const norm_table *t, const sl_json_value *obj,
+                        sl_buf *name)
+{
+    size_t base = name->len;
+    for (size_t i = 0; i < obj->u.obj.len; i++) {
+        const sl_json_member *m = &obj->u.obj.members[i];
+        const sl_json_value *v = &m->value;
+        name->len = base;
+        if ((base && sl_buf_putc(name, '_')) || sl_buf_append(name, m->key, m->key_len))
+            return false;
+        if (v->type == SL_JSON_ARRAY)
+            return false;
+        if (v->type == SL_JSON_OBJECT) {
+            size_t at = p->ne;
+            if (!add_entry(p, m, PLAN_OBJ) || !make_object(p, t, v, name) ||
+                !add_entry(p, NULL, PLAN_END))
+                return false;
+            p->e[at].end = (uint32_t)(p->ne - 1);
+            continue;
+        }
+        const norm_col *c = sl_norm_find_col(t, (const char *)name->data, name->len);
+        if (!c || !c->in_part || c->synthetic)
+            return false;
+        size_t j = (size_t)(c - t->cols);
+        if (j >= p->ncols || t->part_map[j] != j || p->covered[j])
+            return false;
+        p->covered[j] = true;
+        if (!add_entry(p, m, (int32_t)j))
+            return false;
+    }
+    name->len = base;
+    return true;
+}
+
+/* The open part's columns are the table's, in the table's order (open_part maps
+ * them one to one), and nothing has changed since it opened. */
+static const norm_table *plannable(const sl_normalizer *n)
+{
+    if (n->windowing || n->finished || n->opts.documents || n->ntables != 1)
+        return NULL;
+    const norm_table *t = n->tables[0];
+    if (!t->w || t->dirty || t->key_col >= 0 || t->force_key || t->part_ncols != t->ncols)
+        return NULL;
+    return t;
+}
+
+sl_norm_plan *sl_norm_plan_make(const sl_normalizer *n, const sl_json_value *rec)
+{
+    const norm_table *t = plannable(n);
+    if (!t || rec->type != SL_JSON_OBJECT || t->ncols == 0)
+        return NULL;
+    sl_norm_plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    sl_arena_init(&p->keys, 4096);
+    p->ncols = t->ncols;
+    p->part_gen = t->part_gen;
+    p->inf = malloc(p->ncols * sizeof *p->inf);
+    p->pc = malloc(p->ncols * sizeof *p->pc);
+    p->covered = calloc(p->ncols, sizeof *p->covered);
+    sl_buf name;
+    sl_buf_init(&name, 0);
+    bool ok = p->inf && p->pc && p->covered && make_object(p, t, rec, &name);
+    sl_buf_free(&name);
+    if (!ok) {
+        sl_norm_plan_free(p);
+        return NULL;
+    }
+    for (size_t j = 0; j < p->ncols; j++) {
+        p->inf[j] = t->cols[j].inf;
+        p->pc[j] = t->cols[j].part_col;
+        p->pc[j].name = NULL; /* writing a value needs only the type */
+    }
+    return p;
+}
+
+bool sl_norm_plan_valid(const sl_normalizer *n, const sl_norm_plan *p)
+{
+    const norm_table *t = p ? plannable(n) : NULL;
+    if (!t || t->part_gen != p->part_gen || t->ncols != p->ncols)
+        return false;
+    for (size_t j = 0; j < p->ncols; j++)
+        if (memcmp(&t->cols[j].inf, &p->inf[j], sizeof p->inf[j]) != 0)
+            return false;
+    return true;
+}
+
+sl_status sl_norm_plan_open_batch(const sl_normalizer *n, const sl_norm_plan *p,
+                                  sl_pq_writer **batch, sl_error *err)
+{
+    *batch = NULL;
+    if (!sl_norm_plan_valid(n, p))
+        return sl_error_set(err, SL_ERR_USAGE, "a batch for a plan that no longer holds");
+    return sl_pq_writer_open_batch(n->tables[0]->w, batch, err);
+}
+
+sl_status sl_norm_plan_append(sl_normalizer *n, const sl_norm_plan *p, sl_pq_writer *batch,
+                              sl_error *err)
+{
+    if (!sl_norm_plan_valid(n, p))
+        return sl_error_set(err, SL_ERR_USAGE, "appending rows of a plan that no longer holds");
+    norm_table *t = n->tables[0];
+    uint64_t rows = sl_pq_writer_rows(batch);
+    sl_status st = sl_pq_write_batch(t->w, batch);
+    if (st) {
+        if (err) {
+            *err = *sl_pq_writer_error(t->w);
+            if (!err->code)
+                sl_error_set(err, st, "writing rows: %s", sl_strerror(st));
+        }
+        return st;
+    }
+    t->rows += rows;
+    n->ord_written += rows;
+    return SL_OK;
+}
+
+/* ---------------------------------------------------------------- matching */
+
+static bool int_exact_in_double(int64_t v)
+{
+    const int64_t lim = (int64_t)1 << 53;
+    return v >= -lim && v <= lim;
+}
+
+/* The cases of sl_infer_observe for a scalar in a column that has seen scalars,
+ * kept to those that leave every field as it is (int_unsafe and scalar_seen
+ * included: they change without the type changing). Tested against
+ * sl_infer_observe over every state in tests/unit/test_norm_plan.c. */
+bool sl_norm_value_fits(const sl_infer *c, const sl_json_value *v)
+{
+    if (v->type == SL_JSON_NULL)
+        return c->nullable;
+    if (c->list || !c->scalar_seen)
+        return false;
+    switch (v->type) {
+    case SL_JSON_TRUE:
+    case SL_JSON_FALSE:
+        return c->type == SL_T_BOOL || c->type == SL_T_STRING;
+    case SL_JSON_INT:
+        if (!c->int_unsafe && !int_exact_in_double(v->u.num.i))
+            return false;
+        return c->type == SL_T_INT || c->type == SL_T_BIGINT || c->type == SL_T_STRING ||
+               (c->type == SL_T_DOUBLE && !c->int_unsafe);
+    case SL_JSON_DOUBLE:
+        return c->type == SL_T_DOUBLE || c->type == SL_T_STRING;
+    case SL_JSON_STRING:
+        if (c->type == SL_T_STRING)
+            return true;
+        if (c->type == SL_T_DATE || c->type == SL_T_TIME || c->type == SL_T_TIMESTAMP ||
+            c->type == SL_T_TIMESTAMP_NAIVE)
+            return sl_infer_fits(c, v); /* a string that is the same kind of time */
+        return false;
+    default:
+        return false; /* big integers, arrays, objects */
+    }
+}
+
+static bool key_is(const plan_entry *e, const sl_json_member *m)
+{
+    return e->key_len == m->key_len && memcmp(e->key, m->key, m->key_len) == 0;
+}
+
+/* The entry for m among the members of the object whose entries are [lo, hi). */
+static const plan_entry *lookup(const sl_norm_plan *p, size_t lo, size_t hi,
+                                const sl_json_member *m)
+{
+    for (size_t k = lo; k < hi; k = p->e[k].col == PLAN_OBJ ? p->e[k].end + 1 : k + 1)
+        if (key_is(&p->e[k], m))
+            return &p->e[k];
+    return NULL;
+}
+
+static bool match(const sl_norm_plan *p, size_t lo, size_t hi, const sl_json_value *obj,
+                  const sl_json_value **vals)
+{
+    size_t k = lo;
+    for (size_t i = 0; i < obj->u.obj.len; i++) {
+        const sl_json_member *m = &obj->u.obj.members[i];
+        const plan_entry *e = k < hi && key_is(&p->e[k], m) ? &p->e[k] : lookup(p, lo, hi, m);
+        if (!e)
+            return false;
+        size_t at = (size_t)(e - p->e);
+        if (e->col == PLAN_OBJ) {
+            if (m->value.type != SL_JSON_OBJECT || !match(p, at + 1, e->end, &m->value, vals))
+                return false;
+            k = e->end + 1;
+            continue;
+        }
+        if (vals[e->col] || !sl_norm_value_fits(&p->inf[e->col], &m->value))
+            return false;
+        vals[e->col] = &m->value;
+        k = at + 1;
+    }
+    return true;
+}
+
+void sl_norm_plan_scratch_init(sl_norm_plan_scratch *s)
+{
+    memset(s, 0, sizeof *s);
+    sl_buf_init(&s->tmp, 0);
+}
+
+void sl_norm_plan_scratch_free(sl_norm_plan_scratch *s)
+{
+    free(s->vals);
+    sl_buf_free(&s->tmp);
+}
+
+sl_status sl_norm_plan_row(const sl_norm_plan *p, sl_norm_plan_scratch *s, sl_pq_writer *batch,
+                           const sl_json_value *rec, bool *fit)
+{
+    *fit = false;
+    if (rec->type != SL_JSON_OBJECT)
+        return SL_OK;
+    if (s->cap < p->ncols) {
+        const sl_json_value **v = realloc(s->vals, p->ncols * sizeof *v);
+        if (!v)
+            return SL_ERR_NOMEM;
+        s->vals = v;
+        s->cap = p->ncols;
+    }
+    memset(s->vals, 0, p->ncols * sizeof *s->vals);
+    if (!match(p, 0, p->ne, rec, s->vals))
+        return SL_OK;
+    for (size_t j = 0; j < p->ncols; j++) {
+        sl_status st = s->vals[j] ? sl_norm_write_value(batch, j, &p->pc[j], s->vals[j], &s->tmp)
+                                  : sl_pq_write_null(batch, j);
+        if (st)
+            return st;
+    }
+    sl_status st = sl_pq_write_end_row(batch);
+    if (!st)
+        *fit = true;
+    return st;
+}

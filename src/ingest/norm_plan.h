@@ -1,0 +1,69 @@
+/* Plans: rows of a settled schema, made on other threads.
+ *
+ * Once the normalizer's inference window is over, most records of a large input
+ * look alike: the same keys (some perhaps missing), values that fit the columns'
+ * types. A plan captures that shape from one record the normalizer has just
+ * written: for each member key (nested objects included) the column of the open
+ * part it flattens to, and each column's inferred type at that moment. Any thread
+ * can then turn a record that fits the plan into a row of a batch (see
+ * sl_pq_writer_open_batch): exactly the values and the calls sl_norm_add would have
+ * made, because a record fits only when observing it would change nothing in the
+ * normalizer (no new column, no widening, no new child table). A record that does
+ * not fit is left to sl_norm_add.
+ *
+ * Only the thread that owns the normalizer calls sl_norm_plan_make, _valid,
+ * _open_batch and _append; sl_norm_plan_row only reads the plan and may run on
+ * many threads at once, each with its own scratch and batch. A plan stays valid
+ * while the normalizer's schema stays as it was when the plan was made; after
+ * that its batches must be dropped and their records given to sl_norm_add. */
+#ifndef SL_INGEST_NORM_PLAN_H
+#define SL_INGEST_NORM_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "schema/infer.h"
+#include "sluice/normalize.h"
+
+typedef struct sl_norm_plan sl_norm_plan;
+
+/* A plan from rec, which must be the record sl_norm_add took last. NULL when the
+ * normalizer is still inferring, when rec holds an array (lists and child tables
+ * are left to sl_norm_add), when the input has child tables or documents, or when
+ * out of memory: none of these is an error. */
+sl_norm_plan *sl_norm_plan_make(const sl_normalizer *n, const sl_json_value *rec);
+
+/* Whether rows made from p may still be appended to n. */
+bool sl_norm_plan_valid(const sl_normalizer *n, const sl_norm_plan *p);
+
+/* A batch for p's rows, opened from the part p was made for (p must be valid). */
+sl_status sl_norm_plan_open_batch(const sl_normalizer *n, const sl_norm_plan *p,
+                                  sl_pq_writer **batch, sl_error *err);
+
+/* Appends the rows of batch (filled by sl_norm_plan_row for p, p still valid) to
+ * n as the next records, and empties batch. */
+sl_status sl_norm_plan_append(sl_normalizer *n, const sl_norm_plan *p, sl_pq_writer *batch,
+                              sl_error *err);
+
+/* Per-thread scratch for sl_norm_plan_row. */
+typedef struct sl_norm_plan_scratch {
+    const sl_json_value **vals;
+    size_t cap;
+    sl_buf tmp;
+} sl_norm_plan_scratch;
+
+void sl_norm_plan_scratch_init(sl_norm_plan_scratch *s);
+void sl_norm_plan_scratch_free(sl_norm_plan_scratch *s);
+
+/* Writes rec as one row of batch when it fits p (*fit true), else leaves batch as
+ * it was (*fit false). Returns SL_OK, or the batch's error (SL_ERR_NOMEM...). */
+sl_status sl_norm_plan_row(const sl_norm_plan *p, sl_norm_plan_scratch *s, sl_pq_writer *batch,
+                           const sl_json_value *rec, bool *fit);
+
+/* Whether observing v would leave a column's inferred type c exactly as it is. */
+bool sl_norm_value_fits(const sl_infer *c, const sl_json_value *v);
+
+void sl_norm_plan_free(sl_norm_plan *p);
+
+#endif
