@@ -150,6 +150,11 @@ sl_status sl_json_reader_open_parts(const sl_json_options *opts, sl_json_reader 
 void sl_json_reader_reset_part(sl_json_reader *r, const void *data, size_t len, const char *name,
                                uint64_t offset, uint64_t line, uint64_t col);
 
+/* The line on which the current part ends (its line, plus the newlines in it),
+ * whether or not its records were read: the newlines the parser already passed are
+ * not counted again. */
+uint64_t sl_json_reader_part_end_line(sl_json_reader *r);
+
 /* Goes on where parts end: a reader of the input `in` (see src/base/input.h; the
  * reader takes it over) whose first prefix[0..len) bytes, copied, were already taken
  * from it; prefix starts where a record may start, at (offset, line, col) of the

@@ -334,7 +334,7 @@ int cmd_convert(int argc, char **argv)
         {"threads", 'j', SL_OPT_INT, &a.threads, "N",
          "threads parsing JSON (default: one per core, at most 8; 1: no other thread)"},
         {"part-size", 0, SL_OPT_U64, &a.part_size, "BYTES",
-         "JSON input each thread takes at a time (default 1048576)"},
+         "JSON input each thread takes at a time (default 262144)"},
         {"infer-window", 0, SL_OPT_U64, &a.infer_window, "BYTES",
          "records that only feed type inference before rows are written (default 16777216)"},
         {"quiet", 'q', SL_OPT_FLAG, &a.quiet, NULL, "print nothing on success"},

@@ -94,14 +94,6 @@ void sl_norm_feed_options_init(sl_norm_feed_options *o)
 
 /* ---------------------------------------------------------------- positions */
 
-static uint64_t count_nl(const uint8_t *p, size_t n)
-{
-    uint64_t k = 0;
-    for (const uint8_t *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
-        k++;
-    return k;
-}
-
 /* Moves (line, col) over text[0..n): col counts code points since the last newline. */
 static void advance(const uint8_t *text, size_t n, uint64_t *line, uint64_t *col)
 {
@@ -127,14 +119,8 @@ static void position(const uint8_t *text, size_t at, uint64_t off, uint64_t *lin
 
 /* ---------------------------------------------------------------- workers */
 
-static void run_job(worker *w, job *j)
+static void make_rows(worker *w, job *j)
 {
-    j->nl = count_nl(j->data, j->len);
-    j->stop = 0;
-    j->st = SL_OK;
-    if (!j->plan)
-        return;
-    sl_json_reader_reset_part(w->rd, j->data, j->len, w->f->path, j->off, 1, 0);
     for (;;) {
         const sl_json_value *v;
         sl_status st = sl_json_reader_next(w->rd, &v, NULL);
@@ -156,6 +142,17 @@ static void run_job(worker *w, job *j)
             return;
         j->stop = (size_t)(sl_json_reader_bytes_in(w->rd) - j->off);
     }
+}
+
+static void run_job(worker *w, job *j)
+{
+    j->stop = 0;
+    j->st = SL_OK;
+    sl_json_reader_reset_part(w->rd, j->data, j->len, w->f->path, j->off, 1, 0);
+    if (j->plan)
+        make_rows(w, j);
+    /* The reader counted the newlines before each record it read: only the rest. */
+    j->nl = sl_json_reader_part_end_line(w->rd) - 1;
 }
 
 static void *worker_main(void *arg)
@@ -553,7 +550,7 @@ sl_status sl_norm_feed_json(sl_normalizer *n, const char *path, const sl_norm_fe
     f.path = path;
     f.o = *o;
     if (!f.o.part_size)
-        f.o.part_size = (size_t)1 << 20;
+        f.o.part_size = (size_t)256 << 10;
     if (!f.o.json.max_record_size)
         f.o.json.max_record_size = (uint64_t)256 << 20;
     if (f.o.threads <= 1 || f.o.json.form == SL_JSON_FORM_ARRAY ||

@@ -341,6 +341,12 @@ sl_status sl_json_reader_open_resume(struct sl_input *in, const void *prefix, si
     return SL_OK;
 }
 
+uint64_t sl_json_reader_part_end_line(sl_json_reader *r)
+{
+    lines_advance(r, r->len);
+    return r->lt_line;
+}
+
 sl_status sl_json_reader_open_parts(const sl_json_options *opts, sl_json_reader **out,
                                     sl_error *err)
 {
