@@ -372,15 +372,18 @@ static sl_status encode_data_page(const pq_wcol *c, const pq_enc_opts *opt, pq_s
         if ((st = put_levels(lv, d, n, pq_enc_bit_width(c->max_def), !v2, &h.def_len)))
             return st;
     }
+    /* A page of nulls only has no values, and a column of nulls only no buffer: no
+     * pointer arithmetic on a NULL buffer (each encoder writes nothing for none). */
     size_t nv = p->v1 - p->v0;
     if (p->dict) {
         if ((st = sl_buf_putc(body, (uint8_t)p->bw)) ||
-            (st = pq_rle_encode_u32(body, s->idx + p->v0, nv, p->bw)))
+            (nv && (st = pq_rle_encode_u32(body, s->idx + p->v0, nv, p->bw))))
             return st;
     } else if (c->phys == PQ_BOOLEAN) {
-        if ((st = pq_plain_bools(body, c->values.data + p->v0, nv)))
+        if (nv && (st = pq_plain_bools(body, c->values.data + p->v0, nv)))
             return st;
-    } else if ((st = sl_buf_append(body, c->values.data + p->b0, p->b1 - p->b0))) {
+    } else if (p->b1 > p->b0 &&
+               (st = sl_buf_append(body, c->values.data + p->b0, p->b1 - p->b0))) {
         return st;
     }
     return put_page(opt, s, o, &h, v2 ? &s->levels : NULL, body);
