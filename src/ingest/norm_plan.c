@@ -276,7 +276,90 @@ void sl_norm_plan_scratch_init(sl_norm_plan_scratch *s)
 void sl_norm_plan_scratch_free(sl_norm_plan_scratch *s)
 {
     free(s->vals);
+    free(s->row);
     sl_buf_free(&s->tmp);
+}
+
+/* v as the one value sl_norm_write_value would write to a column of type pc, or
+ * false when that takes more than one value call (lists, decimals) or is rare
+ * enough not to matter (a number without its text). */
+static bool row_value(const sl_pq_column *pc, const sl_json_value *v, sl_pq_value *out)
+{
+    if (!v || v->type == SL_JSON_NULL) {
+        out->kind = SL_PQV_NULL;
+        return true;
+    }
+    if (pc->list)
+        return false;
+    bool zoned;
+    int32_t days = 0;
+    switch (pc->type) {
+    case SL_PQ_BOOL:
+        *out = (sl_pq_value){.kind = SL_PQV_BOOL, .u.i = v->type == SL_JSON_TRUE};
+        return true;
+    case SL_PQ_INT64:
+        *out = (sl_pq_value){.kind = SL_PQV_INT, .u.i = v->u.num.i};
+        return true;
+    case SL_PQ_DOUBLE:
+        out->kind = SL_PQV_DOUBLE;
+        out->u.d = v->type == SL_JSON_INT ? (double)v->u.num.i : v->u.num.d;
+        return true;
+    case SL_PQ_DATE:
+        sl_parse_date(v->u.str.ptr, v->u.str.len, &days);
+        *out = (sl_pq_value){.kind = SL_PQV_INT, .u.i = days};
+        return true;
+    case SL_PQ_TIME:
+        out->kind = SL_PQV_INT;
+        out->u.i = 0;
+        sl_parse_time(v->u.str.ptr, v->u.str.len, &out->u.i);
+        return true;
+    case SL_PQ_TIMESTAMP:
+        out->kind = SL_PQV_INT;
+        out->u.i = 0;
+        sl_parse_timestamp(v->u.str.ptr, v->u.str.len, &out->u.i, &zoned);
+        return true;
+    case SL_PQ_STRING:
+        out->kind = SL_PQV_BYTES;
+        switch (v->type) {
+        case SL_JSON_STRING:
+            out->u.s.p = v->u.str.ptr;
+            out->u.s.len = v->u.str.len;
+            return true;
+        case SL_JSON_TRUE:
+            out->u.s.p = "true";
+            out->u.s.len = 4;
+            return true;
+        case SL_JSON_FALSE:
+            out->u.s.p = "false";
+            out->u.s.len = 5;
+            return true;
+        case SL_JSON_INT:
+        case SL_JSON_DOUBLE:
+            out->u.s.p = v->u.num.raw;
+            out->u.s.len = v->u.num.raw_len;
+            return v->u.num.raw != NULL;
+        default:
+            return false;
+        }
+    default:
+        return false;
+    }
+}
+
+static bool grow_scratch(sl_norm_plan_scratch *s, size_t n)
+{
+    if (s->cap >= n)
+        return true;
+    const sl_json_value **v = realloc(s->vals, n * sizeof *v);
+    if (v)
+        s->vals = v;
+    sl_pq_value *r = v ? realloc(s->row, n * sizeof *r) : NULL;
+    if (r)
+        s->row = r;
+    if (!v || !r)
+        return false;
+    s->cap = n;
+    return true;
 }
 
 sl_status sl_norm_plan_row(const sl_norm_plan *p, sl_norm_plan_scratch *s, sl_pq_writer *batch,
@@ -285,17 +368,22 @@ sl_status sl_norm_plan_row(const sl_norm_plan *p, sl_norm_plan_scratch *s, sl_pq
     *fit = false;
     if (rec->type != SL_JSON_OBJECT)
         return SL_OK;
-    if (s->cap < p->ncols) {
-        const sl_json_value **v = realloc(s->vals, p->ncols * sizeof *v);
-        if (!v)
-            return SL_ERR_NOMEM;
-        s->vals = v;
-        s->cap = p->ncols;
-    }
+    if (!grow_scratch(s, p->ncols))
+        return SL_ERR_NOMEM;
     memset(s->vals, 0, p->ncols * sizeof *s->vals);
     if (!match(p, 0, p->ne, rec, s->vals))
         return SL_OK;
-    for (size_t j = 0; j < p->ncols; j++) {
+    /* The whole row in one call when every value is one value call (the same calls,
+     * so the same bytes and errors); else value by value. */
+    size_t j = 0;
+    while (j < p->ncols && row_value(&p->pc[j], s->vals[j], &s->row[j]))
+        j++;
+    if (j == p->ncols) {
+        sl_status st = sl_pq_write_row(batch, s->row);
+        *fit = st == SL_OK;
+        return st;
+    }
+    for (j = 0; j < p->ncols; j++) {
         sl_status st = s->vals[j] ? sl_norm_write_value(batch, j, &p->pc[j], s->vals[j], &s->tmp)
                                   : sl_pq_write_null(batch, j);
         if (st)

@@ -49,6 +49,7 @@ sl_status sl_norm_plan_append(sl_normalizer *n, const sl_norm_plan *p, sl_pq_wri
 /* Per-thread scratch for sl_norm_plan_row. */
 typedef struct sl_norm_plan_scratch {
     const sl_json_value **vals;
+    sl_pq_value *row;
     size_t cap;
     sl_buf tmp;
 } sl_norm_plan_scratch;
