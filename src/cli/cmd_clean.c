@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "ingest/statedir.h"
 #include "sluice/parquet.h"
 
 static const char usage[] = "sluice clean [--dry-run] [DIR...]";
@@ -165,7 +166,7 @@ static bool ends_with(const char *s, const char *suffix)
 
 static void clean_output(const char *dir)
 {
-    static const char *const trees[] = {"_sluice", "raw", "quarantine", "duplicates", "ddl", NULL};
+    static const char *const trees[] = {SL_STATE_DEFAULT, "raw", "quarantine", "duplicates", "ddl", NULL};
     static const char *const reports[] = {"data_quality_report.json", "QUALITY_REPORT.md", "quality_report.html",
                                           "schema_documentation.json", "table_relationships.json",
                                           "DATA_STRUCTURE_README.md", NULL};
@@ -219,8 +220,8 @@ static void clean_output(const char *dir)
 static int clean_dir(const char *dir)
 {
     char p[8192];
-    snprintf(p, sizeof p, "%s/_sluice", dir);
-    if (is_dir(p)) {
+    sl_statedir sd;   /* an output directory has the default state directory */
+    if (sl_statedir_default(&sd, dir, NULL) == SL_OK && is_dir(sd.dir)) {
         clean_output(dir);
         return 0;
     }
