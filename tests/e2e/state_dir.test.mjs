@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {spawn, spawnSync} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import {expectedTables, committedTables, committedParts, compareTables, finalTables, readDocs} from './lib/dataset.mjs';
+import {SLUICE, sluice} from './lib/run.mjs';
 
-const SLUICE = path.resolve(process.env.SLUICE_BUILD ?? 'build', 'sluice');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-statedir-'));
 // The state on another file system when there is one to use (/dev/shm, a tmpfs):
 // then no rename may cross from the state directory into OUT.
@@ -24,14 +24,6 @@ after(() => {
 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const listFiles = (d) => (fs.existsSync(d) ? fs.readdirSync(d).filter((f) => !f.startsWith('.')).sort() : []);
-
-/** Runs sluice with only the given SLUICE_* variables (none inherited). */
-function sluice(args, env = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLUICE_')));
-  const r = spawnSync(SLUICE, args, {encoding: 'utf8', env: {...clean, ...env}});
-  if (r.error) throw r.error;
-  return r;
-}
 
 let seq = 0;
 /** A fresh input directory of n generated job-result documents, of which the
