@@ -152,9 +152,12 @@ static sl_status check_place(const sl_statedir *sd, const char *out_real, const 
 
 /* ------------------------------------------------------------ binding */
 
-/* The output directory DIR/output.json names, into out (n bytes): SL_EOF when the
- * file does not exist, SL_ERR_CORRUPT when it is not what bind writes. */
-static sl_status read_binding(const char *path, char *out, size_t n, sl_error *err)
+/* The two halves of a binding: DIR/output.json {"output": OUT} and
+ * OUT/.sluice-state.json {"state": DIR}, both absolute (realpath). */
+
+/* The path under key in the binding file at path, into out (n bytes): SL_EOF when
+ * the file does not exist, SL_ERR_CORRUPT when it is not what claim writes. */
+static sl_status read_binding(const char *path, const char *key, char *out, size_t n, sl_error *err)
 {
     sl_buf b;
     sl_buf_init(&b, 0);
@@ -170,29 +173,28 @@ static sl_status read_binding(const char *path, char *out, size_t n, sl_error *e
     const sl_json_value *v, *o = NULL;
     st = sl_json_reader_open_mem(b.data, b.len, path, &jo, &r, NULL);
     if (!st && !(st = sl_json_reader_next(r, &v, NULL)))
-        o = sl_json_get(v, "output");
+        o = sl_json_get(v, key);
     if (!st && (!o || o->type != SL_JSON_STRING || !o->u.str.len || memchr(o->u.str.ptr, '\0', o->u.str.len) ||
                 sl_fs_pathf(out, n, "%.*s", (int)o->u.str.len, o->u.str.ptr)))
         st = SL_ERR_CORRUPT;
     sl_json_reader_free(r);
     sl_buf_free(&b);
     if (st)
-        return sl_error_set(err, SL_ERR_CORRUPT,
-                            "'%s' does not name an output directory (remove it to bind the state "
-                            "directory again)", path);
+        return sl_error_set(err, SL_ERR_CORRUPT, "'%s' has no \"%s\" path (remove it to bind the "
+                                                 "directories again)", path, key);
     return SL_OK;
 }
 
-/* Writes DIR/output.json naming out_real, unless it exists: link(2) of a whole,
- * fsynced temporary file never replaces, so of two first uses at once one wins
- * and the other reads what it wrote. SL_EOF when the file was there already. */
-static sl_status write_binding(const char *path, const char *out_real, sl_error *err)
+/* Writes the binding file at path, {"version":1,<key>:<value>}, unless it exists:
+ * link(2) of a whole, fsynced temporary file never replaces, so of two first uses
+ * at once one wins and the other reads what it wrote. SL_EOF when it was there. */
+static sl_status write_binding(const char *path, const char *key, const char *value, sl_error *err)
 {
     sl_buf b;
     sl_buf_init(&b, 0);
-    sl_status st = sl_buf_puts(&b, "{\"version\":1,\"output\":");
+    sl_status st = sl_buf_printf(&b, "{\"version\":1,\"%s\":", key);
     if (!st)
-        st = sl_json_write_string(&b, out_real, strlen(out_real));
+        st = sl_json_write_string(&b, value, strlen(value));
     if (!st)
         st = sl_buf_puts(&b, "}\n");
     char tmp[PATH_MAX];
@@ -222,17 +224,44 @@ static sl_status write_binding(const char *path, const char *out_real, sl_error 
     return st;
 }
 
-static sl_status bind(const sl_statedir *sd, const char *out_real, sl_error *err)
+/* The path the binding file at path holds, into bound (PATH_MAX bytes), writing
+ * want there first when there is none yet. */
+static sl_status claim(const char *path, const char *key, const char *want, char *bound, sl_error *err)
+{
+    sl_status st = read_binding(path, key, bound, PATH_MAX, err);
+    if (st != SL_EOF)
+        return st;
+    if ((st = write_binding(path, key, want, err)) == SL_OK)
+        return sl_fs_pathf(bound, PATH_MAX, "%s", want);
+    return st == SL_EOF ? read_binding(path, key, bound, PATH_MAX, err)   /* another process was first */
+                        : st;
+}
+
+/* Refuses a run of OUT with another state directory than the one it is kept with. */
+static sl_status check_marker(const sl_statedir *sd, const char *dir_real, sl_error *err)
+{
+    char path[PATH_MAX], bound[PATH_MAX];
+    if (sl_fs_pathf(path, sizeof path, "%s/" SL_STATE_MARKER, sd->out))
+        return sl_error_set(err, SL_ERR_USAGE, "output directory path too long");
+    sl_status st = read_binding(path, "state", bound, sizeof bound, err);
+    if (st == SL_EOF || (!st && dir_real && strcmp(bound, dir_real) == 0))
+        return SL_OK;
+    if (st)
+        return st;
+    sl_error_set_file(err, sd->out);
+    return sl_error_set(err, SL_ERR_USAGE,
+                        "kept with the state directory '%s' (" SL_STATE_MARKER "), not '%s': give "
+                        "the --state-dir ingest used, --state-dir %s (if that directory was moved, "
+                        "remove " SL_STATE_MARKER ")", bound, sd->dir, bound);
+}
+
+/* Binds DIR and OUT to each other on their first use together. */
+static sl_status bind(const sl_statedir *sd, const char *out_real, const char *dir_real, sl_error *err)
 {
     char path[PATH_MAX], bound[PATH_MAX];
     if (sl_statedir_path(sd, path, sizeof path, SL_STATE_ROOT, "output.json"))
         return sl_error_set(err, SL_ERR_USAGE, "state directory path too long");
-    sl_status st = read_binding(path, bound, sizeof bound, err);
-    if (st == SL_EOF) {
-        if ((st = write_binding(path, out_real, err)) != SL_EOF)
-            return st;
-        st = read_binding(path, bound, sizeof bound, err);   /* another process was first */
-    }
+    sl_status st = claim(path, "output", out_real, bound, err);
     if (st)
         return st;
     if (strcmp(bound, out_real) != 0) {
@@ -241,14 +270,18 @@ static sl_status bind(const sl_statedir *sd, const char *out_real, sl_error *err
                             "state directory of the output directory '%s' (output.json), not of "
                             "'%s': give each output directory its own --state-dir", bound, out_real);
     }
-    return SL_OK;
+    if (sl_fs_pathf(path, sizeof path, "%s/" SL_STATE_MARKER, sd->out))
+        return sl_error_set(err, SL_ERR_USAGE, "output directory path too long");
+    if ((st = claim(path, "state", dir_real, bound, err)))
+        return st;
+    return strcmp(bound, dir_real) == 0 ? SL_OK : check_marker(sd, dir_real, err);
 }
 
 sl_status sl_statedir_open(sl_statedir *sd, const char *out, const char *state_dir, sl_error *err)
 {
     sl_status st = sl_statedir_default(sd, out, err);
     if (st || !state_dir || !state_dir[0])
-        return st ? st : check_ledgers(sd, err);
+        return st ? st : (st = check_marker(sd, NULL, err)) ? st : check_ledgers(sd, err);
     char out_real[PATH_MAX], dir_real[PATH_MAX], def_real[PATH_MAX];
     if (!realpath(sd->out, out_real))
         return sl_error_set(err, SL_ERR_IO, "output directory '%s': %s", sd->out, strerror(errno));
@@ -261,9 +294,10 @@ sl_status sl_statedir_open(sl_statedir *sd, const char *out, const char *state_d
     /* --state-dir OUT/_sluice is the default layout, under another spelling */
     if (sl_fs_pathf(def_real, sizeof def_real, "%s/" SL_STATE_DEFAULT, out_real) == SL_OK &&
         strcmp(def_real, dir_real) == 0)
-        return check_ledgers(sd, err);
+        return (st = check_marker(sd, NULL, err)) ? st : check_ledgers(sd, err);
     sd->custom = true;
-    if ((st = check_place(sd, out_real, dir_real, err)) || (st = check_ledgers(sd, err)))
+    if ((st = check_place(sd, out_real, dir_real, err)) || (st = check_marker(sd, dir_real, err)) ||
+        (st = check_ledgers(sd, err)))
         return st;
-    return bind(sd, out_real, err);
+    return bind(sd, out_real, dir_real, err);
 }

@@ -7,9 +7,10 @@
  * local disk for an output on a network file system, say). This file is the one
  * place that knows the names inside DIR (docs/state-layout.md).
  *
- * A state directory other than OUT/_sluice belongs to one output directory: its
- * first use writes DIR/output.json naming OUT's absolute path, and a later use
- * with another OUT is refused. OUT/_sluice itself is not bound, so an output
+ * A state directory other than OUT/_sluice and its output directory are bound to
+ * each other: their first use together writes DIR/output.json naming OUT and
+ * OUT/.sluice-state.json naming DIR (absolute paths), and a later use of either
+ * with another is refused. OUT/_sluice itself is not bound, so an output
  * directory moved with its state keeps working. */
 #ifndef SL_INGEST_STATEDIR_H
 #define SL_INGEST_STATEDIR_H
@@ -22,6 +23,8 @@
 
 /* The default state directory's name in OUT. */
 #define SL_STATE_DEFAULT "_sluice"
+/* The file in OUT naming its state directory when that is not OUT/_sluice. */
+#define SL_STATE_MARKER ".sluice-state.json"
 
 /* The areas of a state directory. */
 typedef enum sl_state_area {
@@ -50,10 +53,12 @@ sl_status sl_statedir_default(sl_statedir *sd, const char *out, sl_error *err);
  * OUT, or inside OUT other than as OUT/_sluice or a name starting with '.'
  * (SL_ERR_USAGE). Refused with SL_ERR_USAGE, before anything is created in it:
  *   - a DIR bound to another output directory (DIR/output.json), naming both;
+ *   - an OUT bound to another state directory (OUT/.sluice-state.json; with no
+ *     state_dir too), naming the one to give;
  *   - a DIR without ledger/ while OUT/raw/ holds parts: the state of those parts
  *     is elsewhere (the user left out the --state-dir ingest used, or gave a new
  *     one while OUT/_sluice still holds it).
- * Then binds a custom DIR to OUT on its first use. */
+ * Then binds a custom DIR and OUT to each other on their first use together. */
 sl_status sl_statedir_open(sl_statedir *sd, const char *out, const char *state_dir, sl_error *err);
 
 /* DIR/<area>, then "/" and the printf-formatted name when fmt is not NULL.

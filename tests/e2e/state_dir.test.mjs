@@ -48,12 +48,15 @@ function inputs(n, held = 0) {
 const outDir = () => path.join(TMP, `out${seq++}`);
 const stateDir = () => path.join(STATES, `state${seq++}`);
 
-/** What OUT may hold with the state elsewhere: no _sluice/, nothing of the state. */
-function assertNoState(out) {
+/** What OUT may hold with the state in DIR: no _sluice/, nothing of the state but
+ * .sluice-state.json naming DIR. */
+function assertNoState(out, state) {
   assert.ok(!fs.existsSync(path.join(out, '_sluice')), `${out}/_sluice must not exist`);
   for (const f of fs.readdirSync(out))
-    assert.ok(['raw', 'processed', 'quarantine', 'duplicates'].includes(f) || /^[A-Za-z0-9_]+\.parquet$/.test(f),
-      `unexpected ${f} in OUT`);
+    assert.ok(['raw', 'processed', 'quarantine', 'duplicates', '.sluice-state.json'].includes(f) ||
+      /^[A-Za-z0-9_]+\.parquet$/.test(f), `unexpected ${f} in OUT`);
+  const kept = JSON.parse(fs.readFileSync(path.join(out, '.sluice-state.json'), 'utf8'));
+  assert.equal(kept.state, fs.realpathSync(state));
 }
 
 /** The state directory's contents after ingest and sync, and its binding. */
@@ -88,7 +91,7 @@ test('ingest and sync with --state-dir elsewhere: exact final tables, nothing of
   const s = sluice(['sync', '-o', out, '--state-dir', state]);
   assert.equal(s.status, 0, s.stderr);
   await assertFinal(out, docs, 'final tables');
-  assertNoState(out);
+  assertNoState(out, state);
   assertState(state, out);
   assert.deepEqual(listFiles(path.join(out, 'processed')), docs.map((d) => d.name));
   const report = JSON.parse(fs.readFileSync(path.join(state, 'sync/report.json'), 'utf8'));
@@ -101,7 +104,7 @@ test('ingest and sync with --state-dir elsewhere: exact final tables, nothing of
   const s2 = sluice(['sync', '-o', out, '--state-dir', state]);
   assert.equal(s2.status, 0, s2.stderr);
   await assertFinal(out, [...docs, ...more], 'after a second run');
-  assertNoState(out);
+  assertNoState(out, state);
 });
 
 test('the state directory from SLUICE_STATE_DIR, SLUICE_<COMMAND>_STATE_DIR and --config-env', async () => {
@@ -124,7 +127,7 @@ test('the state directory from SLUICE_STATE_DIR, SLUICE_<COMMAND>_STATE_DIR and 
     const s = sluice(['sync', '-o', out, ...extra], c.env(state));
     assert.equal(s.status, 0, `${c.name}: ${s.stderr}`);
     await assertFinal(out, docs, c.name);
-    assertNoState(out);
+    assertNoState(out, state);
     assertState(state, out);
   }
   assert.ok(!fs.existsSync(path.join(TMP, 'not-this-one')), 'the scoped name wins over SLUICE_STATE_DIR');
@@ -157,15 +160,27 @@ test('a state directory belongs to one output directory; a forgotten --state-dir
   const alias = path.join(TMP, `alias${seq++}`);
   fs.symlinkSync(out, alias);
 
-  // sync (and ingest) without --state-dir: refused before anything is written
+  // sync (and ingest) without --state-dir, or with another one: refused before
+  // anything is written, naming the one to give (OUT/.sluice-state.json)
+  for (const given of [[], ['--state-dir', stateDir()]]) {
+    const s = sluice(['sync', '-o', out, ...given]);
+    assert.equal(s.status, 2, s.stderr);
+    assert.ok(s.stderr.includes(`give the --state-dir ingest used, --state-dir ${fs.realpathSync(state)}`), s.stderr);
+    const i = sluice(['ingest', '-i', input, '-o', out, '--once', '--settle', '0', ...given]);
+    assert.equal(i.status, 2, i.stderr);
+    assert.match(i.stderr, /give the --state-dir ingest used/);
+    assert.equal(listFiles(input).length, 3);
+    if (given.length) assert.ok(!fs.existsSync(path.join(given[1], 'output.json')), 'the other one is not bound');
+  }
+  // without that file, a state directory with no ledger/ while raw/ holds parts
+  const marker = fs.readFileSync(path.join(out, '.sluice-state.json'));
+  fs.rmSync(path.join(out, '.sluice-state.json'));
   const s = sluice(['sync', '-o', out]);
   assert.equal(s.status, 2, s.stderr);
-  assert.match(s.stderr, /give the --state-dir ingest used/);
-  const i = sluice(['ingest', '-i', input, '-o', out, '--once', '--settle', '0']);
-  assert.equal(i.status, 2, i.stderr);
-  assert.match(i.stderr, /give the --state-dir ingest used/);
-  assert.equal(listFiles(input).length, 3);
-  assertNoState(out);
+  assert.equal(s.stderr, `sluice: ${out}: raw/ holds committed parts but the state directory '${out}/_sluice' ` +
+    'has no ledger/: give the --state-dir ingest used\n');
+  fs.writeFileSync(path.join(out, '.sluice-state.json'), marker);
+  assertNoState(out, state);
 
   const ok = sluice(['sync', '-o', alias, '--state-dir', state]);
   assert.equal(ok.status, 0, ok.stderr);
@@ -194,12 +209,18 @@ test('an existing OUT/_sluice keeps working without --state-dir, and can be move
   const s2 = sluice(['sync', '-o', out, '--state-dir', state]);
   assert.equal(s2.status, 0, s2.stderr);
   await assertFinal(out, [...docs, ...more], 'after the move');
-  assertNoState(out);
+  assertNoState(out, state);
   // a state directory inside OUT that a table could collide with is refused
   const inside = sluice(['sync', '-o', out, '--state-dir', path.join(out, 'state')]);
   assert.equal(inside.status, 2, inside.stderr);
   assert.match(inside.stderr, /inside the output directory/);
   fs.rmSync(path.join(out, 'state'), {recursive: true, force: true});
+  // clean knows the output directory by .sluice-state.json and leaves the state alone
+  const c = sluice(['clean', out]);
+  assert.equal(c.status, 0, c.stderr);
+  assert.ok(!fs.existsSync(path.join(out, 'raw')) && !fs.existsSync(path.join(out, '.sluice-state.json')));
+  assert.ok(!fs.existsSync(path.join(out, 'students.parquet')));
+  assert.ok(fs.existsSync(path.join(state, 'ledger')), 'the state directory is not clean\'s to remove');
 });
 
 test('SIGKILL during ingest, restarts with the same --state-dir: exact tables; the saved index is taken over', {timeout: 240000}, async () => {
@@ -258,5 +279,5 @@ test('SIGKILL during ingest, restarts with the same --state-dir: exact tables; t
   const s = sluice(['sync', '-o', out, '--state-dir', state]);
   assert.equal(s.status, 0, s.stderr);
   compareTables(await finalTables(out, [...want.keys()]), want, 'final tables after the kills');
-  assertNoState(out);
+  assertNoState(out, state);
 });
