@@ -137,14 +137,15 @@ static sl_status check_place(const sl_statedir *sd, const char *out_real, const 
                              sl_error *err)
 {
     size_t n = strlen(out_real);
-    sl_error_set_file(err, sd->dir);
-    if (strcmp(out_real, dir_real) == 0)
-        return sl_error_set(err, SL_ERR_USAGE, "a state directory cannot be the output directory");
-    if (strncmp(dir_real, out_real, n) != 0 || (dir_real[n] != '/' && strcmp(out_real, "/") != 0))
+    bool same = strcmp(out_real, dir_real) == 0;
+    if (!same && (strncmp(dir_real, out_real, n) != 0 || (dir_real[n] != '/' && strcmp(out_real, "/") != 0)))
         return SL_OK;
     const char *first = dir_real + n + (dir_real[n] == '/');
-    if (first[0] == '.')
+    if (!same && first[0] == '.')
         return SL_OK;
+    sl_error_set_file(err, sd->dir);
+    if (same)
+        return sl_error_set(err, SL_ERR_USAGE, "a state directory cannot be the output directory");
     return sl_error_set(err, SL_ERR_USAGE,
                         "a state directory inside the output directory '%s' must be its "
                         SL_STATE_DEFAULT "/ or have a name starting with '.'", sd->out);
@@ -287,6 +288,7 @@ sl_status sl_statedir_open(sl_statedir *sd, const char *out, const char *state_d
         return sl_error_set(err, SL_ERR_IO, "output directory '%s': %s", sd->out, strerror(errno));
     if (trimmed(sd->dir, sizeof sd->dir, state_dir))
         return sl_error_set(err, SL_ERR_USAGE, "state directory path too long");
+    bool existed = is_dir(sd->dir);
     if ((st = sl_fs_mkdirs(sd->dir, err)))
         return st;
     if (!realpath(sd->dir, dir_real))
@@ -297,7 +299,10 @@ sl_status sl_statedir_open(sl_statedir *sd, const char *out, const char *state_d
         return (st = check_marker(sd, NULL, err)) ? st : check_ledgers(sd, err);
     sd->custom = true;
     if ((st = check_place(sd, out_real, dir_real, err)) || (st = check_marker(sd, dir_real, err)) ||
-        (st = check_ledgers(sd, err)))
+        (st = check_ledgers(sd, err)) || (st = bind(sd, out_real, dir_real, err))) {
+        if (!existed)
+            rmdir(sd->dir);   /* a refused run leaves no trace (it is empty then) */
         return st;
-    return bind(sd, out_real, dir_real, err);
+    }
+    return SL_OK;
 }
