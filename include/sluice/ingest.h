@@ -35,6 +35,8 @@ typedef struct sl_ingest_options {
     const char *processed_dir;      /* default <output>/processed */
     const char *quarantine_dir;     /* default <output>/quarantine */
     const char *duplicates_dir;     /* default <output>/duplicates */
+    const char *state_dir;          /* ledgers, schema, metrics, scratch: default
+                                       <output>/_sluice (docs/state-layout.md) */
     const char *condor_log;         /* HTCondor job event log to gate on; may be NULL */
     const char *table;              /* table for rows of multi-record inputs; "records" */
     const char *schema;             /* pin: a built-in schema name or schema file; a

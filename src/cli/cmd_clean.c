@@ -6,8 +6,9 @@
  *     EXECUTIVE_SUMMARY.md and demo.log; pool/ (event log, sandboxes, service logs);
  *     input/ and processed/: result files (result_*.json[.gz|.zst], with ingest's
  *     ".N" suffix) and the claims area; output/ as below.
- *   an output directory (it has _sluice/): _sluice/, raw/, quarantine/,
- *     duplicates/, ddl/, the reports of validate and docs, and the final tables
+ *   an output directory (it has _sluice/ or .sluice-state.json): _sluice/, raw/,
+ *     quarantine/, duplicates/, ddl/, .sluice-state.json (a --state-dir elsewhere is
+ *     not touched), the reports of validate and docs, and the final tables
  *     (<table>.parquet and <table>/part-*.parquet) whose footer says sluice wrote them.
  * Anything else is left where it is and listed; a directory is removed only when it
  * is empty afterwards. Symbolic links are removed as links, never followed. */
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "ingest/statedir.h"
 #include "sluice/parquet.h"
 
 static const char usage[] = "sluice clean [--dry-run] [DIR...]";
@@ -28,9 +30,11 @@ static const char description[] =
     "Removes the generated inputs, outputs, quarantine and state that sluice demo,\n"
     "sluice simulate, ingest, sync, validate and docs left in each DIR (default: the\n"
     "current directory), and only those. DIR is a demo or simulation directory (with\n"
-    "input/, output/, processed/, pool/) or an output directory (with _sluice/).\n"
+    "input/, output/, processed/, pool/) or an output directory (with _sluice/, or\n"
+    ".sluice-state.json when ingest had a --state-dir, which is left alone).\n"
     "Removed: pool/; result_*.json files and the claims area in input/ and processed/;\n"
-    "in the output directory _sluice/, raw/, quarantine/, duplicates/, ddl/, the reports\n"
+    "in the output directory _sluice/, raw/, quarantine/, duplicates/, ddl/,\n"
+    ".sluice-state.json, the reports\n"
     "(data_quality_report.json, QUALITY_REPORT.md, quality_report.html,\n"
     "schema_documentation.json, table_relationships.json, DATA_STRUCTURE_README.md) and\n"
     "the Parquet tables whose footer says sluice wrote them; the demo's\n"
@@ -165,10 +169,10 @@ static bool ends_with(const char *s, const char *suffix)
 
 static void clean_output(const char *dir)
 {
-    static const char *const trees[] = {"_sluice", "raw", "quarantine", "duplicates", "ddl", NULL};
+    static const char *const trees[] = {SL_STATE_DEFAULT, "raw", "quarantine", "duplicates", "ddl", NULL};
     static const char *const reports[] = {"data_quality_report.json", "QUALITY_REPORT.md", "quality_report.html",
                                           "schema_documentation.json", "table_relationships.json",
-                                          "DATA_STRUCTURE_README.md", NULL};
+                                          "DATA_STRUCTURE_README.md", SL_STATE_MARKER, NULL};
     DIR *d = opendir(dir);
     if (!d)
         return;
@@ -219,8 +223,9 @@ static void clean_output(const char *dir)
 static int clean_dir(const char *dir)
 {
     char p[8192];
-    snprintf(p, sizeof p, "%s/_sluice", dir);
-    if (is_dir(p)) {
+    sl_statedir sd;   /* an output directory has the default state directory, or names its own */
+    snprintf(p, sizeof p, "%s/" SL_STATE_MARKER, dir);
+    if ((sl_statedir_default(&sd, dir, NULL) == SL_OK && is_dir(sd.dir)) || is_file(p)) {
         clean_output(dir);
         return 0;
     }

@@ -16,6 +16,7 @@
 
 #include "base/fsutil.h"
 #include "cli/cli.h"
+#include "ingest/statedir.h"
 #include "sluice/json.h"
 
 extern char **environ;
@@ -120,8 +121,8 @@ static double num(const sl_json_value *v, const char *a, const char *b)
     return x->type == SL_JSON_INT ? (double)x->u.num.i : x->type == SL_JSON_DOUBLE ? x->u.num.d : 0;
 }
 
-static void md_summary(sl_buf *md, const char *dir, const char *out, const sl_json_value *sim,
-                       const step *steps, size_t nsteps)
+static void md_summary(sl_buf *md, const char *dir, const char *out, const char *state,
+                       const sl_json_value *sim, const step *steps, size_t nsteps)
 {
     sl_buf_printf(md, "# sluice demo: executive summary\n\n");
     sl_buf_printf(md, "Demo directory: `%s`. Everything below is read from what the run left there.\n\n", dir);
@@ -178,8 +179,8 @@ static void md_summary(sl_buf *md, const char *dir, const char *out, const sl_js
                       num(&t->u.arr.items[i], "bytes", NULL));
     }
     sl_buf_printf(md, "\nAlso: `%s/quarantine/` (bad results with `.error.json` reasons), `%s/duplicates/`, "
-                  "`%s/raw/` (committed parts), `%s/_sluice/` (ledger, schema history, metrics, "
-                  "simulation.json), `%s/pool/jobs.log` (the HTCondor event log).\n", out, out, out, out, dir);
+                  "`%s/raw/` (committed parts), `%s/` (ledger, schema history, metrics, "
+                  "simulation.json), `%s/pool/jobs.log` (the HTCondor event log).\n", out, out, out, state, dir);
     sl_buf_printf(md, "\n## Open them in DuckDB\n\n```sql\n"
                   "SELECT c.name, count(*) AS enrolled, any_value(c.capacity) AS capacity\n"
                   "  FROM '%s/student_classes.parquet' e JOIN '%s/classes.parquet' c USING (class_id)\n"
@@ -254,8 +255,12 @@ int cmd_demo(int argc, char **argv)
     }
 
     /* the reports */
+    /* the simulation's ingest and sync keep the default state directory */
+    sl_statedir sd;
     char simpath[4300];
-    snprintf(simpath, sizeof simpath, "%s/_sluice/simulation.json", out);
+    if (sl_statedir_default(&sd, out, NULL) ||
+        sl_statedir_path(&sd, simpath, sizeof simpath, SL_STATE_ROOT, "simulation.json"))
+        simpath[0] = '\0';
     sl_buf simb;
     sl_buf_init(&simb, 0);
     sl_json_reader *sr;
@@ -290,8 +295,8 @@ int cmd_demo(int argc, char **argv)
     sl_buf_puts(&j, "\n  ],\n  \"outputs\": {\"tables_dir\": ");
     sl_json_write_string(&j, out, strlen(out));
     sl_buf_printf(&j, ", \"quarantine\": \"%s/quarantine\", \"duplicates\": \"%s/duplicates\", \"raw\": \"%s/raw\", "
-                  "\"state\": \"%s/_sluice\", \"event_log\": \"%s/pool/jobs.log\", \"log\": \"%s\"},\n",
-                  out, out, out, out, dir, logpath);
+                  "\"state\": \"%s\", \"event_log\": \"%s/pool/jobs.log\", \"log\": \"%s\"},\n",
+                  out, out, out, sd.dir, dir, logpath);
     sl_buf_printf(&j, "  \"open_in_duckdb\": [\"SELECT * FROM '%s/students.parquet' LIMIT 5;\", "
                   "\"SELECT count(*) FROM '%s/student_classes.parquet';\"],\n", out, out);
     sl_buf_puts(&j, "  \"simulation\": ");
@@ -322,7 +327,7 @@ int cmd_demo(int argc, char **argv)
     snprintf(mp, sizeof mp, "%s/EXECUTIVE_SUMMARY.md", dir);
     sl_buf md;
     sl_buf_init(&md, 0);
-    md_summary(&md, dir, out, sim, steps, nsteps);
+    md_summary(&md, dir, out, sd.dir, sim, steps, nsteps);
     sl_status st = sl_fs_write_atomic(rp, j.data, j.len, &err);
     if (st == SL_OK)
         st = sl_fs_write_atomic(mp, md.data, md.len, &err);

@@ -27,13 +27,13 @@ static const char description[] =
     "hash, size and ingestion time. NDJSON, a top-level array or concatenated values are\n"
     "rows of --table, with one _documents row for the file. Gzip and zstd are detected.\n"
     "Types are inferred from every value; a new key or a wider type is a new schema\n"
-    "version in OUT/_sluice/schema/ (history.jsonl, current.json). With --schema (a\n"
+    "version in STATE/schema/ (history.jsonl, current.json). With --schema (a\n"
     "built-in name such as school, or a schema file) the tables are pinned instead: a\n"
     "file with a table, column or value that does not fit is quarantined with the reason\n"
     "(\"students[3].age: expected an integer, got a string\").\n"
     "\n"
     "A batch of files is committed together: one part per table, fsynced and renamed into\n"
-    "raw/, then one line in OUT/_sluice/ledger/<writer>.jsonl, fsynced. Only then are the\n"
+    "raw/, then one line in STATE/ledger/<writer>.jsonl, fsynced. Only then are the\n"
     "files moved to --processed-dir (or deleted, or left in IN, by --on-success). A bad\n"
     "file (malformed, truncated, empty, binary, over a limit) goes to OUT/quarantine/ with\n"
     "<name>.error.json giving the reason, line, column and byte offset. A file whose\n"
@@ -42,8 +42,17 @@ static const char description[] =
     "returns the rest to IN; a full disk pauses the service with every input kept.\n"
     "SIGINT and SIGTERM stop it cleanly: the batch in hand is committed first.\n"
     "\n"
-    "Metrics: OUT/_sluice/metrics/<writer>.json (files, rows, bytes, rejects, duplicates,\n"
+    "Metrics: STATE/metrics/<writer>.json (files, rows, bytes, rejects, duplicates,\n"
     "latency from arrival to commit), rewritten every second.\n"
+    "\n"
+    "State: STATE is OUT/_sluice, or the --state-dir DIR given (a local disk for an OUT\n"
+    "on a network file system, say): the ledgers, the schema and its history, metrics,\n"
+    "the workers' scratch and the saved key index go there; parts, quarantine/,\n"
+    "duplicates/ and processed/ stay in OUT. A state directory belongs to one OUT: its\n"
+    "first use writes DIR/output.json naming OUT, and a run with another OUT is refused.\n"
+    "A run is also refused when STATE has no ledger/ but OUT/raw/ holds parts (their\n"
+    "ledgers are in the state directory the earlier runs used: give that one). Give\n"
+    "`sluice sync` the same --state-dir.\n"
     "\n"
     "Exit status: 0 done; 1 with --once when some files were quarantined; 2 usage or\n"
     "I/O error (a directory or ledger that cannot be written).";
@@ -81,10 +90,11 @@ int cmd_ingest(int argc, char **argv)
     bool quiet = false;
     const sl_option opts[] = {
         {"input-dir", 'i', SL_OPT_STRING, &o.input_dir, "DIR", "directory to watch (required)"},
-        {"output-dir", 'o', SL_OPT_STRING, &o.output_dir, "DIR", "where raw/, _sluice/, quarantine/ go (required)"},
+        {"output-dir", 'o', SL_OPT_STRING, &o.output_dir, "DIR", "where raw/, quarantine/, _sluice/ go (required)"},
         {"processed-dir", 0, SL_OPT_STRING, &o.processed_dir, "DIR", "committed inputs (default OUT/processed)"},
         {"quarantine-dir", 0, SL_OPT_STRING, &o.quarantine_dir, "DIR", "rejected inputs (default OUT/quarantine)"},
         {"duplicates-dir", 0, SL_OPT_STRING, &o.duplicates_dir, "DIR", "duplicate inputs (default OUT/duplicates)"},
+        {"state-dir", 0, SL_OPT_STRING, &o.state_dir, "DIR", "ledgers, schema, metrics, scratch (default OUT/_sluice)"},
         {"on-success", 0, SL_OPT_STRING, &on_success, "move|delete|leave", "what happens to a committed input (move)"},
         {"once", 0, SL_OPT_FLAG, &o.once, NULL, "process what is there, then exit with a summary"},
         {"poll", 0, SL_OPT_FLAG, &o.poll, NULL, "rescan instead of inotify (network file systems)"},

@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "cli/cli.h"
+#include "ingest/statedir.h"
 #include "sim/sim.h"
 
 static const char usage[] = "sluice simulate [--dir DIR] [--num-results N] [options]";
@@ -191,6 +192,11 @@ int cmd_simulate(int argc, char **argv)
     }
     if (st != SL_OK)
         return sl_cli_report(&err, o.output_dir, st);
-    fprintf(stderr, "sluice: simulate: done; report in %s/_sluice/simulation.json\n", o.output_dir);
+    sl_statedir sd;   /* the simulation's ingest and sync keep the default one */
+    char report[PATH_MAX];
+    if (sl_statedir_default(&sd, o.output_dir, NULL) ||
+        sl_statedir_path(&sd, report, sizeof report, SL_STATE_ROOT, "simulation.json"))
+        snprintf(report, sizeof report, "%s", o.output_dir);
+    fprintf(stderr, "sluice: simulate: done; report in %s\n", report);
     return SL_EXIT_OK;
 }

@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "cli/cli.h"
+#include "ingest/statedir.h"
 #include "sync/sync.h"
 
 static const char usage[] =
@@ -20,7 +21,7 @@ static const char description[] =
     "Publishes the raw parts that `sluice ingest` committed under OUT/raw/ into final\n"
     "tables: OUT/<table>.parquet, one file per table (or, with --target-size, a directory\n"
     "OUT/<table>/ of part-NNNNN.parquet files of about that size), _documents included.\n"
-    "A part is committed when a complete line of a ledger OUT/_sluice/ledger/*.jsonl names\n"
+    "A part is committed when a complete line of a ledger STATE/ledger/*.jsonl names\n"
     "it; parts no complete line names, and a last line without its newline, are ignored.\n"
     "Each pass reads only the ledger lines and parts that are new since the last one.\n"
     "\n"
@@ -35,24 +36,24 @@ static const char description[] =
     "published (or is pending) before is dropped: as a duplicate when its content is the\n"
     "same (the synthetic _key, _parent_key, _pos not counted outside child tables), as a\n"
     "conflict when it differs. Conflicts keep the first committed row and are recorded,\n"
-    "both rows with their parts, in OUT/_sluice/sync/conflicts.jsonl. Commit order decides:\n"
+    "both rows with their parts, in STATE/sync/conflicts.jsonl. Commit order decides:\n"
     "earlier passes first, then by ledger file name, then line.\n"
     "\n"
     "Integrity: a column named like another table's key (classes.teacher_id ->\n"
     "teachers.teacher_id) and _parent_key (-> the parent's _key) are foreign keys. A row\n"
     "whose non-null foreign key names no published row waits in\n"
-    "OUT/_sluice/sync/pending/<table>.parquet (with the time it was first held) and is\n"
+    "STATE/sync/pending/<table>.parquet (with the time it was first held) and is\n"
     "published by the pass that publishes its parent. Rows pending longer than\n"
     "--orphan-age are orphans: counted and listed in the report. Child rows of a\n"
     "duplicate or conflicting parent row are dropped with it (dropped_with_parent).\n"
     "\n"
-    "Report: OUT/_sluice/sync/report.json (per table: rows, rows_this_pass,\n"
+    "Report: STATE/sync/report.json (per table: rows, rows_this_pass,\n"
     "duplicates_dropped, conflicts, dropped_with_parent, pending, orphans,\n"
     "oldest_pending_age_seconds, key, references, files; parts published; when) and one\n"
     "line on stderr per pass.\n"
     "\n"
     "Crash safety: every file a pass writes goes to a temporary name carrying the pass's\n"
-    "generation and is fsynced; then OUT/_sluice/sync/state.json, which records the\n"
+    "generation and is fsynced; then STATE/sync/state.json, which records the\n"
     "ledger offsets, the tables and the renames to do, is replaced atomically: that\n"
     "rename is the commit. Only then are the new files renamed into place, each rename\n"
     "atomic, so a reader sees a whole old table or a whole new one. A kill before the\n"
@@ -69,13 +70,19 @@ static const char description[] =
     "grows (inotify), until SIGTERM or SIGINT, which let the running pass finish. A\n"
     "failed pass (a full disk, say) is logged and retried; it never leaves a broken\n"
     "table. Without --watch, sync runs until it has consumed every ledger line (--once).\n"
-    "One sync at a time per OUT (a lock in OUT/_sluice/sync/).\n"
+    "One sync at a time per OUT (a lock in STATE/sync/).\n"
+    "\n"
+    "State: STATE is OUT/_sluice, or the --state-dir DIR that ingest was given; sync's own\n"
+    "state goes to STATE/sync/, the final tables to OUT. A state directory belongs to one\n"
+    "OUT (DIR/output.json): another OUT is refused. Sync is refused when STATE has no\n"
+    "ledger/ while OUT/raw/ holds parts: give the --state-dir ingest used.\n"
     "\n"
     "Exit status: 0 success (or --watch stopped by a signal), 2 usage or I/O error, 3 a\n"
     "committed part that cannot be read (the message names it; nothing is published).";
 
 typedef struct sync_args {
     const char *out;
+    const char *state_dir;
     bool once, watch;
     const char *interval;
     const char *target_size;
@@ -169,20 +176,25 @@ static void print_summary(const sl_sync_summary *s, sl_log_level verbosity, bool
 
 /* Conflicts as they are found; orphans when their number changes (a service
  * would otherwise say the same every interval). */
-static void print_warnings(const sl_sync_summary *s, sl_log_level verbosity, uint64_t *orphans_said)
+static void print_warnings(const sl_sync *sy, const sl_sync_summary *s, sl_log_level verbosity,
+                           uint64_t *orphans_said)
 {
     if (verbosity > SL_LOG_WARN)
         return;
+    char conflicts[PATH_MAX], report[PATH_MAX];
+    sl_statedir_path(sl_sync_statedir(sy), conflicts, sizeof conflicts, SL_STATE_SYNC, "conflicts.jsonl");
+    sl_statedir_path(sl_sync_statedir(sy), report, sizeof report, SL_STATE_SYNC, "report.json");
     for (size_t i = 0; i < s->ntables; i++) {
         const sl_sync_table_summary *t = &s->tables[i];
         if (t->conflicts_pass)
             fprintf(stderr, "sluice: sync: warning: %s: %llu conflicting row%s rejected "
-                            "(see _sluice/sync/conflicts.jsonl)\n",
-                    t->name, (unsigned long long)t->conflicts_pass, t->conflicts_pass == 1 ? "" : "s");
+                            "(see %s)\n",
+                    t->name, (unsigned long long)t->conflicts_pass, t->conflicts_pass == 1 ? "" : "s",
+                    conflicts);
     }
     if (s->orphans && s->orphans != *orphans_said)
-        fprintf(stderr, "sluice: sync: warning: %llu orphan%s (see _sluice/sync/report.json)\n",
-                (unsigned long long)s->orphans, s->orphans == 1 ? "" : "s");
+        fprintf(stderr, "sluice: sync: warning: %llu orphan%s (see %s)\n",
+                (unsigned long long)s->orphans, s->orphans == 1 ? "" : "s", report);
     *orphans_said = s->orphans;
 }
 
@@ -197,7 +209,7 @@ static sl_status run_passes(sl_sync *s, sl_log_level verbosity, bool watch, sl_e
         if ((st = sl_sync_pass(s, &sum, err)))
             return st;
         print_summary(&sum, verbosity, watch);
-        print_warnings(&sum, verbosity, &orphans_said);
+        print_warnings(s, &sum, verbosity, &orphans_said);
     } while (sum.more && !(watch && stop_signal));
     return SL_OK;
 }
@@ -237,7 +249,7 @@ static void wait_for_work(int ino, double seconds, const sigset_t *unblocked)
     }
 }
 
-static int watch_loop(sl_sync *s, const char *out, double interval, sl_log_level verbosity)
+static int watch_loop(sl_sync *s, double interval, sl_log_level verbosity)
 {
     sigset_t block, unblocked;
     sigemptyset(&block);
@@ -253,8 +265,8 @@ static int watch_loop(sl_sync *s, const char *out, double interval, sl_log_level
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
 
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s/_sluice/ledger", out);
+    char dir[PATH_MAX];
+    sl_statedir_path(sl_sync_statedir(s), dir, sizeof dir, SL_STATE_LEDGER, NULL);
     int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (ino >= 0 && inotify_add_watch(ino, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0) {
         close(ino);
@@ -285,6 +297,7 @@ int cmd_sync(int argc, char **argv)
     sync_args a = {0};
     const sl_option opts[] = {
         {"output-dir", 'o', SL_OPT_STRING, &a.out, "OUT", "the output directory ingest commits to (required)"},
+        {"state-dir", 0, SL_OPT_STRING, &a.state_dir, "DIR", "the state directory ingest used (default OUT/_sluice)"},
         {"once", 0, SL_OPT_FLAG, &a.once, NULL, "consume every committed part, then exit (the default)"},
         {"watch", 0, SL_OPT_FLAG, &a.watch, NULL, "run as a service until SIGTERM or SIGINT"},
         {"interval", 0, SL_OPT_STRING, &a.interval, "SECONDS", "time between passes with --watch (default 2)"},
@@ -319,6 +332,7 @@ int cmd_sync(int argc, char **argv)
     sl_sync_options so;
     sl_sync_options_init(&so);
     so.output_dir = a.out;
+    so.state_dir = a.state_dir;
     if (a.orphan_age != UINT64_MAX)
         so.orphan_age = a.orphan_age;
     if (a.target_size && (!parse_size(a.target_size, &so.target_size) || so.target_size == 0)) {
@@ -363,7 +377,7 @@ int cmd_sync(int argc, char **argv)
         return sl_cli_exit_code(st);
     }
     if (a.watch) {
-        rc = watch_loop(s, a.out, interval, verbosity);
+        rc = watch_loop(s, interval, verbosity);
     } else {
         st = run_passes(s, verbosity, false, &err);
         rc = st ? sl_cli_exit_code(st) : SL_EXIT_OK;

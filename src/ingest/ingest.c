@@ -496,7 +496,10 @@ static sl_status setup_dirs(ingest *g, sl_error *err)
         if (k_ < 0 || (size_t)k_ >= sizeof dst)                                     \
             return sl_error_set(err, SL_ERR_USAGE, "path too long under '%s'", g->out); \
     } while (0)
-    PATHF(g->state, "%s/_sluice", g->out);
+    /* before anything is created in the state directory: refused there if it is
+     * another output directory's, or not the one OUT/raw/ was committed through */
+    if ((st = sl_statedir_open(&g->sd, g->out, o->state_dir, err)))
+        return st;
     PATHF(g->processed, "%s", o->processed_dir ? o->processed_dir : "");
     if (!o->processed_dir)
         PATHF(g->processed, "%s/processed", g->out);
@@ -516,14 +519,22 @@ static sl_status setup_dirs(ingest *g, sl_error *err)
     snprintf(g->writer, sizeof g->writer, "%s-%ld-%llx", host, (long)getpid(),
              (unsigned long long)(sl_now_ns() / 1000) & 0xffffffffffull);
     PATHF(g->claims, "%s/.sluice-claims/%s", g->in, g->writer);
-    PATHF(g->ledger_path, "%s/_sluice/ledger/%s.jsonl", g->out, g->writer);
+#define STATEF(dst, ...)                                                              \
+    do {                                                                              \
+        if (sl_statedir_path(&g->sd, dst, sizeof dst, __VA_ARGS__))                   \
+            return sl_error_set(err, SL_ERR_USAGE, "path too long under '%s'", g->sd.dir); \
+    } while (0)
+    STATEF(g->ledger_path, SL_STATE_LEDGER, "%s.jsonl", g->writer);
     char p[PATH_MAX];
-    const char *dirs[] = {"_sluice/ledger", "_sluice/schema", "_sluice/work", "_sluice/metrics", "raw"};
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-        PATHF(p, "%s/%s", g->out, dirs[i]);
+    static const sl_state_area areas[] = {SL_STATE_LEDGER, SL_STATE_SCHEMA, SL_STATE_WORK, SL_STATE_METRICS};
+    for (size_t i = 0; i < sizeof areas / sizeof areas[0]; i++) {
+        STATEF(p, areas[i], NULL);
         if ((st = sl_fs_mkdirs(p, err)))
             return st;
     }
+    PATHF(p, "%s/raw", g->out);
+    if ((st = sl_fs_mkdirs(p, err)))
+        return st;
     if ((st = sl_fs_mkdirs(g->quarantine, err)) || (st = sl_fs_mkdirs(g->duplicates, err)))
         return st;
     if (o->on_success == SL_ON_SUCCESS_MOVE && (st = sl_fs_mkdirs(g->processed, err)))
@@ -532,7 +543,7 @@ static sl_status setup_dirs(ingest *g, sl_error *err)
         return st;
     /* The committed keys past what memory holds spill here, a worker-like scratch
      * directory that recovery removes with the writer's others. */
-    PATHF(p, "%s/_sluice/work/%s-wkeys", g->out, g->writer);
+    STATEF(p, SL_STATE_WORK, "%s-wkeys", g->writer);
     if ((st = sl_keyindex_init(&g->hashes, p, "hashes", o->dedup_memory, err)) ||
         (st = sl_keyindex_init(&g->jobs, p, "jobs", o->dedup_memory, err)) ||
         (st = sl_keyindex_init(&g->left, p, "left", o->dedup_memory, err)))
@@ -542,7 +553,7 @@ static sl_status setup_dirs(ingest *g, sl_error *err)
         sl_pin *pin;
         if ((st = sl_pin_load(o->schema, &pin, err)))
             return st;
-        PATHF(p, "%s/_sluice/schema/pinned.json", g->out);
+        STATEF(p, SL_STATE_SCHEMA, "pinned.json");
         st = sl_fs_write_atomic(p, sl_pin_json(pin), strlen(sl_pin_json(pin)), err);
         sl_pin_free(pin);
         if (st)
@@ -558,6 +569,7 @@ static sl_status setup_dirs(ingest *g, sl_error *err)
     if (g->ledger_fd < 0)
         return sl_error_set(err, SL_ERR_IO, "cannot open ledger '%s': %s", g->ledger_path, strerror(errno));
     return sl_fs_sync_parent(g->ledger_path, err);
+#undef STATEF
 #undef PATHF
 }
 

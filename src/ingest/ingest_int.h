@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "ingest/keyindex.h"
 #include "ingest/ledger.h"
+#include "ingest/statedir.h"
 #include "sluice/buf.h"
 #include "sluice/ingest.h"
 #include "sluice/json.h"
@@ -75,7 +76,8 @@ typedef struct latency { uint64_t b[64 * 8]; uint64_t n; } latency;
 struct ingest {
     sl_ingest_options o;
     char writer[128];           /* <host>-<pid>-<start> */
-    char out[PATH_MAX], in[PATH_MAX], state[PATH_MAX];
+    char out[PATH_MAX], in[PATH_MAX];
+    sl_statedir sd;             /* where the ledgers, schema, metrics, scratch go */
     char claims[PATH_MAX];      /* <in>/.sluice-claims/<writer> */
     char processed[PATH_MAX], quarantine[PATH_MAX], duplicates[PATH_MAX];
     char ledger_path[PATH_MAX];

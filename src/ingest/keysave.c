@@ -38,8 +38,8 @@ static void log_event(ingest *g, sl_log_level level, const char *event, const sl
 
 static void index_dirs(const ingest *g, char *mine, char *saved)
 {
-    sl_fs_pathf(mine, PATH_MAX, "%s/work/%s-wkeys", g->state, g->writer);
-    sl_fs_pathf(saved, PATH_MAX, "%s/index/saved", g->state);
+    sl_statedir_path(&g->sd, mine, PATH_MAX, SL_STATE_WORK, "%s-wkeys", g->writer);
+    sl_statedir_path(&g->sd, saved, PATH_MAX, SL_STATE_INDEX, "saved");
 }
 
 /* The runs of one index from the manifest: [[seq, keys], ...]. */
@@ -84,7 +84,7 @@ static sl_status adopt(ingest *g, const sl_json_value *m, sl_error *err)
             return sl_error_set(err, SL_ERR_CORRUPT, "a ledger entry is not {name, offset}");
         char path[PATH_MAX];
         struct stat sb;
-        sl_fs_pathf(path, sizeof path, "%s/ledger/%.*s", g->state, (int)name->u.str.len, name->u.str.ptr);
+        sl_statedir_path(&g->sd, path, sizeof path, SL_STATE_LEDGER, "%.*s", (int)name->u.str.len, name->u.str.ptr);
         if (stat(path, &sb) != 0 || (uint64_t)sb.st_size < (uint64_t)off->u.num.i)
             return sl_error_set(err, SL_ERR_CORRUPT, "ledger '%s' is shorter than the saved index read", path);
     }
@@ -109,7 +109,7 @@ static sl_status adopt(ingest *g, const sl_json_value *m, sl_error *err)
         const sl_json_value *l = &ledgers->u.arr.items[n];
         const sl_json_value *name = sl_json_get(l, "name"), *off = sl_json_get(l, "offset");
         char path[PATH_MAX];
-        sl_fs_pathf(path, sizeof path, "%s/ledger/%.*s", g->state, (int)name->u.str.len, name->u.str.ptr);
+        sl_statedir_path(&g->sd, path, sizeof path, SL_STATE_LEDGER, "%.*s", (int)name->u.str.len, name->u.str.ptr);
         if (!(pos[n].path = strdup(path)))
             break;
         pos[n].off = (uint64_t)off->u.num.i;
@@ -130,7 +130,7 @@ static sl_status adopt(ingest *g, const sl_json_value *m, sl_error *err)
 static void drop_replaced(const ingest *g)
 {
     char dir[PATH_MAX];
-    sl_fs_pathf(dir, sizeof dir, "%s/index", g->state);
+    sl_statedir_path(&g->sd, dir, sizeof dir, SL_STATE_INDEX, NULL);
     DIR *d = opendir(dir);
     if (!d)
         return;
@@ -193,7 +193,7 @@ void sl_ingest_save_index(ingest *g)
     char mine[PATH_MAX], saved[PATH_MAX], manifest[PATH_MAX], parent[PATH_MAX];
     index_dirs(g, mine, saved);
     sl_fs_pathf(manifest, sizeof manifest, "%s/manifest.json", mine);
-    sl_fs_pathf(parent, sizeof parent, "%s/index", g->state);
+    sl_statedir_path(&g->sd, parent, sizeof parent, SL_STATE_INDEX, NULL);
     sl_error err;
     sl_error_clear(&err);
     sl_keyindex *ix[] = {&g->hashes, &g->jobs, &g->left};
@@ -242,7 +242,7 @@ void sl_ingest_save_index(ingest *g)
         /* An older saved index is in the way: ours has read at least as much of
          * every ledger it knew, so it replaces that one. */
         char old[PATH_MAX];
-        sl_fs_pathf(old, sizeof old, "%s/index/old-%s", g->state, g->writer);
+        sl_statedir_path(&g->sd, old, sizeof old, SL_STATE_INDEX, "old-%s", g->writer);
         if (rename(saved, old) != 0 && errno != ENOENT)
             st = sl_error_set(&err, SL_ERR_IO, "cannot move '%s': %s", saved, strerror(errno));
         else if (rename(mine, saved) != 0)

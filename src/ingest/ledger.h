@@ -1,5 +1,5 @@
 /* The ingest ledger (docs/state-layout.md): one JSON line per commit in
- * _sluice/ledger/<writer>.jsonl, and the sets of content hashes and HTCondor jobs
+ * <state>/ledger/<writer>.jsonl, and the sets of content hashes and HTCondor jobs
  * that every ledger has committed, which is how a duplicate input is known. */
 #ifndef SL_INGEST_LEDGER_H
 #define SL_INGEST_LEDGER_H

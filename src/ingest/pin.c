@@ -25,7 +25,7 @@ typedef struct pin_table { char *name; pin_col *cols; size_t n; } pin_table;
 struct sl_pin {
     pin_table *t;
     size_t n;
-    char *json;     /* the schema's JSON, for _sluice/schema/pinned.json */
+    char *json;     /* the schema's JSON, for <state>/schema/pinned.json */
 };
 
 static kind kind_of(const char *ty)

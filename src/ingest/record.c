@@ -1,7 +1,7 @@
 /* What ingest records about its work, beside the parts: the ledgers it reads
  * (every writer's commits, which is how a duplicate input is known), the
- * cumulative schema of every table in _sluice/schema/, and the metrics file in
- * _sluice/metrics/ (docs/state-layout.md). The workers (worker.c) call in here
+ * cumulative schema of every table in <state>/schema/, and the metrics file in
+ * <state>/metrics/ (docs/state-layout.md). The workers (worker.c) call in here
  * under g->mu. */
 #include <dirent.h>
 #include <errno.h>
@@ -57,7 +57,7 @@ static sl_status on_commit(void *ctx, const sl_json_value *commit)
 sl_status sl_ingest_refresh_ledgers(ingest *g, sl_error *err)
 {
     char dir[PATH_MAX];
-    sl_fs_pathf(dir, sizeof dir, "%s/ledger", g->state);
+    sl_statedir_path(&g->sd, dir, sizeof dir, SL_STATE_LEDGER, NULL);
     DIR *d = opendir(dir);
     if (!d)
         return sl_error_set(err, SL_ERR_IO, "cannot open '%s': %s", dir, strerror(errno));
@@ -122,7 +122,7 @@ static sl_status schema_json(const ingest *g, sl_buf *b)
 }
 
 /* Joins the batch's tables into the cumulative schema. Every change (a new table,
- * a new column, a wider type) is one line of _sluice/schema/history.jsonl; when
+ * a new column, a wider type) is one line of <state>/schema/history.jsonl; when
  * any happened, current.json is rewritten with the next version. Caller holds g->mu. */
 void sl_ingest_schema_merge(ingest *g, const sl_normalizer *n, const char *commit)
 {
@@ -189,7 +189,7 @@ void sl_ingest_schema_merge(ingest *g, const sl_normalizer *n, const char *commi
     if (hist.len && hist.data) {
         g->schema_version++;
         char path[PATH_MAX];
-        sl_fs_pathf(path, sizeof path, "%s/schema/history.jsonl", g->state);
+        sl_statedir_path(&g->sd, path, sizeof path, SL_STATE_SCHEMA, "history.jsonl");
         int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd >= 0) {
             if (write(fd, hist.data, hist.len) != (ssize_t)hist.len)
@@ -199,8 +199,9 @@ void sl_ingest_schema_merge(ingest *g, const sl_normalizer *n, const char *commi
         sl_buf cur;
         sl_buf_init(&cur, 0);
         sl_error err;
-        sl_fs_pathf(path, sizeof path, "%s/schema/current.json", g->state);
-        if (schema_json(g, &cur) || sl_fs_write_atomic(path, cur.data, cur.len, &err))
+        char cpath[PATH_MAX];
+        sl_statedir_path(&g->sd, cpath, sizeof cpath, SL_STATE_SCHEMA, "current.json");
+        if (schema_json(g, &cur) || sl_fs_write_atomic(cpath, cur.data, cur.len, &err))
             sl_ingest_log_error(g, "schema_write_failed", NULL, NULL);
         sl_buf_free(&cur);
         sl_logrec r;
@@ -210,7 +211,7 @@ void sl_ingest_schema_merge(ingest *g, const sl_normalizer *n, const char *commi
                 changes += hist.data[i] == '\n';
             sl_log_u64(&r, "version", g->schema_version);
             sl_log_u64(&r, "changes", changes);
-            sl_log_str(&r, "history", "_sluice/schema/history.jsonl");
+            sl_log_str(&r, "history", path);
             sl_log_end(&r);
         }
     }
@@ -319,7 +320,7 @@ void sl_ingest_write_metrics(ingest *g, bool force)
                   keys[2], runs, spills, index_mem, last_error ? "true" : "false",
                   g->index_adopted ? "true" : "false");
     char path[PATH_MAX];
-    sl_fs_pathf(path, sizeof path, "%s/metrics/%s.json", g->state, g->writer);
+    sl_statedir_path(&g->sd, path, sizeof path, SL_STATE_METRICS, "%s.json", g->writer);
     sl_error err;
     if (b.data && sl_fs_write_atomic(path, b.data, b.len, &err))
         sl_ingest_log_error(g, "metrics_write_failed", NULL, &err);

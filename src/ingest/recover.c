@@ -103,7 +103,9 @@ static void drop_uncommitted_parts(dead *d, const char *writer)
             continue;
         struct dirent *e;
         while ((e = readdir(td))) {
-            bool tmp = strncmp(e->d_name, tmppre, strlen(tmppre)) == 0;
+            /* a temporary part, or sl_fs_move's copy of one ("." + its name) */
+            bool tmp = strncmp(e->d_name, tmppre, strlen(tmppre)) == 0 ||
+                       (e->d_name[0] == '.' && strncmp(e->d_name + 1, tmppre, strlen(tmppre)) == 0);
             if (!tmp && strncmp(e->d_name, pre, strlen(pre)) != 0)
                 continue;
             char rel[PATH_MAX], path[PATH_MAX];
@@ -144,7 +146,7 @@ void sl_ingest_remove_tree(const char *path, int depth)
 static void drop_work(ingest *g, const char *writer)
 {
     char dir[PATH_MAX];
-    sl_fs_pathf(dir, sizeof dir, "%s/work", g->state);
+    sl_statedir_path(&g->sd, dir, sizeof dir, SL_STATE_WORK, NULL);
     DIR *wd = opendir(dir);
     if (!wd)
         return;
@@ -165,7 +167,7 @@ static sl_status recover_writer(ingest *g, const char *writer, const char *claim
 {
     dead d = {.g = g};
     char path[PATH_MAX];
-    sl_fs_pathf(path, sizeof path, "%s/ledger/%s.jsonl", g->state, writer);
+    sl_statedir_path(&g->sd, path, sizeof path, SL_STATE_LEDGER, "%s.jsonl", writer);
     uint64_t off = 0;
     sl_status st = sl_ledger_read(path, &off, on_dead_commit, &d, NULL, err);
     sl_buf data;
@@ -246,7 +248,7 @@ sl_status sl_ingest_recover(ingest *g, sl_error *err)
     closedir(d);
     /* Scratch of writers whose claims directory is gone. */
     char work[PATH_MAX];
-    sl_fs_pathf(work, sizeof work, "%s/work", g->state);
+    sl_statedir_path(&g->sd, work, sizeof work, SL_STATE_WORK, NULL);
     DIR *wd = st ? NULL : opendir(work);
     if (wd) {
         while ((e = readdir(wd))) {
@@ -263,7 +265,7 @@ sl_status sl_ingest_recover(ingest *g, sl_error *err)
                 /* Its parts: those its ledger does not name. */
                 char path[PATH_MAX];
                 uint64_t off = 0;
-                sl_fs_pathf(path, sizeof path, "%s/ledger/%s.jsonl", g->state, writer);
+                sl_statedir_path(&g->sd, path, sizeof path, SL_STATE_LEDGER, "%s.jsonl", writer);
                 if (sl_ledger_read(path, &off, on_dead_commit, &none, NULL, err) == SL_OK)
                     drop_uncommitted_parts(&none, writer);
                 sl_keyset_free(&none.inputs);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/fsutil.h"
 #include "schema/infer.h"
 #include "sluice/json.h"
 
@@ -316,9 +317,11 @@ sl_status sl_unify_parts(const char *dest, const char *const *parts, size_t npar
                          const char *lineage, const char *root_key_prefix, sl_error *err)
 {
     if (nparts == 1 && part_is_final(parts[0], cols, ncols)) {
-        if (rename(parts[0], dest) == 0)
+        /* The scratch may be on another file system than dest (a state directory
+         * elsewhere): then the bytes are copied, which is still no decoding. */
+        if (sl_fs_move(parts[0], dest, false, NULL) == SL_OK)
             return SL_OK;
-        /* another filesystem: fall through and copy */
+        /* fall through and write it anew */
     }
     sl_pq_writer *w;
     sl_status st = sl_pq_writer_open(dest, cols, ncols, wopts, &w, err);

@@ -161,8 +161,7 @@ sl_status sl_ingest_worker_init(ingest *g, worker *w, unsigned id, sl_error *err
     memset(w, 0, sizeof *w);
     w->g = g;
     w->id = id;
-    int k = snprintf(w->tmp_dir, sizeof w->tmp_dir, "%s/work/%s-w%u", g->state, g->writer, id);
-    if (k < 0 || (size_t)k >= sizeof w->tmp_dir)
+    if (sl_statedir_path(&g->sd, w->tmp_dir, sizeof w->tmp_dir, SL_STATE_WORK, "%s-w%u", g->writer, id))
         return sl_error_set(err, SL_ERR_USAGE, "state path too long");
     sl_buf_init(&w->raw, 0);
     sl_buf_init(&w->plain, 0);

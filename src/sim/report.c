@@ -17,6 +17,7 @@
 #include "base/civil.h"
 #include "base/fsutil.h"
 #include "ingest/ledger.h"
+#include "ingest/statedir.h"
 #include "sim/pool_int.h"
 #include "sluice/json.h"
 #include "sluice/parquet.h"
@@ -121,10 +122,20 @@ static sl_status on_commit(void *ctx, const sl_json_value *c)
     return SL_OK;
 }
 
+/* A file of the state directory the simulation's ingest and sync use: the
+ * default one, OUT/_sluice (name NULL: the area itself). */
+static void state_path(const sim *s, char *buf, size_t n, sl_state_area area, const char *name)
+{
+    sl_statedir sd;
+    if (sl_statedir_default(&sd, s->out, NULL) ||
+        (name ? sl_statedir_path(&sd, buf, n, area, "%s", name) : sl_statedir_path(&sd, buf, n, area, NULL)))
+        buf[0] = '\0';
+}
+
 static void read_ledgers(rep *r)
 {
     char dir[4200];
-    snprintf(dir, sizeof dir, "%s/_sluice/ledger", r->s->out);
+    state_path(r->s, dir, sizeof dir, SL_STATE_LEDGER, NULL);
     DIR *d = opendir(dir);
     struct dirent *e;
     while (d && (e = readdir(d))) {
@@ -188,7 +199,7 @@ static void count_dir(rep *r, const char *dir, int which)
 static void read_sync_report(rep *r)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/_sluice/sync/report.json", r->s->out);
+    state_path(r->s, path, sizeof path, SL_STATE_SYNC, "report.json");
     sl_buf b;
     sl_buf_init(&b, 0);
     sl_json_reader *jr = NULL;
@@ -222,7 +233,7 @@ static void read_sync_report(rep *r)
 uint64_t sl_sim_pending_rows(sim *s)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/_sluice/sync/report.json", s->out);
+    state_path(s, path, sizeof path, SL_STATE_SYNC, "report.json");
     struct stat sb;
     if (stat(path, &sb) != 0)
         return 0;
@@ -479,9 +490,9 @@ sl_status sl_sim_report(sim *s, sl_buf *summary, sl_buf *metrics, sl_error *err)
     }
     sl_buf_puts(&j, "\n  ]\n}\n");
     char path[4200];
-    snprintf(path, sizeof path, "%s/_sluice/simulation.json", s->out);
+    state_path(s, path, sizeof path, SL_STATE_ROOT, "simulation.json");
     char sdir[4200];
-    snprintf(sdir, sizeof sdir, "%s/_sluice", s->out);
+    state_path(s, sdir, sizeof sdir, SL_STATE_ROOT, NULL);
     sl_status st = sl_fs_mkdirs(sdir, err);
     if (st == SL_OK)
         st = sl_fs_write_atomic(path, j.data, j.len, err);

@@ -1,6 +1,6 @@
 /* Reading the ingest ledgers (docs/state-layout.md, "The ledger").
  *
- * Each _sluice/ledger/<writer>.jsonl gets one line per commit, appended with one
+ * Each <state>/ledger/<writer>.jsonl gets one line per commit, appended with one
  * write() and fsynced. A part is committed exactly when a complete line (ending
  * in '\n') names it; a last line without its newline is a commit in progress or
  * one that never happened, and a line that does not parse or lacks fields never
@@ -243,13 +243,13 @@ done:
     return st;
 }
 
-sl_status sync_ledger_scan(const char *out_dir, sync_state *st, const sync_plog *plog,
+sl_status sync_ledger_scan(const sl_statedir *sd, sync_state *st, const sync_plog *plog,
                            size_t max_parts, sync_scan *sc, sl_error *err)
 {
     memset(sc, 0, sizeof *sc);
     sl_arena_init(&sc->arena, 64 * 1024);
     char dir[4200];
-    snprintf(dir, sizeof dir, "%s/" SYNC_LEDGER_DIR, out_dir);
+    sl_statedir_path(sd, dir, sizeof dir, SL_STATE_LEDGER, NULL);
     char **names;
     size_t n;
     sl_status s = list_ledgers(dir, &names, &n, err);

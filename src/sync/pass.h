@@ -32,6 +32,7 @@ typedef struct sync_tab {
 typedef struct sync_pass {
     const sl_sync_options *opts;
     const char *out;            /* OUT */
+    const sl_statedir *sd;      /* OUT and the state directory */
     sync_state *next;           /* the state being built (generation = committed + 1) */
     sync_plog *plog;
     uint32_t plog_start;        /* plog entries before this pass */
@@ -54,7 +55,8 @@ typedef struct sync_pass {
 
 #define SYNC_PATH 4800    /* room for OUT (at most 3000 bytes) and a name in it */
 
-/* OUT/rel into out (SYNC_PATH bytes). */
+/* A path of state.json's ops into out (SYNC_PATH bytes): OUT/rel, or a file of
+ * the state directory for rel under SYNC_DIR (sl_statedir_resolve). */
 void sync_abs_path(const sync_pass *p, const char *rel, char *out);
 
 /* ------------------------------------------------------------ sink.c */
@@ -120,7 +122,7 @@ sl_status sync_report_conflict(sync_pass *p, sync_tab *t, sync_row *row, sync_hk
 /* Lists a pending row as an orphan in the report (up to a limit). */
 sl_status sync_report_orphan(sync_pass *p, sync_tab *t, sync_row *row, int64_t held,
                              uint32_t origin);
-/* Writes _sluice/sync/report.json from the pass's summary. */
+/* Writes <state>/sync/report.json from the pass's summary. */
 sl_status sync_report_write(sync_pass *p, const sl_sync_summary *sum, sl_error *err);
 /* Frees what conflict records kept from one to the next. */
 void sync_pass_kept_close(sync_pass *p);

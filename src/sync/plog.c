@@ -1,4 +1,4 @@
-/* The parts log, _sluice/sync/parts.jsonl: one line per part sync published, in
+/* The parts log, <state>/sync/parts.jsonl: one line per part sync published, in
  * publish order, appended by a pass and cut back to the committed length by the
  * recovery that starts the next one (state.c). A part's ordinal in it is its
  * origin in the key index and in conflict and orphan records; the set of its
@@ -15,9 +15,9 @@
 #include "base/grow.h"
 #include "sync/sync_int.h"
 
-static char *log_path(const char *out_dir, char *buf, size_t n)
+static char *log_path(const sl_statedir *sd, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s/" SYNC_DIR "/parts.jsonl", out_dir);
+    sl_statedir_path(sd, buf, n, SL_STATE_SYNC, "parts.jsonl");
     return buf;
 }
 
@@ -48,12 +48,12 @@ static sl_status plog_add(sync_plog *p, const char *table, size_t tlen, const ch
     return SL_OK;
 }
 
-sl_status sync_plog_load(const char *out_dir, const sync_state *s, sync_plog *p, sl_error *err)
+sl_status sync_plog_load(const sl_statedir *sd, const sync_state *s, sync_plog *p, sl_error *err)
 {
     memset(p, 0, sizeof *p);
     sl_arena_init(&p->arena, 64 * 1024);
     char path[4200];
-    log_path(out_dir, path, sizeof path);
+    log_path(sd, path, sizeof path);
     sl_buf b;
     sl_buf_init(&b, 0);
     bool missing = access(path, F_OK) != 0 && errno == ENOENT;
@@ -121,10 +121,10 @@ sl_status sync_plog_append(sync_plog *p, const char *table, const char *path,
     return st ? sl_error_set(err, st, "parts log: %s", sl_strerror(st)) : SL_OK;
 }
 
-sl_status sync_plog_flush(sync_plog *p, const char *out_dir, uint64_t *bytes, sl_error *err)
+sl_status sync_plog_flush(sync_plog *p, const sl_statedir *sd, uint64_t *bytes, sl_error *err)
 {
     char path[4200];
-    log_path(out_dir, path, sizeof path);
+    log_path(sd, path, sizeof path);
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
     if (fd < 0) {
         int e = errno;

@@ -1,5 +1,5 @@
-/* What a pass tells: the conflict records (_sluice/sync/conflicts.jsonl, one JSON
- * object per line, appended), the orphans, and _sluice/sync/report.json.
+/* What a pass tells: the conflict records (<state>/sync/conflicts.jsonl, one JSON
+ * object per line, appended), the orphans, and <state>/sync/report.json.
  *
  * A conflict record names the key, the row that stays (the first committed) and
  * the row that was rejected, each with the part and commit it came from and its
@@ -128,7 +128,7 @@ sl_status sync_report_conflict(sync_pass *p, sync_tab *t, sync_row *row, sync_hk
 {
     if (!p->conflicts) {
         char path[4200];
-        snprintf(path, sizeof path, "%s/" SYNC_DIR "/conflicts.jsonl", p->out);
+        sl_statedir_path(p->sd, path, sizeof path, SL_STATE_SYNC, "conflicts.jsonl");
         int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
         if (fd < 0 || !(p->conflicts = fdopen(fd, "a"))) {
             int e = errno;
@@ -292,7 +292,7 @@ sl_status sync_report_write(sync_pass *p, const sl_sync_summary *sum, sl_error *
         "  \"parts_published\": %llu,\n  \"orphan_age_seconds\": %llu,\n"
         "  \"totals\": {\"rows\": %llu, \"duplicates_dropped\": %llu, \"conflicts\": %llu, "
         "\"pending\": %llu, \"orphans\": %llu, \"oldest_pending_age_seconds\": %.3f},\n"
-        "  \"conflicts_file\": \"" SYNC_DIR "/conflicts.jsonl\",\n  \"tables\": {",
+        "  \"conflicts_file\": ",
         at, (unsigned long long)sum->generation, sum->seconds, (unsigned long long)sum->commits_pass,
         (unsigned long long)sum->parts_pass, (unsigned long long)sum->rows_pass,
         (unsigned long long)sum->duplicates_pass, (unsigned long long)sum->conflicts_pass,
@@ -300,6 +300,16 @@ sl_status sync_report_write(sync_pass *p, const sl_sync_summary *sum, sl_error *
         (unsigned long long)sum->parts, (unsigned long long)p->opts->orphan_age,
         (unsigned long long)rows, (unsigned long long)dups, (unsigned long long)conflicts,
         (unsigned long long)sum->pending, (unsigned long long)sum->orphans, sum->oldest_pending_age);
+    /* relative to OUT in the default layout (as it always was), else where it is */
+    char conflicts_file[4200];
+    if (p->sd->custom)
+        sl_statedir_path(p->sd, conflicts_file, sizeof conflicts_file, SL_STATE_SYNC, "conflicts.jsonl");
+    else
+        snprintf(conflicts_file, sizeof conflicts_file, "%s", SYNC_DIR "/conflicts.jsonl");
+    if (!st)
+        st = sl_json_write_string(&b, conflicts_file, strlen(conflicts_file));
+    if (!st)
+        st = sl_buf_puts(&b, ",\n  \"tables\": {");
     for (size_t i = 0; !st && i < p->ntabs; i++) {
         if ((st = sl_buf_puts(&b, i ? ",\n    " : "\n    ")))
             break;
@@ -317,7 +327,7 @@ sl_status sync_report_write(sync_pass *p, const sl_sync_summary *sum, sl_error *
         return sl_error_set(err, st, "building report.json: %s", sl_strerror(st));
     }
     char path[4200];
-    snprintf(path, sizeof path, "%s/" SYNC_DIR "/report.json", p->out);
+    sl_statedir_path(p->sd, path, sizeof path, SL_STATE_SYNC, "report.json");
     st = sl_fs_write_atomic(path, b.data, b.len, err);
     sl_buf_free(&b);
     return st;

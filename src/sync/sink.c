@@ -13,10 +13,10 @@
 
 void sync_abs_path(const sync_pass *p, const char *rel, char *out)
 {
-    /* OUT is at most 3000 bytes (sl_sync_open) and names are bounded by the
-     * ledger checks: a cut path cannot happen, and would only fail to open */
-    if (snprintf(out, SYNC_PATH, "%s/%s", p->out, rel) >= SYNC_PATH)
-        out[SYNC_PATH - 1] = '\0';
+    /* OUT and the state directory are at most 3000 bytes (sl_sync_open) and names
+     * are bounded by the ledger checks: a cut path cannot happen, and would only
+     * fail to open (it is left empty) */
+    sl_statedir_resolve(p->sd, rel, out, SYNC_PATH);
 }
 
 static sl_status writer_err(sync_sink *k, sl_status st, sl_error *err)

@@ -1,6 +1,6 @@
 /* Sync's state and how a pass commits.
  *
- * _sluice/sync/state.json is the single commit point of a pass. It holds the
+ * <state>/sync/state.json is the single commit point of a pass. It holds the
  * generation (one more per committed pass), how far each ledger has been
  * consumed, the committed lengths of the two append-only logs (parts.jsonl,
  * conflicts.jsonl), and per table its schema, files, counters and index
@@ -194,9 +194,19 @@ sl_status sync_state_copy(sync_state *dst, const sync_state *src)
 
 /* ------------------------------------------------------------ state.json */
 
-static char *path_in(const char *out_dir, const char *rel, char *buf, size_t n)
+/* A path of the ops (relative to OUT, "_sluice/..." in the state directory). */
+static char *path_in(const sl_statedir *sd, const char *rel, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s/%s", out_dir, rel);
+    sl_statedir_resolve(sd, rel, buf, n);
+    return buf;
+}
+
+static char *sync_path(const sl_statedir *sd, const char *name, char *buf, size_t n)
+{
+    if (*name)
+        sl_statedir_path(sd, buf, n, SL_STATE_SYNC, "%s", name);
+    else
+        sl_statedir_path(sd, buf, n, SL_STATE_SYNC, NULL);
     return buf;
 }
 
@@ -205,7 +215,7 @@ static sl_status put_hex(sl_buf *b, uint64_t v)
     return sl_buf_printf(b, "\"%016llx\"", (unsigned long long)v);
 }
 
-sl_status sync_state_save(const char *out_dir, const sync_state *s, sl_error *err)
+sl_status sync_state_save(const sl_statedir *sd, const sync_state *s, sl_error *err)
 {
     sl_buf b;
     sl_buf_init(&b, 0);
@@ -300,7 +310,7 @@ sl_status sync_state_save(const char *out_dir, const sync_state *s, sl_error *er
         return sl_error_set(err, st, "building state.json: %s", sl_strerror(st));
     }
     char path[4200];
-    st = sl_fs_write_atomic(path_in(out_dir, SYNC_DIR "/state.json", path, sizeof path), b.data,
+    st = sl_fs_write_atomic(sync_path(sd, "state.json", path, sizeof path), b.data,
                            b.len, err);
     sl_buf_free(&b);
     return st;
@@ -442,11 +452,11 @@ static sl_status parse_state(sync_state *s, const sl_json_value *v)
     return st;
 }
 
-sl_status sync_state_load(const char *out_dir, sync_state *s, sl_error *err)
+sl_status sync_state_load(const sl_statedir *sd, sync_state *s, sl_error *err)
 {
     memset(s, 0, sizeof *s);
     char path[4200];
-    path_in(out_dir, SYNC_DIR "/state.json", path, sizeof path);
+    sync_path(sd, "state.json", path, sizeof path);
     sl_buf b;
     sl_buf_init(&b, 0);
     bool missing = access(path, F_OK) != 0 && errno == ENOENT;
@@ -466,7 +476,7 @@ sl_status sync_state_load(const char *out_dir, sync_state *s, sl_error *err)
             st = parse_state(s, v);
             if (st == SL_ERR_CORRUPT)
                 sl_error_set(err, st, "%s: not a sync state this version understands "
-                                      "(remove %s/" SYNC_DIR " to rebuild every table)", path, out_dir);
+                                      "(remove %s/sync to rebuild every table)", path, sd->dir);
             else if (st)
                 sl_error_set(err, st, "%s: %s", path, sl_strerror(st));
         }
@@ -518,7 +528,7 @@ static sl_status sweep(const char *dir, bool *removed, sl_error *err)
 
 bool sync_reserved_name(const char *name)
 {
-    static const char *names[] = {"raw", "_sluice", "quarantine", "processed", "duplicates"};
+    static const char *names[] = {"raw", SL_STATE_DEFAULT, "quarantine", "processed", "duplicates"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return true;
@@ -571,7 +581,7 @@ static sl_status dirset_add(dirset *ds, const char *path)
     return SL_OK;
 }
 
-sl_status sync_state_recover(const char *out_dir, const sync_state *s, sl_error *err)
+sl_status sync_state_recover(const sl_statedir *sd, const sync_state *s, sl_error *err)
 {
     char from[4200], to[4200], dir[4200];
     sl_status st = SL_OK;
@@ -579,7 +589,7 @@ sl_status sync_state_recover(const char *out_dir, const sync_state *s, sl_error 
     dirset ds = {0};
     for (size_t i = 0; !st && i < s->nops; i++) {
         const sync_op *op = &s->ops[i];
-        path_in(out_dir, op->from, from, sizeof from);
+        path_in(sd, op->from, from, sizeof from);
         if (!op->to) {
             if (unlink(from) == 0)
                 st = dirset_add(&ds, from);
@@ -587,7 +597,7 @@ sl_status sync_state_recover(const char *out_dir, const sync_state *s, sl_error 
                 st = sl_error_set(err, sl_fs_status(errno), "cannot remove '%s': %s", from, strerror(errno));
             continue;
         }
-        path_in(out_dir, op->to, to, sizeof to);
+        path_in(sd, op->to, to, sizeof to);
         if (rename(from, to) == 0) {
             if (renamed)
                 sync_test_crash("mid-publish");
@@ -604,23 +614,24 @@ sl_status sync_state_recover(const char *out_dir, const sync_state *s, sl_error 
         st = sl_fs_sync_dir(ds.d[i], err);
     free(ds.d);
     if (!st)
-        st = truncate_to(path_in(out_dir, SYNC_DIR "/parts.jsonl", dir, sizeof dir), s->parts_bytes, err);
+        st = truncate_to(sync_path(sd, "parts.jsonl", dir, sizeof dir), s->parts_bytes, err);
     if (!st)
-        st = truncate_to(path_in(out_dir, SYNC_DIR "/conflicts.jsonl", dir, sizeof dir),
-                         s->conflicts_bytes, err);
+        st = truncate_to(sync_path(sd, "conflicts.jsonl", dir, sizeof dir), s->conflicts_bytes, err);
     /* temporary files of a pass that never committed */
     bool removed = false;
-    static const char *dirs[] = {"", SYNC_DIR, SYNC_DIR "/pending", SYNC_DIR "/index"};
+    static const char *dirs[] = {"", "pending", "index"};
+    if (!st)
+        st = sweep(sd->out, &removed, err);
     for (size_t i = 0; !st && i < sizeof dirs / sizeof dirs[0]; i++)
-        st = sweep(dirs[i][0] ? path_in(out_dir, dirs[i], dir, sizeof dir) : out_dir, &removed, err);
-    DIR *d = st ? NULL : opendir(out_dir);
+        st = sweep(sync_path(sd, dirs[i], dir, sizeof dir), &removed, err);
+    DIR *d = st ? NULL : opendir(sd->out);
     struct dirent *de;
     while (d && !st && (de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.' || sync_reserved_name(de->d_name) ||
             !sync_table_name_ok(de->d_name, strlen(de->d_name)))
             continue;
         struct stat sb;
-        path_in(out_dir, de->d_name, dir, sizeof dir);
+        path_in(sd, de->d_name, dir, sizeof dir);
         if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
             st = sweep(dir, &removed, err);
     }

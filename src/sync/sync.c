@@ -14,6 +14,7 @@
 struct sl_sync {
     sl_sync_options opts;
     char *out;
+    sl_statedir sd;                  /* where the ledgers and sync/ are */
     int lock_fd;
     sync_state cur;                  /* the committed state */
     sync_plog plog;                  /* matches cur when plog_ok */
@@ -32,12 +33,6 @@ void sl_sync_options_init(sl_sync_options *o)
     o->max_parts_per_pass = 50000;
 }
 
-static sl_status mkdir_in(const char *out, const char *rel, sl_error *err)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", out, rel);
-    return sl_fs_mkdirs(path, err);
-}
 
 sl_status sl_sync_open(const sl_sync_options *opts, sl_sync **out, sl_error *err)
 {
@@ -67,11 +62,24 @@ sl_status sl_sync_open(const sl_sync_options *opts, sl_sync **out, sl_error *err
         sl_error_set(err, st, "out of memory");
         goto fail;
     }
-    if ((st = mkdir_in(s->out, SYNC_DIR "/pending", err)) || (st = mkdir_in(s->out, SYNC_DIR "/index", err)) ||
-        (st = mkdir_in(s->out, SYNC_LEDGER_DIR, err)))
+    if ((st = sl_statedir_open(&s->sd, s->out, opts->state_dir, err)))
+        goto fail;
+    if (strlen(s->sd.dir) > 3000) {
+        st = sl_error_set(err, SL_ERR_USAGE, "state directory path too long");
+        goto fail;
+    }
+    char path[4200];
+    static const char *const dirs[] = {"pending", "index"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        sl_statedir_path(&s->sd, path, sizeof path, SL_STATE_SYNC, "%s", dirs[i]);
+        if ((st = sl_fs_mkdirs(path, err)))
+            goto fail;
+    }
+    sl_statedir_path(&s->sd, path, sizeof path, SL_STATE_LEDGER, NULL);
+    if ((st = sl_fs_mkdirs(path, err)))
         goto fail;
     char lock[4200];
-    snprintf(lock, sizeof lock, "%s/" SYNC_DIR "/lock", s->out);
+    sl_statedir_path(&s->sd, lock, sizeof lock, SL_STATE_SYNC, "lock");
     s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (s->lock_fd < 0) {
         st = sl_error_set(err, sl_fs_status(errno), "cannot open '%s': %s", lock, strerror(errno));
@@ -83,13 +91,18 @@ sl_status sl_sync_open(const sl_sync_options *opts, sl_sync **out, sl_error *err
                  : sl_error_set(err, SL_ERR_IO, "cannot lock '%s': %s", lock, strerror(errno));
         goto fail;
     }
-    if ((st = sync_state_load(s->out, &s->cur, err)) || (st = sync_state_recover(s->out, &s->cur, err)))
+    if ((st = sync_state_load(&s->sd, &s->cur, err)) || (st = sync_state_recover(&s->sd, &s->cur, err)))
         goto fail;
     *out = s;
     return SL_OK;
 fail:
     sl_sync_close(s);
     return st;
+}
+
+const sl_statedir *sl_sync_statedir(const sl_sync *s)
+{
+    return &s->sd;
 }
 
 void sl_sync_close(sl_sync *s)
@@ -283,10 +296,10 @@ static sl_status fsync_tmp_dirs(sync_pass *p, sl_error *err)
      * a power loss before the renames are done */
     char dir[4800];
     sl_status st = sl_fs_sync_dir(p->out, err);
-    snprintf(dir, sizeof dir, "%s/" SYNC_DIR "/pending", p->out);
+    sl_statedir_path(p->sd, dir, sizeof dir, SL_STATE_SYNC, "pending");
     if (!st)
         st = sl_fs_sync_dir(dir, err);
-    snprintf(dir, sizeof dir, "%s/" SYNC_DIR "/index", p->out);
+    sl_statedir_path(p->sd, dir, sizeof dir, SL_STATE_SYNC, "index");
     if (!st)
         st = sl_fs_sync_dir(dir, err);
     for (size_t i = 0; !st && i < p->ntabs; i++) {
@@ -311,19 +324,19 @@ static sl_status commit(sl_sync *s, sync_pass *p, sl_error *err)
             p->next->conflicts_bytes = (uint64_t)end;
     }
     if (!st)
-        st = sync_plog_flush(&s->plog, s->out, &p->next->parts_bytes, err);
+        st = sync_plog_flush(&s->plog, &s->sd, &p->next->parts_bytes, err);
     p->next->nparts = s->plog.n;
     if (!st)
         st = fsync_tmp_dirs(p, err);
     sync_test_crash("before-commit");
     if (!st)
-        st = sync_state_save(s->out, p->next, err);     /* the commit */
+        st = sync_state_save(&s->sd, p->next, err);     /* the commit */
     if (st)
         return st;
     sync_test_crash("after-commit");
     /* committed: from here on the pass stands, and a failure of the renames is
      * finished by the next start */
-    sl_status rst = sync_state_recover(s->out, p->next, err);
+    sl_status rst = sync_state_recover(&s->sd, p->next, err);
     sync_state_free(&s->cur);
     s->cur = *p->next;
     memset(p->next, 0, sizeof *p->next);
@@ -337,7 +350,7 @@ static void abandon(sl_sync *s, sync_pass *p)
     char path[4800];
     for (size_t i = 0; p->next && i < p->next->nops; i++)
         if (p->next->ops[i].to) {
-            snprintf(path, sizeof path, "%s/%s", s->out, p->next->ops[i].from);
+            sync_abs_path(p, p->next->ops[i].from, path);
             unlink(path);
         }
     sync_plog_free(&s->plog);
@@ -404,6 +417,7 @@ sl_status sl_sync_pass(sl_sync *s, sl_sync_summary *out_sum, sl_error *err)
     memset(&p, 0, sizeof p);
     p.opts = &s->opts;
     p.out = s->out;
+    p.sd = &s->sd;
     p.now = sync_now_us();
     sl_buf_init(&p.orphans, 0);
     sl_buf_init(&p.lineage, 0);
@@ -414,9 +428,9 @@ sl_status sl_sync_pass(sl_sync *s, sl_sync_summary *out_sum, sl_error *err)
     size_t *order = NULL;
 
     /* whatever a crashed or failed pass left, first */
-    sl_status st = sync_state_recover(s->out, &s->cur, err);
+    sl_status st = sync_state_recover(&s->sd, &s->cur, err);
     if (!st && !s->plog_ok) {
-        if (!(st = sync_plog_load(s->out, &s->cur, &s->plog, err)))
+        if (!(st = sync_plog_load(&s->sd, &s->cur, &s->plog, err)))
             s->plog_ok = true;
     }
     if (!st && (st = sync_state_copy(&next, &s->cur)))
@@ -427,7 +441,7 @@ sl_status sl_sync_pass(sl_sync *s, sl_sync_summary *out_sum, sl_error *err)
     p.next = &next;
     p.plog = &s->plog;
     p.plog_start = (uint32_t)s->plog.n;
-    if ((st = sync_ledger_scan(s->out, &next, &s->plog, s->opts.max_parts_per_pass, &sc, err)) ||
+    if ((st = sync_ledger_scan(&s->sd, &next, &s->plog, s->opts.max_parts_per_pass, &sc, err)) ||
         (st = collect_tables(s, &p, &sc, err)) || (st = join_schemas(&p, err)))
         goto done;
     order = calloc(p.ntabs ? p.ntabs : 1, sizeof *order);

@@ -7,15 +7,16 @@
  *     src/schema/infer.h) and converts older values along it,
  *   - drops rows whose primary key was already published with identical content
  *     (duplicates) and keeps the first row of a key whose content differs,
- *     recording both in _sluice/sync/conflicts.jsonl (conflicts),
+ *     recording both in <state>/sync/conflicts.jsonl (conflicts),
  *   - holds back rows whose foreign keys name parents not published yet, in
- *     _sluice/sync/pending/<table>.parquet, until the parents arrive,
+ *     <state>/sync/pending/<table>.parquet, until the parents arrive,
  *   - publishes the result atomically as OUT/<table>.parquet, or with a target size
  *     as OUT/<table>/part-NNNNN.parquet files of about that size,
- * then writes _sluice/sync/report.json.
+ * then writes <state>/sync/report.json. <state> is the state directory ingest
+ * used: OUT/_sluice by default (src/ingest/statedir.h).
  *
  * Crash safety: a pass writes every new file under a temporary name, fsyncs it,
- * and then commits by renaming one file, _sluice/sync/state.json, which lists the
+ * and then commits by renaming one file, <state>/sync/state.json, which lists the
  * renames still to do; they are done after the commit and redone by the next
  * pass if the process died in between (see state.c). A pass that fails leaves
  * the previous tables and state as they were.
@@ -32,6 +33,7 @@
 
 typedef struct sl_sync_options {
     const char *output_dir;       /* OUT; required */
+    const char *state_dir;        /* the ledgers and sync's own state; default OUT/_sluice */
     uint64_t target_size;         /* bytes per file of a directory table; 0: one file */
     uint64_t orphan_age;          /* seconds a pending row waits before it is an orphan */
     sl_pq_codec codec;            /* of the final tables (default zstd) */
@@ -75,11 +77,16 @@ typedef struct sl_sync_summary {
 } sl_sync_summary;
 
 typedef struct sl_sync sl_sync;
+struct sl_statedir;
 
-/* Opens OUT for syncing: creates _sluice/sync/, takes its lock (one sync per
- * directory: a second one fails with SL_ERR_USAGE saying so), and finishes what a
- * crashed pass committed (see state.c). */
+/* Opens OUT for syncing: checks the state directory (sl_statedir_open: bound to
+ * OUT, and holding the ledgers of OUT/raw/'s parts), creates <state>/sync/, takes
+ * its lock (one sync per directory: a second one fails with SL_ERR_USAGE saying
+ * so), and finishes what a crashed pass committed (see state.c). */
 sl_status sl_sync_open(const sl_sync_options *opts, sl_sync **out, sl_error *err);
+
+/* Where the ledgers this sync reads and its own state are (valid until close). */
+const struct sl_statedir *sl_sync_statedir(const sl_sync *s);
 
 /* Runs one pass. On failure nothing is published and the next pass starts over
  * from the last committed state; a part that cannot be read is SL_ERR_CORRUPT (or

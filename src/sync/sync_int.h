@@ -22,14 +22,16 @@
 #include "base/arena.h"
 #include "base/fsutil.h"
 #include "base/buf.h"
+#include "ingest/statedir.h"
 #include "ingest/unify.h"
 #include "schema/infer.h"
 #include "sluice/json.h"
 #include "sluice/parquet.h"
 #include "sync/sync.h"
 
-#define SYNC_DIR "_sluice/sync"
-#define SYNC_LEDGER_DIR "_sluice/ledger"
+/* The state directory's sync/ as state.json's ops name it: a path relative to
+ * OUT that sl_statedir_resolve maps into the state directory, wherever it is. */
+#define SYNC_DIR SL_STATE_DEFAULT "/sync"
 #define SYNC_MAX_KEY 8          /* columns in a composite primary key */
 #define SYNC_HELD_COL "_sluice_held_at"
 #define SYNC_ORIGIN_COL "_sluice_origin"
@@ -210,7 +212,7 @@ typedef struct sync_tstate {
 } sync_tstate;
 
 typedef struct sync_ledger_pos {
-    char *name;              /* file name in _sluice/ledger */
+    char *name;              /* file name in <state>/ledger */
     uint64_t offset;         /* bytes consumed: just past the last complete line */
     uint64_t lines;          /* complete lines consumed */
     uint64_t tail_hash;      /* XXH3 of the 64 bytes before offset, to notice a rewrite */
@@ -243,16 +245,16 @@ sl_status sync_tstate_add_file(sync_tstate *t, const char *name, uint64_t rows, 
 void sync_tstate_clear_files(sync_tstate *t);
 sl_status sync_state_add_op(sync_state *s, const char *from, const char *to);
 sl_status sync_state_add_ledger(sync_state *s, const char *name, size_t len, sync_ledger_pos **out);
-/* Loads OUT/_sluice/sync/state.json; an absent file is the empty state (gen 0). */
-sl_status sync_state_load(const char *out_dir, sync_state *s, sl_error *err);
+/* Loads <state>/sync/state.json; an absent file is the empty state (gen 0). */
+sl_status sync_state_load(const sl_statedir *sd, sync_state *s, sl_error *err);
 /* Writes state.json atomically: the commit point of a pass. */
-sl_status sync_state_save(const char *out_dir, const sync_state *s, sl_error *err);
+sl_status sync_state_save(const sl_statedir *sd, const sync_state *s, sl_error *err);
 /* Finishes the committed state's ops (renames whose source still exists, removals),
  * truncates the logs to their committed lengths and removes temporary files a
  * crashed pass left. Idempotent. */
-sl_status sync_state_recover(const char *out_dir, const sync_state *s, sl_error *err);
+sl_status sync_state_recover(const sl_statedir *sd, const sync_state *s, sl_error *err);
 
-/* The parts log, _sluice/sync/parts.jsonl: one line per published part, in
+/* The parts log, <state>/sync/parts.jsonl: one line per published part, in
  * publish order; a part's ordinal there is its origin in the index. */
 typedef struct sync_plog_entry {
     const char *table;
@@ -268,14 +270,14 @@ typedef struct sync_plog {
     sl_buf lines;            /* appended this pass, written by sync_plog_flush */
 } sync_plog;
 
-sl_status sync_plog_load(const char *out_dir, const sync_state *s, sync_plog *p, sl_error *err);
+sl_status sync_plog_load(const sl_statedir *sd, const sync_state *s, sync_plog *p, sl_error *err);
 bool sync_plog_has(const sync_plog *p, const char *path);
 /* Appends an entry in memory; returns its ordinal. A failed pass's entries are
  * dropped by loading the log again. */
 sl_status sync_plog_append(sync_plog *p, const char *table, const char *path,
                            const char *commit, uint64_t gen, uint32_t *ordinal, sl_error *err);
 /* Appends this pass's entries to the file and fsyncs it; *bytes is its new length. */
-sl_status sync_plog_flush(sync_plog *p, const char *out_dir, uint64_t *bytes, sl_error *err);
+sl_status sync_plog_flush(sync_plog *p, const sl_statedir *sd, uint64_t *bytes, sl_error *err);
 void sync_plog_free(sync_plog *p);
 
 /* ------------------------------------------------------------ ledger.c */
@@ -303,7 +305,7 @@ typedef struct sync_scan {
 /* Reads every ledger past the offsets in st (updating them) and collects the parts
  * of the complete lines, in ledger-name order then line order, leaving out parts
  * already published. Stops after max_parts parts, at a line boundary. */
-sl_status sync_ledger_scan(const char *out_dir, sync_state *st, const sync_plog *plog,
+sl_status sync_ledger_scan(const sl_statedir *sd, sync_state *st, const sync_plog *plog,
                            size_t max_parts, sync_scan *scan, sl_error *err);
 void sync_scan_free(sync_scan *scan);
 

@@ -9,18 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {spawnSync} from 'node:child_process';
+import {SLUICE, sluice} from './lib/run.mjs';
 
-const SLUICE = path.resolve(process.env.SLUICE_BUILD ?? 'build', 'sluice');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-config-'));
 after(() => fs.rmSync(TMP, {recursive: true, force: true}));
-
-/** Runs sluice with only the given SLUICE_* variables (none inherited). */
-function sluice(args, env = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLUICE_')));
-  const r = spawnSync(SLUICE, args, {encoding: 'utf8', env: {...clean, ...env}});
-  if (r.error) throw r.error;
-  return r;
-}
 
 let seq = 0;
 /** Generates card transactions into a fresh directory; returns {file: bytes}. */

@@ -274,6 +274,8 @@ static void test_ledger(void **state)
     assert_int_equal(sl_fs_mkdirs(dir, NULL), SL_OK);
     char out[512];
     snprintf(out, sizeof out, "%s/out", tmpdir);
+    sl_statedir sd;
+    assert_int_equal(sl_statedir_default(&sd, out, NULL), SL_OK);
     write_text("out/_sluice/ledger/b.jsonl",
                "{\"commit\":\"b1\",\"parts\":[{\"table\":\"t\",\"path\":\"raw/t/p-b1.parquet\",\"rows\":2}]}\n", "w");
     write_text("out/_sluice/ledger/a.jsonl",
@@ -292,7 +294,7 @@ static void test_ledger(void **state)
     memset(&plog, 0, sizeof plog);
     sl_arena_init(&plog.arena, 0);
     sync_scan sc;
-    assert_int_equal(sync_ledger_scan(out, &st, &plog, 1000, &sc, NULL), SL_OK);
+    assert_int_equal(sync_ledger_scan(&sd, &st, &plog, 1000, &sc, NULL), SL_OK);
     /* a's lines first (name order), then b's; a torn last line is not a commit, a
      * bad line or part is skipped, a part named twice counts once */
     assert_int_equal(sc.nparts, 3);
@@ -309,7 +311,7 @@ static void test_ledger(void **state)
     sync_scan_free(&sc);
     /* the torn line completed, and one more: only those are read */
     write_text("out/_sluice/ledger/a.jsonl", "\n{\"commit\":\"a7\",\"parts\":[]}\n", "a");
-    assert_int_equal(sync_ledger_scan(out, &st, &plog, 1000, &sc, NULL), SL_OK);
+    assert_int_equal(sync_ledger_scan(&sd, &st, &plog, 1000, &sc, NULL), SL_OK);
     assert_int_equal(sc.nparts, 1);
     assert_string_equal(sc.parts[0].path, "raw/t/p-a6.parquet");
     assert_int_equal(sc.commits, 2);
@@ -322,7 +324,7 @@ static void test_ledger(void **state)
     write_text("out/_sluice/ledger/a.jsonl",
                "{\"commit\":\"A1\",\"parts\":[{\"table\":\"t\",\"path\":\"raw/t/p-a1.parquet\",\"rows\":1},"
                "{\"table\":\"t\",\"path\":\"raw/t/p-new.parquet\",\"rows\":1}]}\n", "w");
-    assert_int_equal(sync_ledger_scan(out, &st, &plog, 1000, &sc, NULL), SL_OK);
+    assert_int_equal(sync_ledger_scan(&sd, &st, &plog, 1000, &sc, NULL), SL_OK);
     assert_int_equal(sc.nparts, 1);
     assert_string_equal(sc.parts[0].path, "raw/t/p-new.parquet");
     assert_int_equal(st.ledgers[0].lines, 1);
@@ -331,11 +333,11 @@ static void test_ledger(void **state)
     write_text("out/_sluice/ledger/c.jsonl",
                "{\"commit\":\"c1\",\"parts\":[{\"table\":\"t\",\"path\":\"raw/t/c1.parquet\",\"rows\":1}]}\n"
                "{\"commit\":\"c2\",\"parts\":[{\"table\":\"t\",\"path\":\"raw/t/c2.parquet\",\"rows\":1}]}\n", "w");
-    assert_int_equal(sync_ledger_scan(out, &st, &plog, 1, &sc, NULL), SL_OK);
+    assert_int_equal(sync_ledger_scan(&sd, &st, &plog, 1, &sc, NULL), SL_OK);
     assert_int_equal(sc.nparts, 1);
     assert_true(sc.more);
     sync_scan_free(&sc);
-    assert_int_equal(sync_ledger_scan(out, &st, &plog, 1, &sc, NULL), SL_OK);
+    assert_int_equal(sync_ledger_scan(&sd, &st, &plog, 1, &sc, NULL), SL_OK);
     assert_int_equal(sc.nparts, 1);
     assert_string_equal(sc.parts[0].path, "raw/t/c2.parquet");
     sync_scan_free(&sc);
@@ -352,8 +354,10 @@ static void test_state(void **state)
     snprintf(out, sizeof out, "%s/st", tmpdir);
     snprintf(dir, sizeof dir, "%s/" SYNC_DIR, out);
     assert_int_equal(sl_fs_mkdirs(dir, NULL), SL_OK);
+    sl_statedir sd;
+    assert_int_equal(sl_statedir_default(&sd, out, NULL), SL_OK);
     sync_state s;
-    assert_int_equal(sync_state_load(out, &s, NULL), SL_OK);   /* none yet: empty */
+    assert_int_equal(sync_state_load(&sd, &s, NULL), SL_OK);   /* none yet: empty */
     assert_int_equal(s.gen, 0);
     s.gen = 3;
     s.nparts = 2;
@@ -377,9 +381,9 @@ static void test_state(void **state)
     t->schema = parse_cols("[{\"name\":\"student_id\",\"type\":\"string\"}]");
     assert_int_equal(sync_state_add_op(&s, ".students.parquet.sync3.tmp", "students.parquet"), SL_OK);
     assert_int_equal(sync_state_add_op(&s, "old.parquet", NULL), SL_OK);
-    assert_int_equal(sync_state_save(out, &s, NULL), SL_OK);
+    assert_int_equal(sync_state_save(&sd, &s, NULL), SL_OK);
     sync_state r;
-    assert_int_equal(sync_state_load(out, &r, NULL), SL_OK);
+    assert_int_equal(sync_state_load(&sd, &r, NULL), SL_OK);
     assert_int_equal(r.gen, 3);
     assert_int_equal(r.nparts, 2);
     assert_int_equal(r.nledgers, 1);
@@ -400,7 +404,7 @@ static void test_state(void **state)
     write_text("st/.students.parquet.sync3.tmp", "new", "w");
     write_text("st/old.parquet", "old", "w");
     write_text("st/.other.parquet.sync4.tmp", "stray", "w");
-    assert_int_equal(sync_state_recover(out, &r, NULL), SL_OK);
+    assert_int_equal(sync_state_recover(&sd, &r, NULL), SL_OK);
     char p[700];
     struct stat sb;
     snprintf(p, sizeof p, "%s/students.parquet", out);
@@ -411,7 +415,7 @@ static void test_state(void **state)
     snprintf(p, sizeof p, "%s/.other.parquet.sync4.tmp", out);
     assert_int_not_equal(stat(p, &sb), 0);
     /* and again: nothing left to do, nothing undone */
-    assert_int_equal(sync_state_recover(out, &r, NULL), SL_OK);
+    assert_int_equal(sync_state_recover(&sd, &r, NULL), SL_OK);
     snprintf(p, sizeof p, "%s/students.parquet", out);
     assert_int_equal(stat(p, &sb), 0);
     /* a damaged state is corrupt, and says how to start over */
@@ -419,8 +423,57 @@ static void test_state(void **state)
     sl_error err;
     sl_error_clear(&err);
     sync_state bad;
-    assert_int_equal(sync_state_load(out, &bad, &err), SL_ERR_CORRUPT);
+    assert_int_equal(sync_state_load(&sd, &bad, &err), SL_ERR_CORRUPT);
     assert_non_null(strstr(err.msg, "to rebuild every table"));
+    sync_state_free(&s);
+    sync_state_free(&r);
+}
+
+/* A state directory elsewhere: the ops' "_sluice/..." paths are in it, the others
+ * in OUT, and recovery renames and sweeps in both. */
+static void test_state_elsewhere(void **state)
+{
+    (void)state;
+    sl_statedir sd;
+    char out[512], p[700];
+    snprintf(out, sizeof out, "%s/o2", tmpdir);
+    assert_int_equal(sl_statedir_default(&sd, out, NULL), SL_OK);
+    snprintf(sd.dir, sizeof sd.dir, "%s/state2", tmpdir);
+    sd.custom = true;
+    assert_int_equal(sl_statedir_path(&sd, p, sizeof p, SL_STATE_SYNC, "pending"), SL_OK);
+    assert_int_equal(sl_fs_mkdirs(p, NULL), SL_OK);
+    assert_int_equal(sl_fs_mkdirs(out, NULL), SL_OK);
+    assert_int_equal(sl_statedir_resolve(&sd, SYNC_DIR "/pending/t.parquet", p, sizeof p), SL_OK);
+    char want[700];
+    snprintf(want, sizeof want, "%s/state2/sync/pending/t.parquet", tmpdir);
+    assert_string_equal(p, want);
+    assert_int_equal(sl_statedir_resolve(&sd, "t.parquet", p, sizeof p), SL_OK);
+    snprintf(want, sizeof want, "%s/o2/t.parquet", tmpdir);
+    assert_string_equal(p, want);
+    sync_state s;
+    memset(&s, 0, sizeof s);
+    s.gen = 5;
+    assert_int_equal(sync_state_add_op(&s, SYNC_DIR "/pending/.t.parquet.sync5.tmp", SYNC_DIR "/pending/t.parquet"), SL_OK);
+    assert_int_equal(sync_state_add_op(&s, ".t.parquet.sync5.tmp", "t.parquet"), SL_OK);
+    assert_int_equal(sync_state_save(&sd, &s, NULL), SL_OK);
+    write_text("state2/sync/pending/.t.parquet.sync5.tmp", "held", "w");
+    write_text("state2/sync/pending/.u.parquet.sync4.tmp", "stray", "w");
+    write_text("o2/.t.parquet.sync5.tmp", "final", "w");
+    sync_state r;
+    assert_int_equal(sync_state_load(&sd, &r, NULL), SL_OK);
+    assert_int_equal(r.gen, 5);
+    assert_int_equal(sync_state_recover(&sd, &r, NULL), SL_OK);
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/state2/sync/pending/t.parquet", tmpdir);
+    assert_int_equal(stat(p, &sb), 0);
+    assert_int_equal(sb.st_size, 4);
+    snprintf(p, sizeof p, "%s/o2/t.parquet", tmpdir);
+    assert_int_equal(stat(p, &sb), 0);
+    assert_int_equal(sb.st_size, 5);
+    snprintf(p, sizeof p, "%s/state2/sync/pending/.u.parquet.sync4.tmp", tmpdir);
+    assert_int_not_equal(stat(p, &sb), 0);
+    snprintf(p, sizeof p, "%s/o2/" SYNC_DIR, tmpdir);
+    assert_int_not_equal(stat(p, &sb), 0);   /* nothing of the state in OUT */
     sync_state_free(&s);
     sync_state_free(&r);
 }
@@ -433,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_ledger),
         cmocka_unit_test(test_state),
+        cmocka_unit_test(test_state_elsewhere),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

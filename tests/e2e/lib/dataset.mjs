@@ -60,9 +60,9 @@ export function expectedTables(docs) {
 const SYNTHETIC = new Set(['_key', '_parent_key', '_pos', '_hash', '_size', '_ingested_at', '_records']);
 
 /** The committed parts, by table, that complete ledger lines name (a torn or
- * corrupt line names nothing). */
-export function committedParts(out) {
-  const dir = path.join(out, '_sluice', 'ledger');
+ * corrupt line names nothing). state: the state directory (--state-dir). */
+export function committedParts(out, state = path.join(out, '_sluice')) {
+  const dir = path.join(state, 'ledger');
   const parts = new Map();
   const inputs = [];
   if (!fs.existsSync(dir)) return {parts, inputs};
@@ -88,8 +88,8 @@ async function tableRows(files) {
 }
 
 /** Rows per table of the committed raw parts, as DuckDB reads them. */
-export async function committedTables(out) {
-  const {parts} = committedParts(out);
+export async function committedTables(out, state) {
+  const {parts} = committedParts(out, state);
   const t = new Map();
   for (const [name, files] of parts) t.set(name, await tableRows(files));
   return t;
