@@ -67,9 +67,16 @@ typedef struct sl_norm_feed_options {
 
 void sl_norm_feed_options_init(sl_norm_feed_options *o);
 
+/* What a feed read: records added, bytes of (decompressed) input, duplicate keys. */
+typedef struct sl_norm_feed_stats {
+    uint64_t records, bytes, duplicate_keys;
+} sl_norm_feed_stats;
+
 /* Adds every record of the JSON input at path ("-": stdin) to n, with the result
  * (every byte of the tables) and the errors (file, line, column, offset, message)
- * of reading it with sl_json_reader_next and adding each record with sl_norm_add.
+ * of reading it with sl_json_reader_next and adding each record with sl_norm_add;
+ * stats (may be NULL) gets what was read. With infer_only, the other threads only
+ * check that records fit, and count them.
  * With threads > 1 the input, plain or decompressed, is cut into parts at newlines;
  * other threads parse the parts and, once the schema is settled, turn the records
  * that fit it (see src/ingest/norm_plan.h) into rows, which this thread appends in
@@ -77,7 +84,7 @@ void sl_norm_feed_options_init(sl_norm_feed_options *o);
  * array, and a line longer than the maximum record size, are read by this thread
  * alone from there on. Memory: about 2 x threads x part_size of input in flight. */
 sl_status sl_norm_feed_json(sl_normalizer *n, const char *path, const sl_norm_feed_options *o,
-                            sl_error *err);
+                            sl_norm_feed_stats *stats, sl_error *err);
 
 /* Ends input: writes every buffered row and closes the part files. */
 sl_status sl_norm_finish(sl_normalizer *n, sl_error *err);

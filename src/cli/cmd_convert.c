@@ -103,7 +103,7 @@ static int feed_json(sl_normalizer *nz, const char *path, const convert_args *a)
     fo.part_size = (size_t)a->part_size;
     sl_error err;
     sl_error_clear(&err);
-    sl_status st = sl_norm_feed_json(nz, path, &fo, &err);
+    sl_status st = sl_norm_feed_json(nz, path, &fo, NULL, &err);
     return st ? sl_cli_report(&err, path, st) : 0;
 }
 

@@ -46,6 +46,8 @@ typedef struct job {
     const sl_norm_plan *batch_plan;
     /* the worker's answer */
     size_t stop;                /* data[0 .. stop) became the batch's rows */
+    uint64_t rows;              /* ... that many */
+    uint64_t dups;              /* duplicate keys in those records */
     uint64_t nl;                /* newlines in data */
     sl_status st;               /* making a row failed (not a parse error) */
     sl_error err;
@@ -84,6 +86,9 @@ typedef struct feed {
     const sl_norm_plan *plan;   /* the newest */
     sl_json_reader *rd;         /* this thread's reader of parts */
     sl_buf glue;
+    uint64_t records, dups;     /* for sl_norm_feed_stats */
+    uint64_t rest_bytes;        /* bytes the reader of the rest took, if rest_used */
+    bool rest_used;
 } feed;
 
 void sl_norm_feed_options_init(sl_norm_feed_options *o)
@@ -141,12 +146,15 @@ static void make_rows(worker *w, job *j)
         if (!fit)
             return;
         j->stop = (size_t)(sl_json_reader_bytes_in(w->rd) - j->off);
+        j->rows++;
+        j->dups = sl_json_reader_duplicate_keys(w->rd);
     }
 }
 
 static void run_job(worker *w, job *j)
 {
     j->stop = 0;
+    j->rows = j->dups = 0;
     j->st = SL_OK;
     sl_json_reader_reset_part(w->rd, j->data, j->len, w->f->path, j->off, 1, 0);
     if (j->plan)
@@ -294,7 +302,7 @@ static sl_status fill(feed *f, sl_error *err)
         if (j->len == 0)
             break;
         j->plan = sl_norm_plan_valid(f->n, f->plan) ? f->plan : NULL;
-        if (j->plan && j->batch_plan != j->plan) {
+        if (j->plan && j->batch_plan != j->plan && !sl_norm_plan_counts_only(j->plan)) {
             sl_pq_writer_abort(j->batch);
             j->batch = NULL;
             j->batch_plan = NULL;
@@ -317,10 +325,11 @@ static sl_status fill(feed *f, sl_error *err)
 static sl_status add(feed *f, const sl_json_value *v, bool *tried, sl_error *err)
 {
     sl_status st = sl_norm_add(f->n, v, err);
+    f->records += !st;
     if (st || *tried || sl_norm_plan_valid(f->n, f->plan))
         return st;
     /* Try once a part for a plan, from a record the schema now holds. */
-    *tried = !f->n->windowing;
+    *tried = !f->n->windowing || f->n->opts.infer_only;
     sl_norm_plan *p = sl_norm_plan_make(f->n, v);
     if (!p)
         return SL_OK;
@@ -365,6 +374,9 @@ static sl_status read_rest(feed *f, const uint8_t *text, size_t len, uint64_t of
     if (st)
         return st;
     st = drain(f, r, err);
+    f->dups += sl_json_reader_duplicate_keys(r);
+    f->rest_bytes = sl_json_reader_bytes_in(r);
+    f->rest_used = true;
     sl_json_reader_free(r);
     return st;
 }
@@ -398,7 +410,7 @@ static sl_status read_slowly(feed *f, size_t start, sl_error *err)
     bool tried = false;
     for (;;) {
         sl_json_reader_reset_part(f->rd, text, len, f->path, off, line, col);
-        uint64_t rec_end = off;
+        uint64_t rec_end = off, dups = 0;
         const sl_json_value *v;
         sl_error e;
         sl_status st;
@@ -406,7 +418,10 @@ static sl_status read_slowly(feed *f, size_t start, sl_error *err)
             if ((st = add(f, v, &tried, err)))
                 return st;
             rec_end = sl_json_reader_bytes_in(f->rd);
+            dups = sl_json_reader_duplicate_keys(f->rd);
         }
+        /* the duplicates of whole records only: a cut record is read again */
+        f->dups += dups;
         if (text != f->glue.data)
             pop(f); /* text was the head job's: done with it, one way or the other */
         if (st == SL_EOF)
@@ -480,9 +495,11 @@ static sl_status run(feed *f, sl_error *err)
         }
         size_t start = 0;
         if (j->plan && j->stop && sl_norm_plan_valid(f->n, j->plan)) {
-            if ((st = sl_norm_plan_append(f->n, j->plan, j->batch, err)))
+            if ((st = sl_norm_plan_append(f->n, j->plan, j->batch, j->rows, err)))
                 return st;
             start = j->stop;
+            f->records += j->rows;
+            f->dups += j->dups;
         }
         if (start == j->len)
             pop(f);
@@ -496,18 +513,6 @@ static sl_status run(feed *f, sl_error *err)
 }
 
 /* ---------------------------------------------------------------- the entry */
-
-static sl_status feed_one(sl_normalizer *n, const char *path, const sl_json_options *jo,
-                          sl_error *err)
-{
-    sl_json_reader *r;
-    sl_status st = sl_json_reader_open(path, jo, &r, err);
-    const sl_json_value *v;
-    while (!st && (st = sl_json_reader_next(r, &v, err)) == SL_OK)
-        st = sl_norm_add(n, v, err);
-    sl_json_reader_free(r);
-    return st == SL_EOF ? SL_OK : st;
-}
 
 /* Reads the input's first bytes into the carry, up to its first value's first
  * byte: '[' there means a top-level array, which one reader takes. */
@@ -541,64 +546,79 @@ static void stop_workers(feed *f)
         pthread_join(f->w[i].tid, NULL);
 }
 
+/* The workers, the ring, the run, and everything undone again. */
+static sl_status run_parallel(feed *f, sl_error *err)
+{
+    sl_status st = SL_OK;
+    f->line = 1;
+    f->njobs = 4 * (size_t)f->o.threads;
+    f->jobs = calloc(f->njobs, sizeof *f->jobs);
+    f->w = calloc(f->o.threads, sizeof *f->w);
+    if (!f->jobs || !f->w)
+        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    if ((st = sl_json_reader_open_parts(&f->o.json, &f->rd, err)))
+        return st;
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->work, NULL);
+    pthread_cond_init(&f->done, NULL);
+    for (unsigned i = 0; i < f->o.threads; i++) {
+        worker *w = &f->w[f->nw];
+        w->f = f;
+        sl_norm_plan_scratch_init(&w->scratch);
+        if (sl_json_reader_open_parts(&f->o.json, &w->rd, NULL) ||
+            pthread_create(&w->tid, NULL, worker_main, w) != 0) {
+            sl_json_reader_free(w->rd);
+            sl_norm_plan_scratch_free(&w->scratch);
+            break;
+        }
+        f->nw++;
+    }
+    st = f->nw ? run(f, err) : read_rest(f, f->carry.data, f->carry.len, 0, 1, 0, true, err);
+    stop_workers(f);
+    for (unsigned i = 0; i < f->nw; i++) {
+        sl_json_reader_free(f->w[i].rd);
+        sl_norm_plan_scratch_free(&f->w[i].scratch);
+    }
+    pthread_cond_destroy(&f->done);
+    pthread_cond_destroy(&f->work);
+    pthread_mutex_destroy(&f->mu);
+    return st;
+}
+
+static sl_status feed_json(feed *f, sl_error *err)
+{
+    if (!f->o.part_size)
+        f->o.part_size = (size_t)256 << 10;
+    if (!f->o.json.max_record_size)
+        f->o.json.max_record_size = (uint64_t)256 << 20;
+    sl_status st = sl_input_open_path(f->path, f->o.json.max_decompressed_size, &f->in, err);
+    if (st)
+        return st;
+    if (f->o.threads <= 1 || f->o.json.form == SL_JSON_FORM_ARRAY ||
+        f->o.json.form == SL_JSON_FORM_DOCUMENT)
+        return read_rest(f, NULL, 0, 0, 1, 0, true, err);
+    int first = peek_first(f);
+    if (first < 0 || (first == '[' && f->o.json.form == SL_JSON_FORM_AUTO))
+        return read_rest(f, f->carry.data, f->carry.len, 0, 1, 0, true, err);
+    return run_parallel(f, err);
+}
+
 sl_status sl_norm_feed_json(sl_normalizer *n, const char *path, const sl_norm_feed_options *o,
-                            sl_error *err)
+                            sl_norm_feed_stats *stats, sl_error *err)
 {
     feed f;
     memset(&f, 0, sizeof f);
     f.n = n;
     f.path = path;
     f.o = *o;
-    if (!f.o.part_size)
-        f.o.part_size = (size_t)256 << 10;
-    if (!f.o.json.max_record_size)
-        f.o.json.max_record_size = (uint64_t)256 << 20;
-    if (f.o.threads <= 1 || f.o.json.form == SL_JSON_FORM_ARRAY ||
-        f.o.json.form == SL_JSON_FORM_DOCUMENT)
-        return feed_one(n, path, &f.o.json, err);
-    sl_status st = sl_input_open_path(path, f.o.json.max_decompressed_size, &f.in, err);
-    if (st)
-        return st;
     sl_buf_init(&f.carry, 0);
     sl_buf_init(&f.glue, 0);
-    int first = peek_first(&f);
-    if (first < 0 || (first == '[' && f.o.json.form == SL_JSON_FORM_AUTO)) {
-        st = read_rest(&f, f.carry.data, f.carry.len, 0, 1, 0, true, err);
-        goto out;
+    sl_status st = feed_json(&f, err);
+    if (stats) {
+        stats->records = f.records;
+        stats->duplicate_keys = f.dups;
+        stats->bytes = f.rest_used ? f.rest_bytes : f.in_off;
     }
-    f.line = 1;
-    f.njobs = 4 * (size_t)f.o.threads;
-    f.jobs = calloc(f.njobs, sizeof *f.jobs);
-    f.w = calloc(f.o.threads, sizeof *f.w);
-    if (!f.jobs || !f.w || (st = sl_json_reader_open_parts(&f.o.json, &f.rd, err))) {
-        st = st ? st : sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    pthread_mutex_init(&f.mu, NULL);
-    pthread_cond_init(&f.work, NULL);
-    pthread_cond_init(&f.done, NULL);
-    for (unsigned i = 0; i < f.o.threads; i++) {
-        worker *w = &f.w[f.nw];
-        w->f = &f;
-        sl_norm_plan_scratch_init(&w->scratch);
-        if (sl_json_reader_open_parts(&f.o.json, &w->rd, NULL) ||
-            pthread_create(&w->tid, NULL, worker_main, w) != 0) {
-            sl_json_reader_free(w->rd);
-            sl_norm_plan_scratch_free(&w->scratch);
-            break;
-        }
-        f.nw++;
-    }
-    st = f.nw ? run(&f, err) : read_rest(&f, f.carry.data, f.carry.len, 0, 1, 0, true, err);
-    stop_workers(&f);
-    for (unsigned i = 0; i < f.nw; i++) {
-        sl_json_reader_free(f.w[i].rd);
-        sl_norm_plan_scratch_free(&f.w[i].scratch);
-    }
-    pthread_cond_destroy(&f.done);
-    pthread_cond_destroy(&f.work);
-    pthread_mutex_destroy(&f.mu);
-out:
     for (size_t i = 0; f.jobs && i < f.njobs; i++) {
         sl_pq_writer_abort(f.jobs[i].batch);
         free(f.jobs[i].data);

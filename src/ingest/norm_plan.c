@@ -33,6 +33,7 @@ struct sl_norm_plan {
     sl_infer *inf;          /* each column's inferred type when the plan was made */
     sl_pq_column *pc;       /* each column as the part writes it */
     bool *covered;          /* a member maps to the column (while making) */
+    bool infer_only;        /* rows are only counted (sl_norm_options.infer_only) */
     uint64_t part_gen;
     sl_arena keys;
 };
@@ -91,10 +92,10 @@ static bool make_object(sl_norm_plan *p, const norm_table *t, const sl_json_valu
             continue;
         }
         const norm_col *c = sl_norm_find_col(t, (const char *)name->data, name->len);
-        if (!c || !c->in_part || c->synthetic)
+        if (!c || c->synthetic || (!p->infer_only && !c->in_part))
             return false;
         size_t j = (size_t)(c - t->cols);
-        if (j >= p->ncols || t->part_map[j] != j || p->covered[j])
+        if (j >= p->ncols || (!p->infer_only && t->part_map[j] != j) || p->covered[j])
             return false;
         p->covered[j] = true;
         if (!add_entry(p, m, (int32_t)j))
@@ -104,14 +105,19 @@ static bool make_object(sl_norm_plan *p, const norm_table *t, const sl_json_valu
     return true;
 }
 
-/* The open part's columns are the table's, in the table's order (open_part maps
- * them one to one), and nothing has changed since it opened. */
+/* One table, no keys, and (unless only inferring, when there are no parts) an
+ * open part whose columns are the table's, in the table's order (open_part maps
+ * them one to one), with nothing changed since it opened. */
 static const norm_table *plannable(const sl_normalizer *n)
 {
-    if (n->windowing || n->finished || n->opts.documents || n->ntables != 1)
+    if (n->finished || n->opts.documents || n->ntables != 1)
         return NULL;
     const norm_table *t = n->tables[0];
-    if (!t->w || t->dirty || t->key_col >= 0 || t->force_key || t->part_ncols != t->ncols)
+    if (t->key_col >= 0 || t->force_key)
+        return NULL;
+    if (n->opts.infer_only)
+        return t;
+    if (n->windowing || !t->w || t->dirty || t->part_ncols != t->ncols)
         return NULL;
     return t;
 }
@@ -125,6 +131,7 @@ sl_norm_plan *sl_norm_plan_make(const sl_normalizer *n, const sl_json_value *rec
     if (!p)
         return NULL;
     sl_arena_init(&p->keys, 4096);
+    p->infer_only = n->opts.infer_only;
     p->ncols = t->ncols;
     p->part_gen = t->part_gen;
     p->inf = malloc(p->ncols * sizeof *p->inf);
@@ -140,7 +147,7 @@ sl_norm_plan *sl_norm_plan_make(const sl_normalizer *n, const sl_json_value *rec
     }
     for (size_t j = 0; j < p->ncols; j++) {
         p->inf[j] = t->cols[j].inf;
-        p->pc[j] = t->cols[j].part_col;
+        p->pc[j] = t->cols[j].part_col; /* unset when only inferring: nothing is written */
         p->pc[j].name = NULL; /* writing a value needs only the type */
     }
     return p;
@@ -163,16 +170,27 @@ sl_status sl_norm_plan_open_batch(const sl_normalizer *n, const sl_norm_plan *p,
     *batch = NULL;
     if (!sl_norm_plan_valid(n, p))
         return sl_error_set(err, SL_ERR_USAGE, "a batch for a plan that no longer holds");
+    if (p->infer_only)
+        return SL_OK; /* nothing is written: rows are only counted */
     return sl_pq_writer_open_batch(n->tables[0]->w, batch, err);
 }
 
+bool sl_norm_plan_counts_only(const sl_norm_plan *p) { return p->infer_only; }
+
 sl_status sl_norm_plan_append(sl_normalizer *n, const sl_norm_plan *p, sl_pq_writer *batch,
-                              sl_error *err)
+                              uint64_t rows, sl_error *err)
 {
     if (!sl_norm_plan_valid(n, p))
         return sl_error_set(err, SL_ERR_USAGE, "appending rows of a plan that no longer holds");
     norm_table *t = n->tables[0];
-    uint64_t rows = sl_pq_writer_rows(batch);
+    if (p->infer_only) {
+        t->rows += rows;
+        n->ord_seen += rows;
+        return SL_OK;
+    }
+    if (sl_pq_writer_rows(batch) != rows)
+        return sl_error_set(err, SL_ERR_USAGE, "a batch of %llu rows, not %llu",
+                            (unsigned long long)sl_pq_writer_rows(batch), (unsigned long long)rows);
     sl_status st = sl_pq_write_batch(t->w, batch);
     if (st) {
         if (err) {
@@ -373,6 +391,10 @@ sl_status sl_norm_plan_row(const sl_norm_plan *p, sl_norm_plan_scratch *s, sl_pq
     memset(s->vals, 0, p->ncols * sizeof *s->vals);
     if (!match(p, 0, p->ne, rec, s->vals))
         return SL_OK;
+    if (p->infer_only) {
+        *fit = true;
+        return SL_OK;
+    }
     /* The whole row in one call when every value is one value call (the same calls,
      * so the same bytes and errors); else value by value. */
     size_t j = 0;

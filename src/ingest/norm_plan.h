@@ -37,14 +37,17 @@ sl_norm_plan *sl_norm_plan_make(const sl_normalizer *n, const sl_json_value *rec
 /* Whether rows made from p may still be appended to n. */
 bool sl_norm_plan_valid(const sl_normalizer *n, const sl_norm_plan *p);
 
-/* A batch for p's rows, opened from the part p was made for (p must be valid). */
+/* A batch for p's rows, opened from the part p was made for (p must be valid).
+ * When the normalizer only infers (sl_norm_options.infer_only), rows are only
+ * counted: *batch is NULL, and sl_norm_plan_counts_only(p) is true. */
 sl_status sl_norm_plan_open_batch(const sl_normalizer *n, const sl_norm_plan *p,
                                   sl_pq_writer **batch, sl_error *err);
+bool sl_norm_plan_counts_only(const sl_norm_plan *p);
 
-/* Appends the rows of batch (filled by sl_norm_plan_row for p, p still valid) to
- * n as the next records, and empties batch. */
+/* Adds the `rows` records that fit p (p still valid) to n as its next records:
+ * appends batch's rows (as many) and empties it, or, only inferring, counts them. */
 sl_status sl_norm_plan_append(sl_normalizer *n, const sl_norm_plan *p, sl_pq_writer *batch,
-                              sl_error *err);
+                              uint64_t rows, sl_error *err);
 
 /* Per-thread scratch for sl_norm_plan_row. */
 typedef struct sl_norm_plan_scratch {
@@ -58,7 +61,8 @@ void sl_norm_plan_scratch_init(sl_norm_plan_scratch *s);
 void sl_norm_plan_scratch_free(sl_norm_plan_scratch *s);
 
 /* Writes rec as one row of batch when it fits p (*fit true), else leaves batch as
- * it was (*fit false). Returns SL_OK, or the batch's error (SL_ERR_NOMEM...). */
+ * it was (*fit false); batch is NULL, and nothing written, when p counts only.
+ * Returns SL_OK, or the batch's error (SL_ERR_NOMEM...). */
 sl_status sl_norm_plan_row(const sl_norm_plan *p, sl_norm_plan_scratch *s, sl_pq_writer *batch,
                            const sl_json_value *rec, bool *fit);
 

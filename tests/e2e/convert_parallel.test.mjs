@@ -208,3 +208,31 @@ test('empty and whitespace-only inputs', () => {
   sameAsOneThread(write('empty.ndjson', ''), [], {expectStatus: 0});
   sameAsOneThread(write('ws.ndjson', '\n\n   \n'.repeat(100)), [], {expectStatus: 0});
 });
+
+/** `sluice inspect -j N` prints what -j 1 prints (records, bytes, duplicate keys, the
+ * inferred tables), or the same first error. */
+function inspectSame(input) {
+  const run = (args) => spawnSync(SLUICE, ['inspect', input, ...args], {encoding: 'utf8'});
+  const base = run(['-j', '1']);
+  for (const v of [['-j', '2', '--part-size', '64'], ['-j', '3', '--part-size', '300']]) {
+    const r = run(v);
+    assert.equal(r.status, base.status, `${v.join(' ')}: status`);
+    assert.equal(r.stdout, base.stdout, `${v.join(' ')}: stdout`);
+    assert.equal(r.stderr, base.stderr, `${v.join(' ')}: stderr`);
+  }
+  return base;
+}
+
+test('inspect -j N: the same records, bytes, duplicate keys, tables and errors as one thread', () => {
+  const text = evolving(1500);
+  let r = inspectSame(write('i.ndjson', text));
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /valid JSON, 1500 records/);
+  const dup = text.split('\n').map((l, i) => (i % 9 === 4 ? l.replace(/^\{/, '{"id":"dup",') : l)).join('\n');
+  r = inspectSame(write('dup.ndjson', dup));
+  assert.match(r.stdout, /\b167 duplicate keys/);
+  r = inspectSame(write('ierr.ndjson', text.replace(/\n/g, (m, off) => (off > 100000 && off < 100300 ? '\n{' : m))));
+  assert.equal(r.status, 3);
+  inspectSame(write('i.json.gz', zlib.gzipSync(text)));
+  inspectSame(write('iarr.json', JSON.stringify(text.trim().split('\n').map((l) => JSON.parse(l)))));
+});
