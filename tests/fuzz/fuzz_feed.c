@@ -4,7 +4,10 @@
  * glued parts and schema changes between parts all happen on small inputs. Both runs
  * must end the same way (the same status and, on an error, the same message and
  * position) and, when they succeed, publish the same tables byte for byte. Built
- * without libFuzzer, with replay.c, it re-runs the saved corpus in `make check`. */
+ * without libFuzzer, with replay.c, it re-runs the saved corpus in `make check`.
+ * The same pair of runs with infer_only (what `sluice inspect` does) must infer
+ * the same tables and count the same records, bytes and duplicate keys. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 typedef struct outcome {
     sl_status st;
     sl_error err;
+    sl_norm_feed_stats stats;
+    char shape[4096];            /* infer_only: the tables, their rows and columns */
     char dir[64];
     size_t ntables;
     char *files[16];
@@ -47,7 +52,7 @@ static char *slurp(const char *path, size_t *len)
     return b;
 }
 
-static void run(const char *input, unsigned threads, outcome *o)
+static void run(const char *input, unsigned threads, bool infer_only, outcome *o)
 {
     memset(o, 0, sizeof *o);
     snprintf(o->dir, sizeof o->dir, "/tmp/fuzz_feed-XXXXXX");
@@ -57,6 +62,7 @@ static void run(const char *input, unsigned threads, outcome *o)
     no.root_table = "t";
     no.tmp_dir = o->dir;
     no.window_bytes = 64;
+    no.infer_only = infer_only;
     sl_normalizer *n = NULL;
     CHECK(sl_norm_open(&no, &n, NULL) == SL_OK);
     sl_norm_feed_options fo;
@@ -66,10 +72,24 @@ static void run(const char *input, unsigned threads, outcome *o)
     fo.threads = threads;
     fo.part_size = 16;
     sl_error_clear(&o->err);
-    o->st = sl_norm_feed_json(n, input, &fo, &o->err);
+    o->st = sl_norm_feed_json(n, input, &fo, &o->stats, &o->err);
     if (!o->st)
         o->st = sl_norm_finish(n, &o->err);
-    if (!o->st) {
+    if (!o->st && infer_only) {
+        size_t k = 0;
+        for (size_t t = 0; t < sl_norm_num_tables(n); t++) {
+            k += (size_t)snprintf(o->shape + k, sizeof o->shape - k, "%s:%llu:", sl_norm_table_name(n, t),
+                                  (unsigned long long)sl_norm_table_rows(n, t));
+            for (size_t c = 0; c < sl_norm_table_num_columns(n, t) && k < sizeof o->shape - 64; c++) {
+                sl_pq_column col;
+                sl_norm_table_column(n, t, c, &col);
+                k += (size_t)snprintf(o->shape + k, sizeof o->shape - k, "%.32s/%d/%d,", col.name,
+                                      (int)col.type, (int)col.list);
+            }
+            if (k >= sizeof o->shape - 64)
+                break;
+        }
+    } else if (!o->st) {
         o->ntables = sl_norm_num_tables(n);
         for (size_t t = 0; t < o->ntables && t < 16; t++) {
             char path[128];
@@ -100,9 +120,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(size == 0 || write(fd, data, size) == (ssize_t)size);
     close(fd);
     outcome a, b;
-    run(input, 1, &a);
-    run(input, 3, &b);
+    for (int infer_only = 1; infer_only >= 0; infer_only--) {
+        run(input, 1, infer_only, &a);
+        run(input, 3, infer_only, &b);
+        if (infer_only) {
+            CHECK(a.st == b.st);
+            CHECK(strcmp(a.shape, b.shape) == 0);
+            CHECK(a.st || (a.stats.records == b.stats.records && a.stats.bytes == b.stats.bytes &&
+                           a.stats.duplicate_keys == b.stats.duplicate_keys));
+            clean(&a);
+            clean(&b);
+        }
+    }
     unlink(input);
+    CHECK(a.st || (a.stats.records == b.stats.records && a.stats.bytes == b.stats.bytes &&
+                   a.stats.duplicate_keys == b.stats.duplicate_keys));
     if (a.st != b.st || a.err.line != b.err.line || a.err.column != b.err.column ||
         a.err.offset != b.err.offset || strcmp(a.err.msg, b.err.msg) != 0) {
         fprintf(stderr, "fuzz_feed: one thread: %d %llu:%llu (byte %llu) %s\n"
