@@ -129,7 +129,7 @@ norm_col *sl_norm_find_col(const norm_table *t, const char *name, size_t len)
     size_t h = name_hash(name, len) & (t->nslots - 1);
     for (uint32_t s; (s = t->slots[h]); h = (h + 1) & (t->nslots - 1)) {
         norm_col *c = &t->cols[s - 1];
-        if (c->len == len && memcmp(c->name, name, len) == 0)
+        if (c->len == len && (len == 0 || memcmp(c->name, name, len) == 0)) /* "" may be NULL */
             return c;
     }
     return NULL;
