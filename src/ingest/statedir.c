@@ -306,3 +306,21 @@ sl_status sl_statedir_open(sl_statedir *sd, const char *out, const char *state_d
     }
     return SL_OK;
 }
+
+sl_status sl_statedir_find(sl_statedir *sd, const char *out, sl_error *err)
+{
+    sl_status st = sl_statedir_default(sd, out, err);
+    if (st)
+        return st;
+    char marker[PATH_MAX], dir[PATH_MAX];
+    if (sl_fs_pathf(marker, sizeof marker, "%s/%s", sd->out, SL_STATE_MARKER))
+        return sl_error_set(err, SL_ERR_USAGE, "path too long: %s", out);
+    st = read_binding(marker, "state", dir, sizeof dir, err);
+    if (st == SL_EOF)
+        return SL_OK;
+    if (st)
+        return st;
+    memcpy(sd->dir, dir, sizeof sd->dir);
+    sd->custom = true;
+    return SL_OK;
+}

@@ -48,6 +48,11 @@ typedef struct sl_statedir {
  * the commands that read what ingest and sync wrote with no --state-dir. */
 sl_status sl_statedir_default(sl_statedir *sd, const char *out, sl_error *err);
 
+/* The state directory ingest and sync use for out, without changing anything:
+ * the one OUT/.sluice-state.json names, else OUT/_sluice. For the commands that
+ * only read the state (validate). SL_ERR_CORRUPT for a marker that names none. */
+sl_status sl_statedir_find(sl_statedir *sd, const char *out, sl_error *err);
+
 /* Sets up the state directory of out, which must exist: state_dir, or OUT/_sluice
  * when it is NULL or empty. A state_dir is created if missing, and must not be
  * OUT, or inside OUT other than as OUT/_sluice or a name starting with '.'

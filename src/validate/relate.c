@@ -6,7 +6,8 @@
  * - foreign keys: declared, by convention, and discovered by inclusion, each
  *   with the share of child values found and of parent keys used;
  * - the school rules: class capacity and enrollments per student;
- * - rows sync holds back (D/_sluice/sync/pending/), and how long they wait.
+ * - rows sync holds back (D/_sluice/sync/pending/, or in the state directory
+ *   D/.sluice-state.json names), and how long they wait.
  * A row whose key repeats an earlier row's takes no part in foreign key and
  * business checks: it is counted once, as a duplicate. */
 #include <math.h>
@@ -19,6 +20,7 @@
 
 #include "base/fsutil.h"
 #include "base/grow.h"
+#include "ingest/statedir.h"
 #include "schema/node.h"
 #include "validate/vd.h"
 
@@ -353,7 +355,10 @@ static uint64_t orphan_age(const char *dir)
     sl_buf b;
     sl_buf_init(&b, 1 << 24);
     uint64_t age = 3600;   /* sync's default --orphan-age */
-    snprintf(path, sizeof path, "%s/_sluice/sync/report.json", dir);
+    sl_statedir sd;
+    if ((sl_statedir_find(&sd, dir, NULL) && sl_statedir_default(&sd, dir, NULL)) ||
+        sl_statedir_path(&sd, path, sizeof path, SL_STATE_SYNC, "report.json"))
+        return age;
     if (sl_fs_read_file(path, 1 << 24, true, &b, NULL) == SL_OK) {
         sl_node_doc doc;
         int64_t v;
@@ -409,13 +414,16 @@ sl_status vd_read_pending(vd_run *run, sl_error *err)
 {
     char dir[4096];
     struct stat sb;
-    snprintf(dir, sizeof dir, "%s/_sluice/sync", run->dir);
+    /* sync's state: D/_sluice/sync, or under the --state-dir D names */
+    sl_statedir sd;
+    if ((sl_statedir_find(&sd, run->dir, NULL) && sl_statedir_default(&sd, run->dir, NULL)) ||
+        sl_statedir_path(&sd, dir, sizeof dir, SL_STATE_SYNC, NULL))
+        return SL_OK;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
         return SL_OK;
     run->sync_state = true;
     run->orphan_age_s = orphan_age(run->dir);
-    snprintf(dir, sizeof dir, "%s/_sluice/sync/pending", run->dir);
-    if (stat(dir, &sb) != 0)
+    if (sl_statedir_path(&sd, dir, sizeof dir, SL_STATE_SYNC, "pending") || stat(dir, &sb) != 0)
         return SL_OK;
     /* the pending files: one per table, <table>.parquet */
     size_t cap = 0;

@@ -361,18 +361,22 @@ async function schemaText(file) {
   return m[1];
 }
 
-test('rows sync holds back are reported with how long they waited; orphans past the age fail', async () => {
-  const root = fresh('sync');
+/** The pending-rows case, with sync's state in OUT/_sluice or in a --state-dir
+ * elsewhere (which validate finds through OUT/.sluice-state.json, given nothing). */
+async function pendingRows(withStateDir) {
+  const root = fresh(withStateDir ? 'sync-state' : 'sync');
   const input = path.join(root, 'in'), out = path.join(root, 'out');
+  const state = withStateDir ? path.join(root, 'state') : path.join(out, '_sluice');
+  const sd = withStateDir ? ['--state-dir', state] : [];
   fs.mkdirSync(input);
   fs.writeFileSync(path.join(input, 'r1.json'), JSON.stringify({
     students: [{student_id: 'S1', age: 15, year: 10}, {student_id: 'S3', age: 16, year: 10}],
     classes: [{class_id: 'C1', capacity: 30}],
     student_classes: [{student_id: 'S1', class_id: 'C1'}, {student_id: 'S2', class_id: 'C1'}, {student_id: 'S4', class_id: 'C1'}],
   }));
-  let r = run(FIXTURE, ['ingest', '--once', '--input-dir', input, '--output-dir', out]);
+  let r = run(FIXTURE, ['ingest', '--once', '--input-dir', input, '--output-dir', out, ...sd]);
   assert.equal(r.status, 0, r.stderr);
-  r = run(FIXTURE, ['sync', '--output-dir', out, '--orphan-age', '3600']);
+  r = run(FIXTURE, ['sync', '--output-dir', out, '--orphan-age', '3600', ...sd]);
   assert.equal(r.status, 0, r.stderr);
   // held back, not yet orphans: reported, and the run passes
   r = validate(['--output-dir', out]);
@@ -380,21 +384,25 @@ test('rows sync holds back are reported with how long they waited; orphans past 
   let rep = report(out);
   assert.equal(rep.sync.orphan_age_seconds, 3600);
   assert.deepEqual(rep.sync.pending.map((p) => [p.table, p.rows, p.orphans]), [['student_classes', 2, 0]]);
-  const pend = await one(`SELECT count(*) FROM ${sqlString(path.join(out, '_sluice/sync/pending/student_classes.parquet'))}`);
+  const pend = await one(`SELECT count(*) FROM ${sqlString(path.join(state, 'sync/pending/student_classes.parquet'))}`);
   assert.equal(pend, 2);
   // the final tables hold only what sync published: no orphan among them
   assert.equal(check(rep, 'orphan_refs', 'student_classes', 'student_id').failing_rows, 0);
   assert.equal(check(rep, 'orphan_refs', 'student_classes', 'student_id').rows_checked, 1);
   // past the orphan age they fail the run
   await new Promise((res) => setTimeout(res, 1100));
-  r = run(FIXTURE, ['sync', '--output-dir', out, '--orphan-age', '1']);
+  r = run(FIXTURE, ['sync', '--output-dir', out, '--orphan-age', '1', ...sd]);
   assert.equal(r.status, 0, r.stderr);
   r = validate(['--output-dir', out]);
   assert.equal(r.status, 1, r.stderr);
   rep = report(out);
   assert.deepEqual(failures(rep), {'sync_orphans student_classes': 2});
   assert.ok(rep.sync.pending[0].oldest_wait_seconds >= 1, String(rep.sync.pending[0].oldest_wait_seconds));
-});
+  assert.equal(fs.existsSync(path.join(out, '_sluice', 'sync')), !withStateDir);
+}
+
+test('rows sync holds back are reported with how long they waited; orphans past the age fail', () => pendingRows(false));
+test('the same with sync\'s state in a --state-dir elsewhere, found through OUT/.sluice-state.json', () => pendingRows(true));
 
 /** Failing rows summed by check kind over every table and column. */
 function byKind(rep) {
