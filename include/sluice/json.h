@@ -150,6 +150,25 @@ sl_status sl_json_reader_open_parts(const sl_json_options *opts, sl_json_reader 
 void sl_json_reader_reset_part(sl_json_reader *r, const void *data, size_t len, const char *name,
                                uint64_t offset, uint64_t line, uint64_t col);
 
+/* Scanning a record of a known shape, for a caller that parses some records itself
+ * (src/ingest/norm_plan.c) from a part r was reset onto: the reader's own rules for
+ * a string (p at its opening quote: its UTF-8, its escapes, unescaped into r's
+ * memory until the next reset) and a scalar (a string, a number, true, false or
+ * null), giving the values sl_json_reader_next gives for the same bytes. Each
+ * returns the byte after what it read, or NULL when the bytes at p are not one
+ * (or run past the part's end): then the caller reads the record with
+ * sl_json_reader_next, which reports what is wrong. sl_json_skip_space skips
+ * JSON whitespace (the part's padding stops it). */
+const uint8_t *sl_json_scan_string(sl_json_reader *r, const uint8_t *p, const char **s,
+                                   size_t *len);
+const uint8_t *sl_json_scan_scalar(sl_json_reader *r, const uint8_t *p, sl_json_value *v);
+static inline const uint8_t *sl_json_skip_space(const uint8_t *p)
+{
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+        p++;
+    return p;
+}
+
 /* The line on which the current part ends (its line, plus the newlines in it),
  * whether or not its records were read: the newlines the parser already passed are
  * not counted again. */

@@ -49,6 +49,7 @@ typedef struct job {
     uint64_t rows;              /* ... that many */
     uint64_t dups;              /* duplicate keys in those records */
     uint64_t nl;                /* newlines in data */
+    uint64_t nl_before;         /* ... before the reader took over from the scan */
     sl_status st;               /* making a row failed (not a parse error) */
     sl_error err;
     bool done;
@@ -124,8 +125,21 @@ static void position(const uint8_t *text, size_t at, uint64_t off, uint64_t *lin
 
 /* ---------------------------------------------------------------- workers */
 
-static void make_rows(worker *w, job *j)
+static void batch_failed(job *j, sl_status st)
 {
+    j->st = st;
+    j->err = *sl_pq_writer_error(j->batch);
+    if (!j->err.code)
+        sl_error_set(&j->err, st, "making a row: %s", sl_strerror(st));
+}
+
+/* Rows through the reader: each record parsed into a tree, then matched. From p
+ * (a record's start, or whitespace before one) to the first record that does not
+ * fit or parse. */
+static void read_rows(worker *w, job *j, const uint8_t *p)
+{
+    size_t at = (size_t)(p - j->data);
+    sl_json_reader_reset_part(w->rd, p, j->len - at, w->f->path, j->off + at, 1, 0);
     for (;;) {
         const sl_json_value *v;
         sl_status st = sl_json_reader_next(w->rd, &v, NULL);
@@ -137,10 +151,7 @@ static void make_rows(worker *w, job *j)
             return;
         bool fit;
         if ((st = sl_norm_plan_row(j->plan, &w->scratch, j->batch, v, &fit))) {
-            j->st = st;
-            j->err = *sl_pq_writer_error(j->batch);
-            if (!j->err.code)
-                sl_error_set(&j->err, st, "making a row: %s", sl_strerror(st));
+            batch_failed(j, st);
             return;
         }
         if (!fit)
@@ -151,16 +162,47 @@ static void make_rows(worker *w, job *j)
     }
 }
 
+/* Rows made by the plan's own scan of each record, no tree; at the first record
+ * it does not take, the reader goes on from there (it reads what the scan would
+ * not, duplicate keys say, and knows which records are malformed). */
+static void make_rows(worker *w, job *j)
+{
+    const uint8_t *p = j->data, *end = j->data + j->len;
+    for (;;) {
+        p = sl_json_skip_space(p);
+        if (p >= end) {
+            j->stop = j->len;
+            return;
+        }
+        sl_status st;
+        const uint8_t *q = sl_norm_plan_scan(j->plan, &w->scratch, j->batch, w->rd, p,
+                                             w->f->o.json.max_record_size, &st);
+        if (st) {
+            batch_failed(j, st);
+            return;
+        }
+        if (!q)
+            break;
+        p = q;
+        j->stop = (size_t)(p - j->data);
+        j->rows++;
+    }
+    /* the newlines the scan passed: the reader counts only from where it starts */
+    for (const uint8_t *n = j->data; (n = memchr(n, '\n', (size_t)(p - n))) != NULL; n++)
+        j->nl_before++;
+    read_rows(w, j, p);
+}
+
 static void run_job(worker *w, job *j)
 {
     j->stop = 0;
-    j->rows = j->dups = 0;
+    j->rows = j->dups = j->nl_before = 0;
     j->st = SL_OK;
     sl_json_reader_reset_part(w->rd, j->data, j->len, w->f->path, j->off, 1, 0);
     if (j->plan)
         make_rows(w, j);
     /* The reader counted the newlines before each record it read: only the rest. */
-    j->nl = sl_json_reader_part_end_line(w->rd) - 1;
+    j->nl = j->nl_before + sl_json_reader_part_end_line(w->rd) - 1;
 }
 
 static void *worker_main(void *arg)

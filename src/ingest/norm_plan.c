@@ -295,6 +295,7 @@ void sl_norm_plan_scratch_free(sl_norm_plan_scratch *s)
 {
     free(s->vals);
     free(s->row);
+    free(s->sv);
     sl_buf_free(&s->tmp);
 }
 
@@ -374,10 +375,99 @@ static bool grow_scratch(sl_norm_plan_scratch *s, size_t n)
     sl_pq_value *r = v ? realloc(s->row, n * sizeof *r) : NULL;
     if (r)
         s->row = r;
-    if (!v || !r)
+    sl_json_value *sv = r ? realloc(s->sv, n * sizeof *sv) : NULL;
+    if (sv)
+        s->sv = sv;
+    if (!v || !r || !sv)
         return false;
     s->cap = n;
     return true;
+}
+
+/* Writes the values matched into s->vals as one row of batch. */
+static sl_status write_matched(const sl_norm_plan *p, sl_norm_plan_scratch *s, sl_pq_writer *batch)
+{
+    if (p->infer_only)
+        return SL_OK;
+    /* The whole row in one call when every value is one value call (the same calls,
+     * so the same bytes and errors); else value by value. */
+    size_t j = 0;
+    while (j < p->ncols && row_value(&p->pc[j], s->vals[j], &s->row[j]))
+        j++;
+    if (j == p->ncols)
+        return sl_pq_write_row(batch, s->row);
+    for (j = 0; j < p->ncols; j++) {
+        sl_status st = s->vals[j] ? sl_norm_write_value(batch, j, &p->pc[j], s->vals[j], &s->tmp)
+                                  : sl_pq_write_null(batch, j);
+        if (st)
+            return st;
+    }
+    return sl_pq_write_end_row(batch);
+}
+
+/* The object at q (its '{') against the plan's entries [lo, hi): values into
+ * s->sv and s->vals. The byte after its '}', or NULL for anything else than a
+ * record sl_norm_plan_row would take with the same values (then the caller hands
+ * the record to the reader, which reads it, or reports what is wrong). */
+static const uint8_t *scan_object(const sl_norm_plan *p, size_t lo, size_t hi, sl_json_reader *r,
+                                  const uint8_t *q, sl_norm_plan_scratch *s)
+{
+    if (*q != '{')
+        return NULL;
+    q = sl_json_skip_space(q + 1);
+    if (*q == '}')
+        return q + 1;
+    size_t k = lo;
+    for (;;) {
+        sl_json_member m;
+        if (!(q = sl_json_scan_string(r, q, &m.key, &m.key_len)))
+            return NULL;
+        q = sl_json_skip_space(q);
+        if (*q != ':')
+            return NULL;
+        q = sl_json_skip_space(q + 1);
+        const plan_entry *e = k < hi && key_is(&p->e[k], &m) ? &p->e[k] : lookup(p, lo, hi, &m);
+        if (!e)
+            return NULL;
+        size_t at = (size_t)(e - p->e);
+        if (e->col == PLAN_OBJ) {
+            if (!(q = scan_object(p, at + 1, e->end, r, q, s)))
+                return NULL;
+            k = e->end + 1;
+        } else {
+            sl_json_value *v = &s->sv[e->col];
+            /* a key seen twice is the reader's to resolve (and count) */
+            if (s->vals[e->col] || !(q = sl_json_scan_scalar(r, q, v)) ||
+                !sl_norm_value_fits(&p->inf[e->col], v))
+                return NULL;
+            s->vals[e->col] = v;
+            k = at + 1;
+        }
+        q = sl_json_skip_space(q);
+        if (*q == ',') {
+            q = sl_json_skip_space(q + 1);
+            continue;
+        }
+        return *q == '}' ? q + 1 : NULL;
+    }
+}
+
+const uint8_t *sl_norm_plan_scan(const sl_norm_plan *p, sl_norm_plan_scratch *s,
+                                 sl_pq_writer *batch, sl_json_reader *r, const uint8_t *at,
+                                 uint64_t max_size, sl_status *st)
+{
+    *st = SL_OK;
+    if (!grow_scratch(s, p->ncols)) {
+        *st = SL_ERR_NOMEM;
+        return NULL;
+    }
+    memset(s->vals, 0, p->ncols * sizeof *s->vals);
+    const uint8_t *q = scan_object(p, 0, p->ne, r, at, s);
+    if (!q || (uint64_t)(q - at) > max_size) /* too large: the reader says so */
+        return NULL;
+    if ((*st = write_matched(p, s, batch)))
+        return NULL;
+    return q;
 }
 
 sl_status sl_norm_plan_row(const sl_norm_plan *p, sl_norm_plan_scratch *s, sl_pq_writer *batch,
@@ -391,28 +481,7 @@ sl_status sl_norm_plan_row(const sl_norm_plan *p, sl_norm_plan_scratch *s, sl_pq
     memset(s->vals, 0, p->ncols * sizeof *s->vals);
     if (!match(p, 0, p->ne, rec, s->vals))
         return SL_OK;
-    if (p->infer_only) {
-        *fit = true;
-        return SL_OK;
-    }
-    /* The whole row in one call when every value is one value call (the same calls,
-     * so the same bytes and errors); else value by value. */
-    size_t j = 0;
-    while (j < p->ncols && row_value(&p->pc[j], s->vals[j], &s->row[j]))
-        j++;
-    if (j == p->ncols) {
-        sl_status st = sl_pq_write_row(batch, s->row);
-        *fit = st == SL_OK;
-        return st;
-    }
-    for (j = 0; j < p->ncols; j++) {
-        sl_status st = s->vals[j] ? sl_norm_write_value(batch, j, &p->pc[j], s->vals[j], &s->tmp)
-                                  : sl_pq_write_null(batch, j);
-        if (st)
-            return st;
-    }
-    sl_status st = sl_pq_write_end_row(batch);
-    if (!st)
-        *fit = true;
+    sl_status st = write_matched(p, s, batch);
+    *fit = st == SL_OK;
     return st;
 }

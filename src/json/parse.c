@@ -717,3 +717,34 @@ key:
     goto value;
 }
 
+
+/* ---- scanning a record of a known shape (sluice/json.h) ---- */
+
+const uint8_t *sl_json_scan_string(sl_json_reader *r, const uint8_t *p, const char **s,
+                                   size_t *len)
+{
+    return *p == '"' ? parse_string(r, p + 1, s, len) : NULL;
+}
+
+const uint8_t *sl_json_scan_scalar(sl_json_reader *r, const uint8_t *p, sl_json_value *v)
+{
+    switch (*p) {
+    case '"':
+        v->type = SL_JSON_STRING;
+        return parse_string(r, p + 1, &v->u.str.ptr, &v->u.str.len);
+    case 't':
+        v->type = SL_JSON_TRUE;
+        return literal(r, p, "true", 4);
+    case 'f':
+        v->type = SL_JSON_FALSE;
+        return literal(r, p, "false", 5);
+    case 'n':
+        v->type = SL_JSON_NULL;
+        return literal(r, p, "null", 4);
+    case '-': case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        return parse_number(r, p, v);
+    default:
+        return NULL;
+    }
+}
