@@ -168,15 +168,18 @@ static void read_rows(worker *w, job *j, const uint8_t *p)
 static void make_rows(worker *w, job *j)
 {
     const uint8_t *p = j->data, *end = j->data + j->len;
+    uint64_t nl = 0;   /* newlines before p: the reader counts only from where it starts */
     for (;;) {
-        p = sl_json_skip_space(p);
+        for (; *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'; p++)
+            nl += *p == '\n';
         if (p >= end) {
             j->stop = j->len;
+            j->nl = nl;
             return;
         }
         sl_status st;
         const uint8_t *q = sl_norm_plan_scan(j->plan, &w->scratch, j->batch, w->rd, p,
-                                             w->f->o.json.max_record_size, &st);
+                                             w->f->o.json.max_record_size, &nl, &st);
         if (st) {
             batch_failed(j, st);
             return;
@@ -187,9 +190,7 @@ static void make_rows(worker *w, job *j)
         j->stop = (size_t)(p - j->data);
         j->rows++;
     }
-    /* the newlines the scan passed: the reader counts only from where it starts */
-    for (const uint8_t *n = j->data; (n = memchr(n, '\n', (size_t)(p - n))) != NULL; n++)
-        j->nl_before++;
+    j->nl_before = nl;
     read_rows(w, j, p);
 }
 
@@ -197,12 +198,15 @@ static void run_job(worker *w, job *j)
 {
     j->stop = 0;
     j->rows = j->dups = j->nl_before = 0;
+    j->nl = UINT64_MAX;
     j->st = SL_OK;
     sl_json_reader_reset_part(w->rd, j->data, j->len, w->f->path, j->off, 1, 0);
     if (j->plan)
         make_rows(w, j);
-    /* The reader counted the newlines before each record it read: only the rest. */
-    j->nl = j->nl_before + sl_json_reader_part_end_line(w->rd) - 1;
+    /* A part the scan took whole has its newlines counted (j->nl); else the reader
+     * counted those before each record it read, and counts the rest now. */
+    if (j->nl == UINT64_MAX)
+        j->nl = j->nl_before + sl_json_reader_part_end_line(w->rd) - 1;
 }
 
 static void *worker_main(void *arg)

@@ -246,9 +246,24 @@ bool sl_norm_value_fits(const sl_infer *c, const sl_json_value *v)
     }
 }
 
+/* Keys are short: compared here 8 bytes at a time, not through a call. */
 static bool key_is(const plan_entry *e, const sl_json_member *m)
 {
-    return e->key_len == m->key_len && memcmp(e->key, m->key, m->key_len) == 0;
+    size_t n = m->key_len;
+    if (e->key_len != n)
+        return false;
+    const char *a = e->key, *b = m->key;
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return false;
+    }
+    for (; n; a++, b++, n--)
+        if (*a != *b)
+            return false;
+    return true;
 }
 
 /* The entry for m among the members of the object whose entries are [lo, hi). */
@@ -405,16 +420,28 @@ static sl_status write_matched(const sl_norm_plan *p, sl_norm_plan_scratch *s, s
     return sl_pq_write_end_row(batch);
 }
 
+/* JSON whitespace, counting newlines (the reader's line numbers need them). */
+static inline const uint8_t *skip(const uint8_t *q, uint64_t *nl)
+{
+    for (;; q++) {
+        if (*q == ' ' || *q == '\t' || *q == '\r')
+            continue;
+        if (*q != '\n')
+            return q;
+        ++*nl;
+    }
+}
+
 /* The object at q (its '{') against the plan's entries [lo, hi): values into
  * s->sv and s->vals. The byte after its '}', or NULL for anything else than a
  * record sl_norm_plan_row would take with the same values (then the caller hands
  * the record to the reader, which reads it, or reports what is wrong). */
 static const uint8_t *scan_object(const sl_norm_plan *p, size_t lo, size_t hi, sl_json_reader *r,
-                                  const uint8_t *q, sl_norm_plan_scratch *s)
+                                  const uint8_t *q, sl_norm_plan_scratch *s, uint64_t *nl)
 {
     if (*q != '{')
         return NULL;
-    q = sl_json_skip_space(q + 1);
+    q = skip(q + 1, nl);
     if (*q == '}')
         return q + 1;
     size_t k = lo;
@@ -422,16 +449,16 @@ static const uint8_t *scan_object(const sl_norm_plan *p, size_t lo, size_t hi, s
         sl_json_member m;
         if (!(q = sl_json_scan_string(r, q, &m.key, &m.key_len)))
             return NULL;
-        q = sl_json_skip_space(q);
+        q = skip(q, nl);
         if (*q != ':')
             return NULL;
-        q = sl_json_skip_space(q + 1);
+        q = skip(q + 1, nl);
         const plan_entry *e = k < hi && key_is(&p->e[k], &m) ? &p->e[k] : lookup(p, lo, hi, &m);
         if (!e)
             return NULL;
         size_t at = (size_t)(e - p->e);
         if (e->col == PLAN_OBJ) {
-            if (!(q = scan_object(p, at + 1, e->end, r, q, s)))
+            if (!(q = scan_object(p, at + 1, e->end, r, q, s, nl)))
                 return NULL;
             k = e->end + 1;
         } else {
@@ -443,9 +470,9 @@ static const uint8_t *scan_object(const sl_norm_plan *p, size_t lo, size_t hi, s
             s->vals[e->col] = v;
             k = at + 1;
         }
-        q = sl_json_skip_space(q);
+        q = skip(q, nl);
         if (*q == ',') {
-            q = sl_json_skip_space(q + 1);
+            q = skip(q + 1, nl);
             continue;
         }
         return *q == '}' ? q + 1 : NULL;
@@ -454,19 +481,21 @@ static const uint8_t *scan_object(const sl_norm_plan *p, size_t lo, size_t hi, s
 
 const uint8_t *sl_norm_plan_scan(const sl_norm_plan *p, sl_norm_plan_scratch *s,
                                  sl_pq_writer *batch, sl_json_reader *r, const uint8_t *at,
-                                 uint64_t max_size, sl_status *st)
+                                 uint64_t max_size, uint64_t *newlines, sl_status *st)
 {
+    uint64_t nl = 0;
     *st = SL_OK;
     if (!grow_scratch(s, p->ncols)) {
         *st = SL_ERR_NOMEM;
         return NULL;
     }
     memset(s->vals, 0, p->ncols * sizeof *s->vals);
-    const uint8_t *q = scan_object(p, 0, p->ne, r, at, s);
+    const uint8_t *q = scan_object(p, 0, p->ne, r, at, s, &nl);
     if (!q || (uint64_t)(q - at) > max_size) /* too large: the reader says so */
         return NULL;
     if ((*st = write_matched(p, s, batch)))
         return NULL;
+    *newlines += nl;
     return q;
 }
 

@@ -69,14 +69,14 @@ sl_status sl_norm_plan_row(const sl_norm_plan *p, sl_norm_plan_scratch *s, sl_pq
 
 /* The same for the record whose text starts at `at` (its '{') in the part r was
  * reset onto, at most max_size bytes (the record limit), parsed by the plan itself
- * with the reader's rules (no tree): the
+ * with the reader's rules (no tree), adding the newlines inside it to *newlines: the
  * byte after the record when it was written as one row of batch, else NULL and
  * batch as it was (*st says SL_OK unless the batch failed). NULL means only "not
  * here": the record may still fit, or be malformed; sl_json_reader_next and
  * sl_norm_plan_row tell. */
 const uint8_t *sl_norm_plan_scan(const sl_norm_plan *p, sl_norm_plan_scratch *s,
                                  sl_pq_writer *batch, sl_json_reader *r, const uint8_t *at,
-                                 uint64_t max_size, sl_status *st);
+                                 uint64_t max_size, uint64_t *newlines, sl_status *st);
 
 /* Whether observing v would leave a column's inferred type c exactly as it is. */
 bool sl_norm_value_fits(const sl_infer *c, const sl_json_value *v);
