@@ -213,6 +213,41 @@ static bool int_exact_in_double(int64_t v)
     return v >= -lim && v <= lim;
 }
 
+/* For a string in a DATE, TIME or TIMESTAMP column: whether sl_infer_observe
+ * classifies it as that same type (so it fits), and its value as
+ * sl_norm_write_value writes it (days, or microseconds). Exactly the tests of
+ * the classification that can pass for each type: a date is 10 bytes; a time has
+ * its colon at [2], which no date or timestamp has; a timestamp is 16 to 40 bytes
+ * with '-' at [4], which no date of 10 bytes or time can be, and its zone decides
+ * between the two timestamp types. */
+static bool time_value(uint8_t type, const sl_json_value *v, int64_t *out)
+{
+    const char *s = v->u.str.ptr;
+    size_t n = v->u.str.len;
+    bool zoned;
+    int32_t days;
+    switch (type) {
+    case SL_T_DATE:
+        if (n != 10 || !sl_parse_date(s, n, &days))
+            return false;
+        *out = days;
+        return true;
+    case SL_T_TIME:
+        return n >= 8 && s[2] == ':' && sl_parse_time(s, n, out);
+    case SL_T_TIMESTAMP:
+    case SL_T_TIMESTAMP_NAIVE:
+        return sl_parse_timestamp(s, n, out, &zoned) && zoned == (type == SL_T_TIMESTAMP);
+    default:
+        return false;
+    }
+}
+
+static bool is_time(uint8_t type)
+{
+    return type == SL_T_DATE || type == SL_T_TIME || type == SL_T_TIMESTAMP ||
+           type == SL_T_TIMESTAMP_NAIVE;
+}
+
 /* The cases of sl_infer_observe for a scalar in a column that has seen scalars,
  * kept to those that leave every field as it is (int_unsafe and scalar_seen
  * included: they change without the type changing). Tested against
@@ -234,13 +269,10 @@ bool sl_norm_value_fits(const sl_infer *c, const sl_json_value *v)
                (c->type == SL_T_DOUBLE && !c->int_unsafe);
     case SL_JSON_DOUBLE:
         return c->type == SL_T_DOUBLE || c->type == SL_T_STRING;
-    case SL_JSON_STRING:
-        if (c->type == SL_T_STRING)
-            return true;
-        if (c->type == SL_T_DATE || c->type == SL_T_TIME || c->type == SL_T_TIMESTAMP ||
-            c->type == SL_T_TIMESTAMP_NAIVE)
-            return sl_infer_fits(c, v); /* a string that is the same kind of time */
-        return false;
+    case SL_JSON_STRING: {
+        int64_t t;
+        return c->type == SL_T_STRING || time_value(c->type, v, &t);
+    }
     default:
         return false; /* big integers, arrays, objects */
     }
@@ -311,6 +343,7 @@ void sl_norm_plan_scratch_free(sl_norm_plan_scratch *s)
     free(s->vals);
     free(s->row);
     free(s->sv);
+    free(s->pre);
     sl_buf_free(&s->tmp);
 }
 
@@ -393,7 +426,10 @@ static bool grow_scratch(sl_norm_plan_scratch *s, size_t n)
     sl_json_value *sv = r ? realloc(s->sv, n * sizeof *sv) : NULL;
     if (sv)
         s->sv = sv;
-    if (!v || !r || !sv)
+    uint8_t *pre = sv ? realloc(s->pre, n) : NULL;
+    if (pre)
+        s->pre = pre;
+    if (!v || !r || !sv || !pre)
         return false;
     s->cap = n;
     return true;
@@ -407,7 +443,7 @@ static sl_status write_matched(const sl_norm_plan *p, sl_norm_plan_scratch *s, s
     /* The whole row in one call when every value is one value call (the same calls,
      * so the same bytes and errors); else value by value. */
     size_t j = 0;
-    while (j < p->ncols && row_value(&p->pc[j], s->vals[j], &s->row[j]))
+    while (j < p->ncols && (s->pre[j] || row_value(&p->pc[j], s->vals[j], &s->row[j])))
         j++;
     if (j == p->ncols)
         return sl_pq_write_row(batch, s->row);
@@ -463,10 +499,20 @@ static const uint8_t *scan_object(const sl_norm_plan *p, size_t lo, size_t hi, s
             k = e->end + 1;
         } else {
             sl_json_value *v = &s->sv[e->col];
+            const sl_infer *c = &p->inf[e->col];
             /* a key seen twice is the reader's to resolve (and count) */
-            if (s->vals[e->col] || !(q = sl_json_scan_scalar(r, q, v)) ||
-                !sl_norm_value_fits(&p->inf[e->col], v))
+            if (s->vals[e->col] || !(q = sl_json_scan_scalar(r, q, v)))
                 return NULL;
+            if (v->type == SL_JSON_STRING && is_time(c->type) && !c->list && c->scalar_seen &&
+                !p->infer_only) {
+                /* a time is parsed once: to see that it fits, and for its value */
+                if (!time_value(c->type, v, &s->row[e->col].u.i))
+                    return NULL;
+                s->row[e->col].kind = SL_PQV_INT;
+                s->pre[e->col] = 1;
+            } else if (!sl_norm_value_fits(c, v)) {
+                return NULL;
+            }
             s->vals[e->col] = v;
             k = at + 1;
         }
@@ -490,6 +536,7 @@ const uint8_t *sl_norm_plan_scan(const sl_norm_plan *p, sl_norm_plan_scratch *s,
         return NULL;
     }
     memset(s->vals, 0, p->ncols * sizeof *s->vals);
+    memset(s->pre, 0, p->ncols);
     const uint8_t *q = scan_object(p, 0, p->ne, r, at, s, &nl);
     if (!q || (uint64_t)(q - at) > max_size) /* too large: the reader says so */
         return NULL;
@@ -508,6 +555,7 @@ sl_status sl_norm_plan_row(const sl_norm_plan *p, sl_norm_plan_scratch *s, sl_pq
     if (!grow_scratch(s, p->ncols))
         return SL_ERR_NOMEM;
     memset(s->vals, 0, p->ncols * sizeof *s->vals);
+    memset(s->pre, 0, p->ncols);
     if (!match(p, 0, p->ne, rec, s->vals))
         return SL_OK;
     sl_status st = write_matched(p, s, batch);

@@ -54,6 +54,7 @@ typedef struct sl_norm_plan_scratch {
     const sl_json_value **vals;
     sl_json_value *sv;
     sl_pq_value *row;
+    uint8_t *pre;           /* row[j] already holds column j's value (a time) */
     size_t cap;
     sl_buf tmp;
 } sl_norm_plan_scratch;
