@@ -236,3 +236,48 @@ test('inspect -j N: the same records, bytes, duplicate keys, tables and errors a
   inspectSame(write('i.json.gz', zlib.gzipSync(text)));
   inspectSame(write('iarr.json', JSON.stringify(text.trim().split('\n').map((l) => JSON.parse(l)))));
 });
+
+/** Peak RSS in MB of `sluice ARGS` through bench/peak.c (ru_maxrss from wait4). */
+let PEAK;
+function peakMb(args) {
+  if (!PEAK) {
+    PEAK = path.join(TMP, 'peak');
+    const cc = spawnSync('cc', ['-O2', '-std=c11', '-o', PEAK, path.resolve('bench/peak.c')], {encoding: 'utf8'});
+    assert.equal(cc.status, 0, cc.stderr);
+  }
+  const line = path.join(TMP, `peak-${seq++}.jsonl`);
+  const r = spawnSync(PEAK, ['-o', line, '--', SLUICE, ...args], {encoding: 'utf8'});
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(fs.readFileSync(line, 'utf8')).peak_rss_mb;
+}
+
+test('memory does not grow with the input: 5x the records, the same peak (NDJSON on threads, and a top-level array)', (t) => {
+  const row = (i) => JSON.stringify({id: `TX${i}`, amount: i * 1.25, at: '2026-11-21T10:00:00Z',
+    location: {city: CITIES[i % 5], lat: i / 1000}, note: i % 10 ? null : 'x'.repeat(40)});
+  const make = (n, name, array) => {
+    const p = path.join(TMP, name);
+    const fd = fs.openSync(p, 'w');
+    fs.writeSync(fd, array ? '[' : '');
+    for (let i = 0; i < n; i += 10000) {
+      const chunk = [];
+      for (let k = i; k < Math.min(n, i + 10000); k++) chunk.push(row(k));
+      fs.writeSync(fd, (i && array ? ',' : '') + chunk.join(array ? ',' : '\n') + (array ? '' : '\n'));
+    }
+    fs.writeSync(fd, array ? ']' : '');
+    fs.closeSync(fd);
+    return p;
+  };
+  for (const array of [false, true]) {
+    const small = make(200000, `small-${array}.json`, array), big = make(1000000, `big-${array}.json`, array);
+    const out = path.join(TMP, `mem-${array}.parquet`);
+    // row groups of 2 MB, so that both inputs fill many: what stays is the
+    // writer's two row groups, the parts in flight and the inference window
+    const opts = ['-o', out, '-j', '2', '-q', '--row-group-bytes', '2000000'];
+    const ps = peakMb(['convert', small, ...opts]);
+    const pb = peakMb(['convert', big, ...opts]);
+    t.diagnostic(`${array ? 'array' : 'NDJSON'}: peak ${ps} MB for 200 k records, ${pb} MB for 1 M`);
+    assert.ok(pb <= ps * 1.25 + 16, `${array ? 'array' : 'NDJSON'}: peak ${pb} MB for 1 M records against ${ps} MB for 200 k`);
+    fs.rmSync(small);
+    fs.rmSync(big);
+  }
+});
