@@ -3,12 +3,15 @@
  *
  * This thread reads the input (decompressing it) and cuts it into parts that end
  * just after a newline; parts go round a ring of jobs. Workers take the jobs in
- * order, count each part's newlines and, when the job carries a plan, parse the
- * part as a sequence of records, turning each record that fits the plan into a
- * row of the job's batch until the first one that does not (or does not parse).
- * This thread takes the jobs back in order: it appends the batch's rows when the
- * plan still holds, and reads the rest of the part itself, record by record, into
- * sl_norm_add, which is also what happens to every part while no plan holds.
+ * order, count each part's newlines and, when the job carries a plan, turn each
+ * record of the part that fits the plan into a row of the job's batch (or, when
+ * the normalizer only infers, count it), until the first one that does not fit
+ * or does not parse. A record is first scanned by the plan itself, with no tree;
+ * from the first record the scan does not take, the worker's reader parses the
+ * rest into trees that the plan matches. This thread takes the jobs back in
+ * order: it appends the batch's rows when the plan still holds, and reads the
+ * rest of the part itself, record by record, into sl_norm_add, which is also what
+ * happens to every part while no plan holds (the inference window, say).
  *
  * Why the rows are the ones a single reader would see: a part's records are the
  * input's records when the part starts where a record may start. The first part
