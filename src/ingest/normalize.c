@@ -17,6 +17,7 @@
 #include "ingest/unify.h"
 #include "ingest/normalize_int.h"
 #include "ingest/norm_impl.h"
+#include "ingest/norm_plan.h"
 #include "schema/infer.h"
 
 void sl_norm_options_init(sl_norm_options *o)
@@ -780,27 +781,73 @@ static sl_status write_record(sl_normalizer *n, const sl_json_value *rec, sl_err
     return st;
 }
 
-/* Writes the records held in the window, now that inference has seen them all. */
+/* Writes the records held in the window, now that inference has seen them all.
+ * The window is compact JSON that sl_json_write_value wrote, a record a line: once
+ * a record has opened the part, a plan made from it (norm_plan.h) scans the next
+ * records with no tree and writes them as the same rows, and only the records it
+ * does not take go through write_record (a new plan follows a schema change). */
 static sl_status drain_window(sl_normalizer *n, sl_error *err)
 {
     n->windowing = false;
     if (n->window.len == 0)
         return SL_OK;
+    if (sl_buf_reserve(&n->window, SL_JSON_PART_PAD))
+        return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+    memset(n->window.data + n->window.len, 0, SL_JSON_PART_PAD);
+    const uint8_t *data = n->window.data, *p = data, *end = data + n->window.len;
     sl_json_options jo;
     sl_json_options_init(&jo);
-    jo.form = SL_JSON_FORM_SEQUENCE;
     jo.max_record_size = UINT64_MAX / 2;
-    sl_json_reader *r;
-    sl_status st = sl_json_reader_open_mem(n->window.data, n->window.len, "(window)", &jo, &r, err);
-    if (st)
-        return st;
-    const sl_json_value *v;
-    while ((st = sl_json_reader_next(r, &v, err)) == SL_OK)
-        if ((st = write_record(n, v, err)))
+    sl_json_reader *scan = NULL, *one = NULL;   /* the plan's scanner; a record's tree */
+    sl_status st = sl_json_reader_open_parts(&jo, &scan, err);
+    if (!st)
+        st = sl_json_reader_open_parts(&jo, &one, err);
+    if (!st)
+        sl_json_reader_reset_part(scan, data, n->window.len, "(window)", 0, 1, 0);
+    sl_norm_plan *plan = NULL;
+    sl_norm_plan_scratch sc;
+    sl_norm_plan_scratch_init(&sc);
+    uint64_t nl = 0, slow = 0, next_try = 0;
+    while (!st) {
+        p = sl_json_skip_space(p);
+        if (p >= end)
             break;
-    sl_json_reader_free(r);
+        if (plan && sl_norm_plan_valid(n, plan)) {
+            norm_table *t = n->tables[0];
+            const uint8_t *q = sl_norm_plan_scan(plan, &sc, t->w, scan, p, UINT64_MAX, &nl, &st);
+            if (q) {
+                t->rows++;
+                n->ord_written++;
+                p = q;
+                continue;
+            }
+            if (st) {
+                if (err) {
+                    *err = *sl_pq_writer_error(t->w);
+                    if (!err->code)
+                        sl_error_set(err, st, "writing a row: %s", sl_strerror(st));
+                }
+                break;
+            }
+        }
+        const sl_json_value *v;
+        sl_json_reader_reset_part(one, p, (size_t)(end - p), "(window)", (uint64_t)(p - data), 1, 0);
+        if ((st = sl_json_reader_next(one, &v, err)) || (st = write_record(n, v, err)))
+            break;
+        p = data + sl_json_reader_bytes_in(one);
+        if (++slow >= next_try && !sl_norm_plan_valid(n, plan)) {
+            sl_norm_plan_free(plan);
+            plan = sl_norm_plan_make(n, v);
+            if (!plan)
+                next_try = slow + 64; /* a shape no plan takes: not after every record */
+        }
+    }
+    sl_norm_plan_free(plan);
+    sl_norm_plan_scratch_free(&sc);
+    sl_json_reader_free(scan);
+    sl_json_reader_free(one);
     sl_buf_free(&n->window);
-    return st == SL_EOF ? SL_OK : st;
+    return st;
 }
 
 sl_status sl_norm_add(sl_normalizer *n, const sl_json_value *rec, sl_error *err)
