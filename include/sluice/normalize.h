@@ -36,6 +36,9 @@ typedef struct sl_norm_options {
     uint64_t window_bytes;           /* inference window; 0 means 16 MiB */
     bool infer_only;                 /* only infer the tables; write nothing */
     bool documents;                  /* records are job-result documents: see below */
+    bool no_plans;                   /* every record the whole way, never through a plan
+                                        (src/ingest/norm_plan.h): the reference the
+                                        tests hold the plans to */
 } sl_norm_options;
 
 /* Documents (options.documents): each record is one job-result document (DESIGN.md

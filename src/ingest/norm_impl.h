@@ -10,6 +10,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "ingest/norm_plan.h"
 #include "schema/infer.h"
 #include "sluice/normalize.h"
 
@@ -88,6 +89,10 @@ struct sl_normalizer {
     pending_child *pend;
     size_t npend, pcap;
     uint64_t part_seq;
+    /* sl_norm_add's own plan (norm_plan.h), from a record it took the whole way */
+    struct sl_norm_plan *plan;
+    sl_norm_plan_scratch plan_scratch;
+    uint64_t plan_misses, plan_next_try;
 };
 
 /* The column of t named name[0..len), or NULL. */

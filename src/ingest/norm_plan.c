@@ -33,7 +33,8 @@ struct sl_norm_plan {
     sl_infer *inf;          /* each column's inferred type when the plan was made */
     sl_pq_column *pc;       /* each column as the part writes it */
     bool *covered;          /* a member maps to the column (while making) */
-    bool infer_only;        /* rows are only counted (sl_norm_options.infer_only) */
+    bool counts_only;       /* rows are only counted: the normalizer infers (infer_only,
+                             * or the records of its window) */
     uint64_t part_gen;
     sl_arena keys;
 };
@@ -92,10 +93,10 @@ static bool make_object(sl_norm_plan *p, const norm_table *t, const sl_json_valu
             continue;
         }
         const norm_col *c = sl_norm_find_col(t, (const char *)name->data, name->len);
-        if (!c || c->synthetic || (!p->infer_only && !c->in_part))
+        if (!c || c->synthetic || (!p->counts_only && !c->in_part))
             return false;
         size_t j = (size_t)(c - t->cols);
-        if (j >= p->ncols || (!p->infer_only && t->part_map[j] != j) || p->covered[j])
+        if (j >= p->ncols || (!p->counts_only && t->part_map[j] != j) || p->covered[j])
             return false;
         p->covered[j] = true;
         if (!add_entry(p, m, (int32_t)j))
@@ -105,24 +106,34 @@ static bool make_object(sl_norm_plan *p, const norm_table *t, const sl_json_valu
     return true;
 }
 
-/* One table, no keys, and (unless only inferring, when there are no parts) an
- * open part whose columns are the table's, in the table's order (open_part maps
- * them one to one), with nothing changed since it opened. */
+/* Whether n takes rows (a plan writes them) or only infers (a plan counts them):
+ * with infer_only, and while the records of the window are observed. */
+static bool counting(const sl_normalizer *n) { return n->opts.infer_only || n->windowing; }
+
+/* One table, no keys, and, when rows are written, an open part whose columns are
+ * the table's, in the table's order (open_part maps them one to one), with
+ * nothing changed since it opened. */
 static const norm_table *plannable(const sl_normalizer *n)
 {
-    if (n->finished || n->opts.documents || n->ntables != 1)
+    if (n->opts.no_plans || n->finished || n->opts.documents || n->ntables != 1)
         return NULL;
     const norm_table *t = n->tables[0];
     if (t->key_col >= 0 || t->force_key)
         return NULL;
-    if (n->opts.infer_only)
+    if (counting(n))
         return t;
-    if (n->windowing || !t->w || t->dirty || t->part_ncols != t->ncols)
+    if (!t->w || t->dirty || t->part_ncols != t->ncols)
         return NULL;
     return t;
 }
 
 sl_norm_plan *sl_norm_plan_make(const sl_normalizer *n, const sl_json_value *rec)
+{
+    /* the window's records must reach sl_norm_add, which keeps them */
+    return n->windowing && !n->opts.infer_only ? NULL : sl_norm_plan_make_any(n, rec);
+}
+
+sl_norm_plan *sl_norm_plan_make_any(const sl_normalizer *n, const sl_json_value *rec)
 {
     const norm_table *t = plannable(n);
     if (!t || rec->type != SL_JSON_OBJECT || t->ncols == 0)
@@ -131,7 +142,7 @@ sl_norm_plan *sl_norm_plan_make(const sl_normalizer *n, const sl_json_value *rec
     if (!p)
         return NULL;
     sl_arena_init(&p->keys, 4096);
-    p->infer_only = n->opts.infer_only;
+    p->counts_only = counting(n);
     p->ncols = t->ncols;
     p->part_gen = t->part_gen;
     p->inf = malloc(p->ncols * sizeof *p->inf);
@@ -156,7 +167,8 @@ sl_norm_plan *sl_norm_plan_make(const sl_normalizer *n, const sl_json_value *rec
 bool sl_norm_plan_valid(const sl_normalizer *n, const sl_norm_plan *p)
 {
     const norm_table *t = p ? plannable(n) : NULL;
-    if (!t || t->part_gen != p->part_gen || t->ncols != p->ncols)
+    if (!t || p->counts_only != counting(n) || t->ncols != p->ncols ||
+        (!p->counts_only && t->part_gen != p->part_gen))
         return false;
     for (size_t j = 0; j < p->ncols; j++)
         if (memcmp(&t->cols[j].inf, &p->inf[j], sizeof p->inf[j]) != 0)
@@ -170,12 +182,12 @@ sl_status sl_norm_plan_open_batch(const sl_normalizer *n, const sl_norm_plan *p,
     *batch = NULL;
     if (!sl_norm_plan_valid(n, p))
         return sl_error_set(err, SL_ERR_USAGE, "a batch for a plan that no longer holds");
-    if (p->infer_only)
+    if (p->counts_only)
         return SL_OK; /* nothing is written: rows are only counted */
     return sl_pq_writer_open_batch(n->tables[0]->w, batch, err);
 }
 
-bool sl_norm_plan_counts_only(const sl_norm_plan *p) { return p->infer_only; }
+bool sl_norm_plan_counts_only(const sl_norm_plan *p) { return p->counts_only; }
 
 sl_status sl_norm_plan_append(sl_normalizer *n, const sl_norm_plan *p, sl_pq_writer *batch,
                               uint64_t rows, sl_error *err)
@@ -183,7 +195,7 @@ sl_status sl_norm_plan_append(sl_normalizer *n, const sl_norm_plan *p, sl_pq_wri
     if (!sl_norm_plan_valid(n, p))
         return sl_error_set(err, SL_ERR_USAGE, "appending rows of a plan that no longer holds");
     norm_table *t = n->tables[0];
-    if (p->infer_only) {
+    if (p->counts_only) {
         t->rows += rows;
         n->ord_seen += rows;
         return SL_OK;
@@ -438,7 +450,7 @@ static bool grow_scratch(sl_norm_plan_scratch *s, size_t n)
 /* Writes the values matched into s->vals as one row of batch. */
 static sl_status write_matched(const sl_norm_plan *p, sl_norm_plan_scratch *s, sl_pq_writer *batch)
 {
-    if (p->infer_only)
+    if (p->counts_only)
         return SL_OK;
     /* The whole row in one call when every value is one value call (the same calls,
      * so the same bytes and errors); else value by value. */
@@ -504,7 +516,7 @@ static const uint8_t *scan_object(const sl_norm_plan *p, size_t lo, size_t hi, s
             if (s->vals[e->col] || !(q = sl_json_scan_scalar(r, q, v)))
                 return NULL;
             if (v->type == SL_JSON_STRING && is_time(c->type) && !c->list && c->scalar_seen &&
-                !p->infer_only) {
+                !p->counts_only) {
                 /* a time is parsed once: to see that it fits, and for its value */
                 if (!time_value(c->type, v, &s->row[e->col].u.i))
                     return NULL;

@@ -29,10 +29,14 @@
 typedef struct sl_norm_plan sl_norm_plan;
 
 /* A plan from rec, which must be the record sl_norm_add took last. NULL when the
- * normalizer is still inferring, when rec holds an array (lists and child tables
- * are left to sl_norm_add), when the input has child tables or documents, or when
- * out of memory: none of these is an error. */
+ * normalizer is in its inference window (its records must reach sl_norm_add, which
+ * keeps them), when rec holds an array (lists and child tables are left to
+ * sl_norm_add), when the input has child tables or documents, or when out of
+ * memory: none of these is an error. sl_norm_plan_make_any also makes a plan in
+ * the window, one that only counts: for sl_norm_add itself. A plan made while
+ * the normalizer only infers (infer_only) counts too. */
 sl_norm_plan *sl_norm_plan_make(const sl_normalizer *n, const sl_json_value *rec);
+sl_norm_plan *sl_norm_plan_make_any(const sl_normalizer *n, const sl_json_value *rec);
 
 /* Whether rows made from p may still be appended to n. */
 bool sl_norm_plan_valid(const sl_normalizer *n, const sl_norm_plan *p);

@@ -58,6 +58,7 @@ sl_status sl_norm_open(const sl_norm_options *opts, sl_normalizer **out, sl_erro
     if (!n->opts.window_bytes)
         n->opts.window_bytes = 16u << 20;
     n->windowing = true;
+    sl_norm_plan_scratch_init(&n->plan_scratch);
     sl_buf_init(&n->window, 0);
     sl_buf_init(&n->name, 1u << 20);
     sl_arena_init(&n->scratch, 16 * 1024);
@@ -850,10 +851,50 @@ static sl_status drain_window(sl_normalizer *n, sl_error *err)
     return st;
 }
 
-sl_status sl_norm_add(sl_normalizer *n, const sl_json_value *rec, sl_error *err)
+/* Keeps rec in the window (its JSON text), and drains the window when full. */
+static sl_status keep(sl_normalizer *n, const sl_json_value *rec, sl_error *err)
 {
-    if (n->finished)
-        return sl_error_set(err, SL_ERR_USAGE, "normalizer already finished");
+    sl_status st;
+    if ((st = sl_json_write_value(&n->window, rec)) || (st = sl_buf_putc(&n->window, '\n')))
+        return sl_error_set(err, st, "buffering record: %s", sl_strerror(st));
+    n->window_records++;
+    if (n->window.len >= n->opts.window_bytes)
+        return drain_window(n, err);
+    return SL_OK;
+}
+
+/* A record the plan takes: written (or counted, or kept) with no explode and no
+ * observe, since observing it would change nothing. */
+static sl_status add_planned(sl_normalizer *n, const sl_json_value *rec, bool *fit, sl_error *err)
+{
+    norm_table *t = n->tables[0];
+    bool writing = !n->windowing && !n->opts.infer_only;
+    sl_status st = sl_norm_plan_row(n->plan, &n->plan_scratch, writing ? t->w : NULL, rec, fit);
+    if (st) {
+        if (err) {
+            *err = *sl_pq_writer_error(t->w);
+            if (!err->code)
+                sl_error_set(err, st, "writing a row: %s", sl_strerror(st));
+        }
+        return st;
+    }
+    if (!*fit)
+        return SL_OK;
+    if (writing) {
+        t->rows++;
+        n->ord_written++;
+        return SL_OK;
+    }
+    n->ord_seen++;
+    if (n->opts.infer_only) {
+        t->rows++;
+        return SL_OK;
+    }
+    return keep(n, rec, err);
+}
+
+static sl_status add_slowly(sl_normalizer *n, const sl_json_value *rec, sl_error *err)
+{
     if (!n->windowing)
         return write_record(n, rec, err);
     sl_status st = explode(n, rec, n->ord_seen);
@@ -867,11 +908,28 @@ sl_status sl_norm_add(sl_normalizer *n, const sl_json_value *rec, sl_error *err)
             n->rows[r].t->rows++;
         return SL_OK;
     }
-    if ((st = sl_json_write_value(&n->window, rec)) || (st = sl_buf_putc(&n->window, '\n')))
-        return sl_error_set(err, st, "buffering record: %s", sl_strerror(st));
-    n->window_records++;
-    if (n->window.len >= n->opts.window_bytes)
-        return drain_window(n, err);
+    return keep(n, rec, err);
+}
+
+/* Records that look like the last one take the plan made from it (norm_plan.h),
+ * the others the whole way; after one of those, a new plan (not after every
+ * record when none can be made: lists, child tables, documents). */
+sl_status sl_norm_add(sl_normalizer *n, const sl_json_value *rec, sl_error *err)
+{
+    if (n->finished)
+        return sl_error_set(err, SL_ERR_USAGE, "normalizer already finished");
+    bool fit = false;
+    sl_status st = SL_OK;
+    if (n->plan && sl_norm_plan_valid(n, n->plan) && ((st = add_planned(n, rec, &fit, err)) || fit))
+        return st;
+    if ((st = add_slowly(n, rec, err)))
+        return st;
+    if (++n->plan_misses >= n->plan_next_try && !n->finished && !sl_norm_plan_valid(n, n->plan)) {
+        sl_norm_plan_free(n->plan);
+        n->plan = sl_norm_plan_make_any(n, rec);
+        if (!n->plan)
+            n->plan_next_try = n->plan_misses + 64;
+    }
     return SL_OK;
 }
 
@@ -994,6 +1052,8 @@ void sl_norm_free(sl_normalizer *n)
         free(t->name);
         free(t);
     }
+    sl_norm_plan_free(n->plan);
+    sl_norm_plan_scratch_free(&n->plan_scratch);
     free(n->tables);
     free(n->cells);
     free(n->rows);

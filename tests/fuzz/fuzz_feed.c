@@ -1,7 +1,9 @@
-/* libFuzzer target for the parallel JSON feed (src/ingest/norm_feed.c), a differential
- * one: the input is fed to a normalizer by one thread, and again by three threads with
- * parts of 16 bytes and an inference window of 64 bytes, so that plans, batches,
- * glued parts and schema changes between parts all happen on small inputs. Both runs
+/* libFuzzer target for the parallel JSON feed (src/ingest/norm_feed.c) and the plans
+ * (src/ingest/norm_plan.c), a differential one: the input is fed to a normalizer by
+ * one thread with no plans (every record the whole way: the reference), and again
+ * by three threads with plans, parts of 16 bytes and an inference window of 64
+ * bytes, so that plans, batches, glued parts and schema changes between parts all
+ * happen on small inputs. Both runs
  * must end the same way (the same status and, on an error, the same message and
  * position) and, when they succeed, publish the same tables byte for byte. Built
  * without libFuzzer, with replay.c, it re-runs the saved corpus in `make check`.
@@ -54,6 +56,8 @@ static char *slurp(const char *path, size_t *len)
 
 static void run(const char *input, unsigned threads, bool infer_only, outcome *o)
 {
+    /* one thread without plans is the reference: every record the whole way */
+    bool plans = threads > 1;
     memset(o, 0, sizeof *o);
     snprintf(o->dir, sizeof o->dir, "/tmp/fuzz_feed-XXXXXX");
     CHECK(mkdtemp(o->dir));
@@ -63,6 +67,7 @@ static void run(const char *input, unsigned threads, bool infer_only, outcome *o
     no.tmp_dir = o->dir;
     no.window_bytes = 64;
     no.infer_only = infer_only;
+    no.no_plans = !plans;
     sl_normalizer *n = NULL;
     CHECK(sl_norm_open(&no, &n, NULL) == SL_OK);
     sl_norm_feed_options fo;
