@@ -30,6 +30,7 @@ void pq_scratch_free(pq_scratch *s)
     free(s->idx);
     s->idx = NULL;
     s->idx_cap = 0;
+    sl_pq_compressor_free(&s->zc);
 }
 
 void pq_chunk_out_free(pq_chunk_out *o)
@@ -288,7 +289,8 @@ static sl_status put_page(const pq_enc_opts *opt, pq_scratch *s, pq_chunk_out *o
         h->is_compressed = opt->codec != SL_PQ_CODEC_NONE && body->len > 0;
     if (opt->codec != SL_PQ_CODEC_NONE && body->len) {
         sl_buf_clear(&s->comp);
-        if ((st = sl_pq_compress(opt->codec, opt->level, body->data, body->len, &s->comp)))
+        if ((st = sl_pq_compress_with(&s->zc, opt->codec, opt->level, body->data, body->len,
+                                        &s->comp)))
             return st;
         cp = s->comp.data;
         clen = s->comp.len;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "parquet/codec.h"
 #include "parquet/encode.h"
 #include "parquet/thrift_write.h"
 #include "sluice/parquet.h"
@@ -48,6 +49,7 @@ typedef struct pq_scratch {
     sl_buf hdr;
     uint32_t *idx;           /* dictionary index per value */
     size_t idx_cap;
+    sl_pq_compressor zc;     /* the codec's state, kept from page to page */
 } pq_scratch;
 
 typedef struct pq_chunk_out {
