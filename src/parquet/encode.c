@@ -141,10 +141,10 @@ void pq_dict_free(pq_dict *d)
     pq_dict_init(d, w);
 }
 
-static sl_status grow_table(pq_dict *d)
+/* Rehashes into a table of cap slots (a power of two, at least the current). */
+static sl_status resize_table(pq_dict *d, size_t cap)
 {
     size_t old = d->table ? (size_t)d->table_mask + 1 : 0;
-    size_t cap = old ? old * 2 : 1024;
     if (cap > (size_t)1 << 31)
         return SL_ERR_LIMIT;
     uint64_t *t = calloc(cap, sizeof *t);
@@ -166,11 +166,13 @@ static sl_status grow_table(pq_dict *d)
     return SL_OK;
 }
 
-static sl_status grow_entries(pq_dict *d)
+static sl_status grow_table(pq_dict *d)
 {
-    uint32_t cap = d->cap_entries ? d->cap_entries * 2 : 1024;
-    if (cap < d->cap_entries)
-        return SL_ERR_LIMIT;
+    return resize_table(d, d->table ? ((size_t)d->table_mask + 1) * 2 : 1024);
+}
+
+static sl_status reserve_entries(pq_dict *d, uint32_t cap)
+{
     if (!d->width) {
         uint32_t *o = realloc(d->offs, (size_t)cap * sizeof *o);
         if (!o)
@@ -179,6 +181,27 @@ static sl_status grow_entries(pq_dict *d)
     }
     d->cap_entries = cap;
     return SL_OK;
+}
+
+static sl_status grow_entries(pq_dict *d)
+{
+    uint32_t cap = d->cap_entries ? d->cap_entries * 2 : 1024;
+    if (cap < d->cap_entries)
+        return SL_ERR_LIMIT;
+    return reserve_entries(d, cap);
+}
+
+sl_status pq_dict_reserve(pq_dict *d, uint32_t entries, size_t bytes)
+{
+    sl_status s;
+    size_t slots = d->table ? (size_t)d->table_mask + 1 : 1024;
+    while (slots / 2 < entries && slots <= (size_t)1 << 30)
+        slots *= 2;
+    if ((!d->table || slots > (size_t)d->table_mask + 1) && (s = resize_table(d, slots)))
+        return s;
+    if (entries > d->cap_entries && (s = reserve_entries(d, entries)))
+        return s;
+    return sl_buf_reserve(&d->data, bytes);
 }
 
 /* The hash of a value. Only the dictionary's speed depends on it, never the bytes

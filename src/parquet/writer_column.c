@@ -219,9 +219,11 @@ static inline bool slot_row_start(const pq_wcol *c, size_t s)
 /* Builds the dictionary over the values; returns how many leading values it
  * covers (0: no dictionary). */
 static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *s,
-                            pq_dict *d, size_t *covered)
+                            pq_chunk_out *o, size_t *covered)
 {
+    pq_dict *d = &o->dict;
     size_t n = (size_t)c->nvalues;
+    sl_status st;
     *covered = 0;
     if (d->width != c->width || !d->table) {
         pq_dict_free(d);
@@ -229,6 +231,12 @@ static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch
     } else {
         pq_dict_clear(d);
     }
+    /* A column's chunks tend to have dictionaries of one size: take the last
+     * one's room at once rather than by doubling. */
+    size_t want = o->dict_last_count < n ? o->dict_last_count : n;
+    size_t bytes = o->dict_last_bytes < c->values.len ? o->dict_last_bytes : c->values.len;
+    if (want && (st = pq_dict_reserve(d, (uint32_t)want, bytes)))
+        return st;
     if (s->idx_cap < n) {
         uint32_t *p = realloc(s->idx, n * sizeof *p);
         if (!p)
@@ -238,7 +246,7 @@ static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch
     }
     /* The first DICT_PROBE values decide whether a dictionary pays off. */
     size_t cur = 0, i = 0, probe = n < DICT_PROBE ? n : DICT_PROBE;
-    sl_status st = pq_dict_put_range(d, c->values.data, &cur, 0, probe, opt->dictionary_max_bytes,
+    st = pq_dict_put_range(d, c->values.data, &cur, 0, probe, opt->dictionary_max_bytes,
                                      s->idx, &i);
     if (st)
         return st;
@@ -483,8 +491,10 @@ static sl_status encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
     size_t n = (size_t)c->nvalues;
     size_t covered = 0, dict_slots = 0;
     if (opt->dictionary && c->phys != PQ_BOOLEAN && n > 0) {
-        if ((st = build_dict(c, opt, s, &o->dict, &covered)))
+        if ((st = build_dict(c, opt, s, o, &covered)))
             return st;
+        o->dict_last_count = o->dict.count;
+        o->dict_last_bytes = o->dict.data.len;
         dict_slots = (size_t)c->nslots;
         if (covered < n)
             dict_slots = row_start_of_value(c, covered, &covered);

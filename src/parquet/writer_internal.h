@@ -65,8 +65,11 @@ typedef struct pq_chunk_out {
     sl_buf min, max;
     sl_status status;
     /* The column's dictionary, kept from one row group to the next while it is
-     * small (writer_column.c), so that it is not regrown for every chunk. */
+     * small (writer_column.c), so that it is not regrown for every chunk; and the
+     * size it reached in the last chunk, which the next one reserves at once. */
     pq_dict dict;
+    uint32_t dict_last_count;
+    size_t dict_last_bytes;
 } pq_chunk_out;
 
 typedef struct pq_enc_opts {
