@@ -205,52 +205,79 @@ sl_status pq_dict_reserve(pq_dict *d, uint32_t entries, size_t bytes)
 }
 
 /* The hash of a value. Only the dictionary's speed depends on it, never the bytes
- * written: entries are numbered in the order they are first seen. */
-static inline uint32_t value_hash(const pq_dict *d, const uint8_t *p, uint32_t len)
+ * written: entries are numbered in the order they are first seen.
+ *
+ * Every function from here to pq_dict_put_range takes the value width w as an
+ * argument rather than reading d->width, and is inlined into one copy of the
+ * lookup loop per width, where the tests on w fold away. */
+#define HASH_K1 0x9e3779b97f4a7c15ull
+#define HASH_K2 0xc2b2ae3d27d4eb4full
+
+/* Byte strings up to 16 bytes (most keys, codes and names): two loads that cover
+ * the string and one 64 x 64 -> 128-bit multiply, folded; longer ones XXH3. */
+static inline uint64_t bytes_hash(const uint8_t *p, uint32_t len)
 {
-    if (d->width == 8 || d->width == 4) {
-        uint64_t x;
-        if (d->width == 8) {
-            memcpy(&x, p, 8);
-        } else {
-            uint32_t y;
-            memcpy(&y, p, 4);
-            x = y;
+#ifdef __SIZEOF_INT128__
+    if (len <= 16) {
+        uint64_t a = 0, b = 0;
+        if (len >= 8) {
+            memcpy(&a, p, 8);
+            memcpy(&b, p + len - 8, 8);
+        } else if (len >= 4) {
+            uint32_t x, y;
+            memcpy(&x, p, 4);
+            memcpy(&y, p + len - 4, 4);
+            a = x;
+            b = y;
+        } else if (len) {
+            a = p[0] | (uint64_t)p[len >> 1] << 8 | (uint64_t)p[len - 1] << 16;
         }
-        x = (x ^ (x >> 31)) * 0x9e3779b97f4a7c15ull;
-        return (uint32_t)(x >> 32) ^ (uint32_t)x;
+        unsigned __int128 m = (unsigned __int128)(a ^ HASH_K1) * (b ^ HASH_K2 ^ len);
+        return (uint64_t)m ^ (uint64_t)(m >> 64);
     }
-    return (uint32_t)XXH3_64bits(p, len);
+#endif
+    return XXH3_64bits(p, len);
 }
 
-static inline bool entry_equals(const pq_dict *d, uint32_t e, const uint8_t *p, uint32_t len)
+static inline uint32_t value_hash(uint32_t w, const uint8_t *p, uint32_t len)
 {
-    if (d->width == 8)
-        return memcmp(d->data.data + (size_t)e * 8, p, 8) == 0;
-    if (d->width == 4)
-        return memcmp(d->data.data + (size_t)e * 4, p, 4) == 0;
+    uint64_t x;
+    if (w == 8) {
+        memcpy(&x, p, 8);
+    } else if (w == 4) {
+        uint32_t y;
+        memcpy(&y, p, 4);
+        x = y;
+    } else {
+        x = bytes_hash(p, len);
+        return (uint32_t)(x >> 32) ^ (uint32_t)x;
+    }
+    x = (x ^ (x >> 31)) * HASH_K1;
+    return (uint32_t)(x >> 32) ^ (uint32_t)x;
+}
+
+static inline bool entry_equals(const pq_dict *d, uint32_t w, uint32_t e, const uint8_t *p,
+                                uint32_t len)
+{
+    if (w == 8 || w == 4) {
+        uint64_t x = 0, y = 0;
+        memcpy(&x, d->data.data + (size_t)e * w, w);
+        memcpy(&y, p, w);
+        return x == y;
+    }
+    if (w)
+        return memcmp(d->data.data + (size_t)e * w, p, w) == 0;
     uint32_t elen;
     const uint8_t *q = pq_dict_entry(d, e, &elen);
     return elen == len && sl_same_short(q, p, len);
 }
 
-static sl_status put_hashed(pq_dict *d, const uint8_t *p, uint32_t len, uint32_t h32,
-                            size_t max_bytes, uint32_t *idx)
+/* Adds the value as entry d->count, in the empty slot that its lookup ended at. */
+static __attribute__((noinline)) sl_status insert(pq_dict *d, const uint8_t *p, uint32_t len,
+                                                  uint32_t h32, uint32_t slot,
+                                                  size_t max_bytes, uint32_t *idx)
 {
     sl_status s;
-    if (!d->table && (s = grow_table(d)))
-        return s;
-    uint32_t slot = h32 & d->table_mask;
-    for (;;) {
-        uint64_t e = d->table[slot];
-        if (!e)
-            break;
-        if ((uint32_t)(e >> 32) == h32 && entry_equals(d, (uint32_t)e - 1, p, len)) {
-            *idx = (uint32_t)e - 1;
-            return SL_OK;
-        }
-        slot = (slot + 1) & d->table_mask;
-    }
     size_t add = d->width ? d->width : 4 + (size_t)len;
     if (d->data.len + add > max_bytes || d->data.len + add > UINT32_MAX)
         return SL_ERR_LIMIT;
@@ -275,10 +302,33 @@ static sl_status put_hashed(pq_dict *d, const uint8_t *p, uint32_t len, uint32_t
     return SL_OK;
 }
 
+/* Looks the value up by its hash h32 and inserts it when new. d->table is set. */
+static inline __attribute__((always_inline)) sl_status
+put_hashed(pq_dict *d, uint32_t w, const uint8_t *p, uint32_t len, uint32_t h32,
+           size_t max_bytes, uint32_t *idx)
+{
+    const uint64_t *t = d->table;
+    uint32_t mask = d->table_mask, slot = h32 & mask;
+    for (;;) {
+        uint64_t e = t[slot];
+        if (!e)
+            break;
+        if ((uint32_t)(e >> 32) == h32 && entry_equals(d, w, (uint32_t)e - 1, p, len)) {
+            *idx = (uint32_t)e - 1;
+            return SL_OK;
+        }
+        slot = (slot + 1) & mask;
+    }
+    return insert(d, p, len, h32, slot, max_bytes, idx);
+}
+
 sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_bytes,
                       uint32_t *idx)
 {
-    return put_hashed(d, p, len, value_hash(d, p, len), max_bytes, idx);
+    sl_status s;
+    if (!d->table && (s = grow_table(d)))
+        return s;
+    return put_hashed(d, d->width, p, len, value_hash(d->width, p, len), max_bytes, idx);
 }
 
 /* The value at byte *cur of a PLAIN buffer; advances *cur past it. */
@@ -298,28 +348,28 @@ static inline const uint8_t *plain_value(const uint8_t *values, uint32_t width, 
 
 #define PUT_AHEAD 16
 
-sl_status pq_dict_put_range(pq_dict *d, const uint8_t *values, size_t *cur, size_t from,
-                            size_t to, size_t max_bytes, uint32_t *idx, size_t *done)
+/* pq_dict_put_range for values of width w (d->width); see the dispatch below. */
+static inline __attribute__((always_inline)) sl_status
+put_range(pq_dict *d, uint32_t w, const uint8_t *values, size_t *cur, size_t from, size_t to,
+          size_t max_bytes, uint32_t *idx, size_t *done)
 {
     /* The values of a chunk land at random in a large dictionary's table: hash
      * them PUT_AHEAD values ahead and start the load of each one's slot then. */
     uint32_t ring[PUT_AHEAD];
     size_t hcur = *cur, hashed = from, i;
     sl_status s = SL_OK;
-    if (!d->table && (s = grow_table(d)))
-        return s;
     for (i = from; i < to; i++) {
         for (; hashed < to && hashed < i + PUT_AHEAD; hashed++) {
             uint32_t len;
-            const uint8_t *p = plain_value(values, d->width, &hcur, &len);
-            uint32_t h = value_hash(d, p, len);
+            const uint8_t *p = plain_value(values, w, &hcur, &len);
+            uint32_t h = value_hash(w, p, len);
             ring[hashed % PUT_AHEAD] = h;
             __builtin_prefetch(&d->table[h & d->table_mask]);
         }
         size_t at = *cur;
         uint32_t len;
-        const uint8_t *p = plain_value(values, d->width, cur, &len);
-        s = put_hashed(d, p, len, ring[i % PUT_AHEAD], max_bytes, &idx[i]);
+        const uint8_t *p = plain_value(values, w, cur, &len);
+        s = put_hashed(d, w, p, len, ring[i % PUT_AHEAD], max_bytes, &idx[i]);
         if (s) {
             *cur = at;
             break;
@@ -327,4 +377,18 @@ sl_status pq_dict_put_range(pq_dict *d, const uint8_t *values, size_t *cur, size
     }
     *done = i;
     return s == SL_ERR_LIMIT ? SL_OK : s;
+}
+
+sl_status pq_dict_put_range(pq_dict *d, const uint8_t *values, size_t *cur, size_t from,
+                            size_t to, size_t max_bytes, uint32_t *idx, size_t *done)
+{
+    sl_status s;
+    if (!d->table && (s = grow_table(d)))
+        return s;
+    switch (d->width) {
+    case 0: return put_range(d, 0, values, cur, from, to, max_bytes, idx, done);
+    case 4: return put_range(d, 4, values, cur, from, to, max_bytes, idx, done);
+    case 8: return put_range(d, 8, values, cur, from, to, max_bytes, idx, done);
+    default: return put_range(d, d->width, values, cur, from, to, max_bytes, idx, done);
+    }
 }
