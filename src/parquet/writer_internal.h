@@ -81,6 +81,22 @@ typedef struct pq_enc_opts {
     uint32_t dictionary_max_bytes;
 } pq_enc_opts;
 
+/* writer_stats.c: a chunk's min and max, accumulated over PLAIN buffers. The
+ * extremes point into those buffers, which must outlive the accumulator. */
+typedef struct pq_stat {
+    bool any;
+    const uint8_t *min, *max;
+    uint32_t min_len, max_len;
+} pq_stat;
+
+/* Adds the PLAIN values p[0..nbytes) of type phys (width bytes each; 0: byte
+ * arrays, each a 4-byte length then its bytes) to a. NaN is never a min or max. */
+void pq_stat_plain(int32_t phys, uint32_t width, const uint8_t *p, size_t nbytes, pq_stat *a);
+/* Appends a's min and max to the (empty) buffers, float zeros signed as
+ * parquet.thrift recommends, and sets *has_min_max. */
+sl_status pq_stat_finish(int32_t phys, const pq_stat *a, sl_buf *min, sl_buf *max,
+                         bool *has_min_max);
+
 void pq_scratch_free(pq_scratch *s);
 void pq_chunk_out_free(pq_chunk_out *o);
 
