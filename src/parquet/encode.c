@@ -35,23 +35,42 @@ static sl_status put_varint(sl_buf *out, uint64_t v)
     return sl_buf_append(out, tmp, n);
 }
 
-/* The encoder is the same for both input widths; the macro stamps out each. */
-#define PQ_RLE_ENCODER(NAME, T)                                                        \
-    static size_t NAME##_run(const T *v, size_t i, size_t n)                           \
-    {                                                                                  \
-        size_t j = i + 1;                                                              \
-        while (j < n && v[j] == v[i])                                                  \
-            j++;                                                                       \
-        return j - i;                                                                  \
-    }                                                                                  \
-                                                                                       \
+/* The length of the run of equal values at v[i] (at least 1). */
+static size_t run_u32(const uint32_t *v, size_t i, size_t n)
+{
+    size_t j = i + 1;
+    while (j < n && v[j] == v[i])
+        j++;
+    return j - i;
+}
+
+/* Levels come in long runs (a column without nulls is one run): 8 at a time. */
+static size_t run_u8(const uint8_t *v, size_t i, size_t n)
+{
+    uint64_t pat = 0x0101010101010101ull * v[i];
+    size_t j = i + 1;
+    for (; j + 8 <= n; j += 8) {
+        uint64_t w;
+        memcpy(&w, v + j, 8);
+        if (w != pat)
+            return j - i + (size_t)(__builtin_ctzll(w ^ pat) >> 3);
+    }
+    while (j < n && v[j] == v[i])
+        j++;
+    return j - i;
+}
+
+/* The encoder is the same for both input widths; the macro stamps out each.
+ * Bit-packed values gather in a 64-bit accumulator that is stored 32 bits at a
+ * time; 8 values of bw bits are bw bytes, so a run of groups ends on a byte. */
+#define PQ_RLE_ENCODER(NAME, T, RUN)                                                   \
     sl_status NAME(sl_buf *out, const T *v, size_t n, int bw)                          \
     {                                                                                  \
         sl_status s;                                                                   \
         size_t vbytes = ((size_t)bw + 7) / 8;                                          \
         size_t i = 0;                                                                  \
         while (i < n) {                                                                \
-            size_t r = NAME##_run(v, i, n);                                            \
+            size_t r = RUN(v, i, n);                                                   \
             if (r >= 8) {                                                              \
                 if ((s = put_varint(out, (uint64_t)r << 1)))                           \
                     return s;                                                          \
@@ -67,7 +86,7 @@ static sl_status put_varint(sl_buf *out, uint64_t v)
             size_t j = i;                                                              \
             do {                                                                       \
                 j += 8;                                                                \
-            } while (j < n && NAME##_run(v, j, n) < 8);                                \
+            } while (j < n && RUN(v, j, n) < 8);                                       \
             size_t end = j < n ? j : n;                                                \
             size_t groups = (j - i) / 8;                                               \
             if ((s = put_varint(out, (uint64_t)groups << 1 | 1)))                      \
@@ -76,19 +95,30 @@ static sl_status put_varint(sl_buf *out, uint64_t v)
             if ((s = sl_buf_reserve(out, nbytes)))                                     \
                 return s;                                                              \
             uint8_t *o = out->data + out->len;                                         \
-            memset(o, 0, nbytes);                                                      \
             uint64_t acc = 0;                                                          \
             int nacc = 0;                                                              \
-            size_t pos = 0;                                                            \
-            for (size_t k = i; k < j; k++) {                                           \
-                uint64_t x = k < end ? (uint64_t)v[k] : 0;                             \
-                acc |= x << nacc;                                                      \
+            size_t k = i;                                                              \
+            for (; k < end; k++) {                                                     \
+                acc |= (uint64_t)v[k] << nacc;                                         \
                 nacc += bw;                                                            \
-                while (nacc >= 8) {                                                    \
-                    o[pos++] = (uint8_t)acc;                                           \
-                    acc >>= 8;                                                         \
-                    nacc -= 8;                                                         \
+                if (nacc >= 32) {                                                      \
+                    uint32_t word = (uint32_t)acc;                                     \
+                    memcpy(o, &word, 4);                                               \
+                    o += 4;                                                            \
+                    acc >>= 32;                                                        \
+                    nacc -= 32;                                                        \
                 }                                                                      \
+            }                                                                          \
+            /* the last group's padding: zeros */                                      \
+            for (nacc += (int)(j - end) * bw; nacc >= 32; nacc -= 32) {                \
+                uint32_t word = (uint32_t)acc;                                         \
+                memcpy(o, &word, 4);                                                   \
+                o += 4;                                                                \
+                acc >>= 32;                                                            \
+            }                                                                          \
+            for (; nacc > 0; nacc -= 8) {                                              \
+                *o++ = (uint8_t)acc;                                                   \
+                acc >>= 8;                                                             \
             }                                                                          \
             out->len += nbytes;                                                        \
             i = end;                                                                   \
@@ -96,8 +126,8 @@ static sl_status put_varint(sl_buf *out, uint64_t v)
         return SL_OK;                                                                  \
     }
 
-PQ_RLE_ENCODER(pq_rle_encode_u32, uint32_t)
-PQ_RLE_ENCODER(pq_rle_encode_u8, uint8_t)
+PQ_RLE_ENCODER(pq_rle_encode_u32, uint32_t, run_u32)
+PQ_RLE_ENCODER(pq_rle_encode_u8, uint8_t, run_u8)
 
 sl_status pq_plain_bools(sl_buf *out, const uint8_t *v, size_t n)
 {
