@@ -121,6 +121,7 @@ static void stat_add(int32_t phys, pq_stat *a, const uint8_t *p, uint32_t len)
         return true;                                                                   \
     }
 
+PQ_MIN_MAX(min_max_u8, uint8_t)     /* booleans, one byte each */
 PQ_MIN_MAX(min_max_i32, int32_t)
 PQ_MIN_MAX(min_max_i64, int64_t)
 PQ_MIN_MAX(min_max_f32, float)
@@ -131,6 +132,7 @@ static void stat_fixed(int32_t phys, uint32_t width, const uint8_t *base, size_t
     size_t lo, hi;
     bool any;
     switch (phys) {
+    case PQ_BOOLEAN: any = min_max_u8(base, n, &lo, &hi); break;
     case PQ_INT32: any = min_max_i32(base, n, &lo, &hi); break;
     case PQ_INT64: any = min_max_i64(base, n, &lo, &hi); break;
     case PQ_FLOAT: any = min_max_f32(base, n, &lo, &hi); break;

@@ -198,6 +198,22 @@ static void test_ints(void **state)
     }
 }
 
+static void test_bools(void **state)
+{
+    (void)state;
+    static const uint8_t t[] = {1, 1, 1}, f[] = {0, 0}, m[] = {1, 0, 1};
+    const uint8_t *in[] = {t, f, m};
+    size_t n[] = {3, 2, 3};
+    uint8_t want[][2] = {{1, 1}, {0, 0}, {0, 1}};
+    for (int i = 0; i < 3; i++) {
+        pq_stat st = {0};
+        pq_stat_plain(PQ_BOOLEAN, 1, in[i], n[i], &st);
+        assert_true(st.any);
+        assert_int_equal(st.min[0], want[i][0]);
+        assert_int_equal(st.max[0], want[i][1]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_bytes_corners),
         cmocka_unit_test(test_doubles),
         cmocka_unit_test(test_ints),
+        cmocka_unit_test(test_bools),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
