@@ -9,7 +9,8 @@
 #include "base/buf.h"
 #include "sluice/parquet.h"
 
-/* Appends the compressed form of src[0..n) to out. level 0 is the codec default. */
+/* Appends the compressed form of src[0..n) to out. level 0 is sluice's default
+ * for the codec: zstd 2 (see codec.c), gzip 6. */
 sl_status sl_pq_compress(sl_pq_codec codec, int level, const uint8_t *src, size_t n,
                          sl_buf *out);
 
