@@ -381,18 +381,33 @@ static inline const uint8_t *plain_value(const uint8_t *values, uint32_t width, 
 }
 
 #define PUT_AHEAD 16
+/* Tables under this many slots (32 kB) stay in the L1 and L2 caches, where
+ * hashing ahead only adds work: a 4-entry dictionary's values took 40% longer
+ * through the ring below than one by one. */
+#define NEAR_SLOTS 4096
 
 /* pq_dict_put_range for values of width w (d->width); see the dispatch below. */
 static inline __attribute__((always_inline)) sl_status
 put_range(pq_dict *d, uint32_t w, const uint8_t *values, size_t *cur, size_t from, size_t to,
           size_t max_bytes, uint32_t *idx, size_t *done)
 {
+    sl_status s = SL_OK;
+    size_t i = from;
+    /* A small table: one value at a time, until it grows past the caches. */
+    for (; i < to && d->table_mask < NEAR_SLOTS; i++) {
+        size_t at = *cur;
+        uint32_t len;
+        const uint8_t *p = plain_value(values, w, cur, &len);
+        if ((s = put_hashed(d, w, p, len, value_hash(w, p, len), max_bytes, &idx[i]))) {
+            *cur = at;
+            goto out;
+        }
+    }
     /* The values of a chunk land at random in a large dictionary's table: hash
      * them PUT_AHEAD values ahead and start the load of each one's slot then. */
     uint32_t ring[PUT_AHEAD];
-    size_t hcur = *cur, hashed = from, i;
-    sl_status s = SL_OK;
-    for (i = from; i < to; i++) {
+    size_t hcur = *cur, hashed = i;
+    for (; i < to; i++) {
         for (; hashed < to && hashed < i + PUT_AHEAD; hashed++) {
             uint32_t len;
             const uint8_t *p = plain_value(values, w, &hcur, &len);
@@ -403,12 +418,12 @@ put_range(pq_dict *d, uint32_t w, const uint8_t *values, size_t *cur, size_t fro
         size_t at = *cur;
         uint32_t len;
         const uint8_t *p = plain_value(values, w, cur, &len);
-        s = put_hashed(d, w, p, len, ring[i % PUT_AHEAD], max_bytes, &idx[i]);
-        if (s) {
+        if ((s = put_hashed(d, w, p, len, ring[i % PUT_AHEAD], max_bytes, &idx[i]))) {
             *cur = at;
             break;
         }
     }
+out:
     *done = i;
     return s == SL_ERR_LIMIT ? SL_OK : s;
 }
