@@ -286,8 +286,9 @@ static inline uint32_t value_hash(uint32_t w, const uint8_t *p, uint32_t len)
     return (uint32_t)(x >> 32) ^ (uint32_t)x;
 }
 
-static inline bool entry_equals(const pq_dict *d, uint32_t w, uint32_t e, const uint8_t *p,
-                                uint32_t len)
+static inline __attribute__((always_inline)) bool
+entry_equals(const pq_dict *d, uint32_t w, uint32_t e, const uint8_t *p,
+             uint32_t len)
 {
     if (w == 8 || w == 4) {
         uint64_t x = 0, y = 0;
