@@ -1,12 +1,12 @@
 /* Encoding one buffered column chunk into Parquet pages (see writer_internal.h):
- * the dictionary decision, chunk statistics, page splitting at row boundaries,
+ * the dictionary decision, chunk statistics (over the dictionary's entries and
+ * the PLAIN part only, by writer_stats.c), page splitting at row boundaries,
  * level and value encoding, and compression of each page body exactly once.
  *
  * Dictionary: every value is looked up in a hash dictionary; when the dictionary
  * would pass dictionary_max_bytes the chunk falls back to PLAIN from the start of
  * the row holding that value, and when the first DICT_PROBE values are mostly
  * distinct the dictionary is dropped altogether (it would not pay off). */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
