@@ -16,8 +16,8 @@ sl_status sl_pq_compress(sl_pq_codec codec, int level, const uint8_t *src, size_
 
 /* A compressor that keeps its codec's state from one call to the next: zstd's
  * context and zlib's stream are allocated once, not once a page (a zstd context
- * at level 3 is about a megabyte of tables, faulted in afresh by every page of a
- * one-shot call). The bytes are those sl_pq_compress writes. All zero is an empty
+ * for a 1 MB page is about a megabyte of tables at level 3, half that at 2,
+ * faulted in afresh by every page of a one-shot call). The bytes are those sl_pq_compress writes. All zero is an empty
  * compressor; one thread uses it at a time. */
 typedef struct sl_pq_compressor {
     void *zstd;          /* ZSTD_CCtx */
