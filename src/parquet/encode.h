@@ -48,6 +48,12 @@ void pq_dict_init(pq_dict *d, uint32_t width);
 void pq_dict_clear(pq_dict *d);   /* empties, keeping memory */
 void pq_dict_free(pq_dict *d);
 
+/* Makes room for entries values of bytes in all (the table at its load limit,
+ * the entry offsets, the data) so that filling d to there grows nothing: sized
+ * from the column's previous chunk, it saves the table's rehashes. Speed only: the
+ * dictionary's contents and order do not depend on it. */
+sl_status pq_dict_reserve(pq_dict *d, uint32_t entries, size_t bytes);
+
 /* Looks up the value and inserts it when new; *idx is its entry index.
  * SL_ERR_LIMIT when inserting would make data longer than max_bytes (nothing is
  * inserted), SL_ERR_NOMEM on allocation failure. For byte arrays p/len is the

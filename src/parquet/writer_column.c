@@ -1,12 +1,12 @@
 /* Encoding one buffered column chunk into Parquet pages (see writer_internal.h):
- * the dictionary decision, chunk statistics, page splitting at row boundaries,
+ * the dictionary decision, chunk statistics (over the dictionary's entries and
+ * the PLAIN part only, by writer_stats.c), page splitting at row boundaries,
  * level and value encoding, and compression of each page body exactly once.
  *
  * Dictionary: every value is looked up in a hash dictionary; when the dictionary
  * would pass dictionary_max_bytes the chunk falls back to PLAIN from the start of
  * the row holding that value, and when the first DICT_PROBE values are mostly
  * distinct the dictionary is dropped altogether (it would not pay off). */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +30,7 @@ void pq_scratch_free(pq_scratch *s)
     free(s->idx);
     s->idx = NULL;
     s->idx_cap = 0;
+    sl_pq_compressor_free(&s->zc);
 }
 
 void pq_chunk_out_free(pq_chunk_out *o)
@@ -40,151 +41,6 @@ void pq_chunk_out_free(pq_chunk_out *o)
     sl_buf_free(&o->min);
     sl_buf_free(&o->max);
     pq_dict_free(&o->dict);
-}
-
-/* ------------------------------------------------------------ statistics */
-
-typedef struct stat_acc {
-    bool any;
-    const uint8_t *min, *max;
-    uint32_t min_len, max_len;
-} stat_acc;
-
-static int cmp3(double a, double b) { return (a > b) - (a < b); }
-
-/* The type-defined order: signed for ints (and the dates, times and decimals
- * stored in them), numeric for floats, unsigned bytes for byte arrays, and signed
- * big-endian two's complement for FIXED decimals. */
-static int cmp_values(int32_t phys, const uint8_t *a, uint32_t alen, const uint8_t *b,
-                      uint32_t blen)
-{
-    switch (phys) {
-    case PQ_BOOLEAN:
-        return (int)a[0] - (int)b[0];
-    case PQ_INT32: {
-        int32_t x, y;
-        memcpy(&x, a, 4);
-        memcpy(&y, b, 4);
-        return (x > y) - (x < y);
-    }
-    case PQ_INT64: {
-        int64_t x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        return (x > y) - (x < y);
-    }
-    case PQ_FLOAT: {
-        float x, y;
-        memcpy(&x, a, 4);
-        memcpy(&y, b, 4);
-        return cmp3(x, y);
-    }
-    case PQ_DOUBLE: {
-        double x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        return cmp3(x, y);
-    }
-    case PQ_FIXED_LEN_BYTE_ARRAY:
-        if ((a[0] ^ 0x80) != (b[0] ^ 0x80))
-            return (int)(a[0] ^ 0x80) - (int)(b[0] ^ 0x80);
-        return memcmp(a + 1, b + 1, alen - 1);
-    default: {
-        int r = memcmp(a, b, alen < blen ? alen : blen);
-        return r ? r : (alen > blen) - (alen < blen);
-    }
-    }
-}
-
-static bool is_nan(int32_t phys, const uint8_t *p)
-{
-    if (phys == PQ_FLOAT) {
-        float f;
-        memcpy(&f, p, 4);
-        return isnan(f);
-    }
-    if (phys == PQ_DOUBLE) {
-        double d;
-        memcpy(&d, p, 8);
-        return isnan(d);
-    }
-    return false;
-}
-
-static void stat_add(int32_t phys, stat_acc *a, const uint8_t *p, uint32_t len)
-{
-    if (is_nan(phys, p))
-        return;   /* NaN is never a min or max */
-    if (!a->any) {
-        a->any = true;
-        a->min = a->max = p;
-        a->min_len = a->max_len = len;
-    } else if (cmp_values(phys, p, len, a->min, a->min_len) < 0) {
-        a->min = p;
-        a->min_len = len;
-    } else if (cmp_values(phys, p, len, a->max, a->max_len) > 0) {
-        a->max = p;
-        a->max_len = len;
-    }
-}
-
-/* stat_add over values [v0, v1) of an INT32 or INT64 column, without the per-value
- * dispatch. Equal ints have equal bytes, so which of equal extremes is kept does
- * not matter. */
-static void stat_ints(const pq_wcol *c, size_t v0, size_t v1, stat_acc *a)
-{
-    const uint8_t *base = c->values.data;
-    size_t lo = v0, hi = v0;
-    if (c->phys == PQ_INT64) {
-        const int64_t *v = (const int64_t *)(const void *)base;
-        for (size_t i = v0 + 1; i < v1; i++) {
-            if (v[i] < v[lo])
-                lo = i;
-            else if (v[i] > v[hi])
-                hi = i;
-        }
-    } else {
-        const int32_t *v = (const int32_t *)(const void *)base;
-        for (size_t i = v0 + 1; i < v1; i++) {
-            if (v[i] < v[lo])
-                lo = i;
-            else if (v[i] > v[hi])
-                hi = i;
-        }
-    }
-    stat_add(c->phys, a, base + lo * c->width, c->width);
-    stat_add(c->phys, a, base + hi * c->width, c->width);
-}
-
-/* Copies the extremes out; a zero float min is written as -0.0 and a zero max as
- * +0.0, as parquet.thrift recommends, so readers can trust either sign. */
-static sl_status stat_finish(int32_t phys, const stat_acc *a, pq_chunk_out *o)
-{
-    sl_status s;
-    o->has_min_max = a->any;
-    if (!a->any)
-        return SL_OK;
-    if ((s = sl_buf_append(&o->min, a->min, a->min_len)) ||
-        (s = sl_buf_append(&o->max, a->max, a->max_len)))
-        return s;
-    if (phys == PQ_FLOAT) {
-        float mn, mx;
-        memcpy(&mn, o->min.data, 4);
-        memcpy(&mx, o->max.data, 4);
-        if (mn == 0.0f) mn = -0.0f;
-        if (mx == 0.0f) mx = 0.0f;
-        memcpy(o->min.data, &mn, 4);
-        memcpy(o->max.data, &mx, 4);
-    } else if (phys == PQ_DOUBLE) {
-        double mn, mx;
-        memcpy(&mn, o->min.data, 8);
-        memcpy(&mx, o->max.data, 8);
-        if (mn == 0.0) mn = -0.0;
-        if (mx == 0.0) mx = 0.0;
-        memcpy(o->min.data, &mn, 8);
-        memcpy(o->max.data, &mx, 8);
-    }
-    return SL_OK;
 }
 
 /* ------------------------------------------------------------ values */
@@ -218,9 +74,11 @@ static inline bool slot_row_start(const pq_wcol *c, size_t s)
 /* Builds the dictionary over the values; returns how many leading values it
  * covers (0: no dictionary). */
 static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *s,
-                            pq_dict *d, size_t *covered)
+                            pq_chunk_out *o, size_t *covered)
 {
+    pq_dict *d = &o->dict;
     size_t n = (size_t)c->nvalues;
+    sl_status st;
     *covered = 0;
     if (d->width != c->width || !d->table) {
         pq_dict_free(d);
@@ -228,6 +86,12 @@ static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch
     } else {
         pq_dict_clear(d);
     }
+    /* A column's chunks tend to have dictionaries of one size: take the last
+     * one's room at once rather than by doubling. */
+    size_t want = o->dict_last_count < n ? o->dict_last_count : n;
+    size_t bytes = o->dict_last_bytes < c->values.len ? o->dict_last_bytes : c->values.len;
+    if (want && (st = pq_dict_reserve(d, (uint32_t)want, bytes)))
+        return st;
     if (s->idx_cap < n) {
         uint32_t *p = realloc(s->idx, n * sizeof *p);
         if (!p)
@@ -237,7 +101,7 @@ static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch
     }
     /* The first DICT_PROBE values decide whether a dictionary pays off. */
     size_t cur = 0, i = 0, probe = n < DICT_PROBE ? n : DICT_PROBE;
-    sl_status st = pq_dict_put_range(d, c->values.data, &cur, 0, probe, opt->dictionary_max_bytes,
+    st = pq_dict_put_range(d, c->values.data, &cur, 0, probe, opt->dictionary_max_bytes,
                                      s->idx, &i);
     if (st)
         return st;
@@ -288,7 +152,8 @@ static sl_status put_page(const pq_enc_opts *opt, pq_scratch *s, pq_chunk_out *o
         h->is_compressed = opt->codec != SL_PQ_CODEC_NONE && body->len > 0;
     if (opt->codec != SL_PQ_CODEC_NONE && body->len) {
         sl_buf_clear(&s->comp);
-        if ((st = sl_pq_compress(opt->codec, opt->level, body->data, body->len, &s->comp)))
+        if ((st = sl_pq_compress_with(&s->zc, opt->codec, opt->level, body->data, body->len,
+                                        &s->comp)))
             return st;
         cp = s->comp.data;
         clen = s->comp.len;
@@ -484,8 +349,10 @@ static sl_status encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
     size_t n = (size_t)c->nvalues;
     size_t covered = 0, dict_slots = 0;
     if (opt->dictionary && c->phys != PQ_BOOLEAN && n > 0) {
-        if ((st = build_dict(c, opt, s, &o->dict, &covered)))
+        if ((st = build_dict(c, opt, s, o, &covered)))
             return st;
+        o->dict_last_count = o->dict.count;
+        o->dict_last_bytes = o->dict.data.len;
         dict_slots = (size_t)c->nslots;
         if (covered < n)
             dict_slots = row_start_of_value(c, covered, &covered);
@@ -497,14 +364,10 @@ static sl_status encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
     /* Statistics: the dictionary holds every value of the dictionary-encoded part
      * (and perhaps a few of the rest), so only the PLAIN part is scanned value by
      * value. */
-    stat_acc acc = {0};
+    pq_stat acc = {0};
     size_t cur = 0;
     if (use_dict) {
-        for (uint32_t e = 0; e < o->dict.count; e++) {
-            uint32_t len;
-            const uint8_t *p = pq_dict_entry(&o->dict, e, &len);
-            stat_add(c->phys, &acc, p, len);
-        }
+        pq_stat_plain(c->phys, c->width, o->dict.data.data, o->dict.data.len, &acc);
         if (c->width) {
             cur = covered * c->width;
         } else if (covered < n) {
@@ -514,16 +377,9 @@ static sl_status encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
             }
         }
     }
-    size_t first = use_dict ? covered : 0;
-    if (first < n && (c->phys == PQ_INT32 || c->phys == PQ_INT64))
-        stat_ints(c, first, n, &acc);
-    else
-        for (size_t i = first; i < n; i++) {
-            uint32_t len;
-            const uint8_t *p = next_value(c, &cur, &len);
-            stat_add(c->phys, &acc, p, len);
-        }
-    if ((st = stat_finish(c->phys, &acc, o)))
+    if ((use_dict ? covered : 0) < n)
+        pq_stat_plain(c->phys, c->width, c->values.data + cur, c->values.len - cur, &acc);
+    if ((st = pq_stat_finish(c->phys, &acc, &o->min, &o->max, &o->has_min_max)))
         return st;
     o->null_count = (int64_t)(c->nslots - c->nvalues);
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "parquet/codec.h"
 #include "parquet/encode.h"
 #include "parquet/thrift_write.h"
 #include "sluice/parquet.h"
@@ -48,6 +49,7 @@ typedef struct pq_scratch {
     sl_buf hdr;
     uint32_t *idx;           /* dictionary index per value */
     size_t idx_cap;
+    sl_pq_compressor zc;     /* the codec's state, kept from page to page */
 } pq_scratch;
 
 typedef struct pq_chunk_out {
@@ -63,8 +65,11 @@ typedef struct pq_chunk_out {
     sl_buf min, max;
     sl_status status;
     /* The column's dictionary, kept from one row group to the next while it is
-     * small (writer_column.c), so that it is not regrown for every chunk. */
+     * small (writer_column.c), so that it is not regrown for every chunk; and the
+     * size it reached in the last chunk, which the next one reserves at once. */
     pq_dict dict;
+    uint32_t dict_last_count;
+    size_t dict_last_bytes;
 } pq_chunk_out;
 
 typedef struct pq_enc_opts {
@@ -75,6 +80,22 @@ typedef struct pq_enc_opts {
     bool dictionary;
     uint32_t dictionary_max_bytes;
 } pq_enc_opts;
+
+/* writer_stats.c: a chunk's min and max, accumulated over PLAIN buffers. The
+ * extremes point into those buffers, which must outlive the accumulator. */
+typedef struct pq_stat {
+    bool any;
+    const uint8_t *min, *max;
+    uint32_t min_len, max_len;
+} pq_stat;
+
+/* Adds the PLAIN values p[0..nbytes) of type phys (width bytes each; 0: byte
+ * arrays, each a 4-byte length then its bytes) to a. NaN is never a min or max. */
+void pq_stat_plain(int32_t phys, uint32_t width, const uint8_t *p, size_t nbytes, pq_stat *a);
+/* Appends a's min and max to the (empty) buffers, float zeros signed as
+ * parquet.thrift recommends, and sets *has_min_max. */
+sl_status pq_stat_finish(int32_t phys, const pq_stat *a, sl_buf *min, sl_buf *max,
+                         bool *has_min_max);
 
 void pq_scratch_free(pq_scratch *s);
 void pq_chunk_out_free(pq_chunk_out *o);

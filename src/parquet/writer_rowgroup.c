@@ -281,8 +281,12 @@ sl_status pq_flush(sl_pq_writer *w, bool background)
         return sl_error_set(&w->err, SL_ERR_USAGE, "flush in the middle of row %llu: end the row first",
                             (unsigned long long)w->rows);
     hand_over(w);
-    if (background && !j->started)
+    if (background && !j->started) {
         j->started = pthread_create(&j->thread, NULL, encoder_main, w) == 0;
+        /* A name for profilers and top -H; failing to set it changes nothing. */
+        if (j->started)
+            pthread_setname_np(j->thread, "sluice-pq-enc");
+    }
     if (!background || !j->started) {
         run_job(w, PQ_THREADS);
         return pq_wait(w);

@@ -1,0 +1,343 @@
+/* Unit tests of the Parquet writer's encoding internals, each against an
+ * independent definition or a simpler path:
+ *
+ * Chunk statistics (writer_stats.c) against the definition: for byte arrays the
+ * least and greatest by unsigned bytes then length, found by brute force with
+ * memcmp; for numbers the order of the C operators, NaN never an extreme and zero
+ * floats written -0.0 (min) and +0.0 (max). The strings are drawn from bytes that
+ * make the fast path's corners (zero bytes, which its zero padding must not
+ * confuse with the end of a string; 0xff; shared prefixes; lengths around 8 and
+ * 16; strings at the very end of their buffer, which is allocated to its exact
+ * size so ASan sees any read past it). Chunk statistics as DuckDB reads them are
+ * checked by writer_oracle.test.mjs.
+ *
+ * The dictionary over ranges (pq_dict_put_range, the path every column chunk
+ * takes) against pq_dict_put one value at a time: the same entry for every value,
+ * the same entries in the same order, and the same stop at the byte limit, for
+ * every value width the range loop is specialised for (byte arrays, 4, 8, and 16
+ * through the generic copy), for dictionaries that stay small and ones that grow
+ * past the size where lookups switch to hashing ahead (in the middle of a range),
+ * with the limit reached in either loop, with and without the table reserved
+ * beforehand (pq_dict_reserve), and with the range cut in two calls. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "parquet/encode.h"
+#include "parquet/format.h"
+#include "parquet/writer_internal.h"
+
+static uint64_t rng = 0x243f6a8885a308d3ull;
+
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* ------------------------------------------------------------ statistics */
+
+typedef struct str {
+    uint8_t b[40];
+    uint32_t len;
+} str;
+
+static int ref_cmp(const str *x, const str *y)
+{
+    int r = memcmp(x->b, y->b, x->len < y->len ? x->len : y->len);
+    return r ? r : (x->len > y->len) - (x->len < y->len);
+}
+
+/* n strings as one exact-size PLAIN buffer. */
+static uint8_t *plain(const str *s, size_t n, size_t *nbytes)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += 4 + s[i].len;
+    uint8_t *p = malloc(k ? k : 1), *q = p;
+    assert_non_null(p);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(q, &s[i].len, 4);
+        memcpy(q + 4, s[i].b, s[i].len);
+        q += 4 + s[i].len;
+    }
+    *nbytes = k;
+    return p;
+}
+
+static void random_str(str *s)
+{
+    static const uint8_t alpha[] = {0x00, 0x01, 'a', 'b', 0x7f, 0x80, 0xff};
+    static const uint32_t lens[] = {0, 1, 3, 7, 8, 9, 15, 16, 17, 23, 24, 31, 40};
+    s->len = next() % 3 ? lens[next() % 13] : (uint32_t)(next() % 41);
+    /* A common prefix most of the time, so that the tails decide. */
+    uint32_t same = next() % 2 ? (uint32_t)(next() % (s->len + 1)) : 0;
+    for (uint32_t i = 0; i < s->len; i++)
+        s->b[i] = i < same ? 'a' : alpha[next() % sizeof alpha];
+}
+
+static void check_bytes(const str *s, size_t n, size_t split)
+{
+    size_t na, nb;
+    uint8_t *a = plain(s, split, &na), *b = plain(s + split, n - split, &nb);
+    pq_stat st = {0};
+    pq_stat_plain(PQ_BYTE_ARRAY, 0, a, na, &st);
+    pq_stat_plain(PQ_BYTE_ARRAY, 0, b, nb, &st);
+    size_t lo = 0, hi = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (ref_cmp(&s[i], &s[lo]) < 0)
+            lo = i;
+        if (ref_cmp(&s[i], &s[hi]) > 0)
+            hi = i;
+    }
+    assert_true(st.any);
+    assert_int_equal(st.min_len, s[lo].len);
+    assert_int_equal(st.max_len, s[hi].len);
+    assert_memory_equal(st.min, s[lo].b, s[lo].len);
+    assert_memory_equal(st.max, s[hi].b, s[hi].len);
+    free(a);
+    free(b);
+}
+
+static void test_bytes_against_memcmp(void **state)
+{
+    (void)state;
+    str s[64];
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 1 + next() % 64;
+        for (size_t i = 0; i < n; i++)
+            random_str(&s[i]);
+        check_bytes(s, n, next() % (n + 1));
+    }
+}
+
+static void test_bytes_corners(void **state)
+{
+    (void)state;
+    /* "a" < "a\0" < "a\0\0" ... and the empty string least of all; a string that
+     * ends where its buffer does. */
+    str s[20];
+    for (int i = 0; i < 20; i++) {
+        memset(s[i].b, 0, sizeof s[i].b);
+        s[i].b[0] = 'a';
+        s[i].len = 1 + (uint32_t)(19 - i);
+    }
+    check_bytes(s, 20, 0);
+    check_bytes(s, 20, 20);
+    s[7].len = 0;
+    check_bytes(s, 20, 13);
+    static const uint8_t none[1];
+    pq_stat st = {0};
+    pq_stat_plain(PQ_BYTE_ARRAY, 0, none, 0, &st);
+    assert_false(st.any);
+}
+
+static void test_doubles(void **state)
+{
+    (void)state;
+    double v[] = {NAN, 3.5, -0.0, 0.0, NAN, -2.25, INFINITY, 1e300, NAN};
+    pq_stat st = {0};
+    pq_stat_plain(PQ_DOUBLE, 8, (const uint8_t *)v, sizeof v, &st);
+    sl_buf mn, mx;
+    sl_buf_init(&mn, 0);
+    sl_buf_init(&mx, 0);
+    bool has;
+    assert_int_equal(pq_stat_finish(PQ_DOUBLE, &st, &mn, &mx, &has), SL_OK);
+    assert_true(has);
+    double a, b;
+    memcpy(&a, mn.data, 8);
+    memcpy(&b, mx.data, 8);
+    assert_true(a == -2.25 && b == INFINITY);
+
+    /* Only zeros and NaN: min -0.0, max +0.0 whichever zero came first. */
+    double z[] = {NAN, 0.0, -0.0, 0.0};
+    pq_stat sz = {0};
+    pq_stat_plain(PQ_DOUBLE, 8, (const uint8_t *)z, sizeof z, &sz);
+    sl_buf_clear(&mn);
+    sl_buf_clear(&mx);
+    assert_int_equal(pq_stat_finish(PQ_DOUBLE, &sz, &mn, &mx, &has), SL_OK);
+    memcpy(&a, mn.data, 8);
+    memcpy(&b, mx.data, 8);
+    assert_true(a == 0.0 && signbit(a) && b == 0.0 && !signbit(b));
+
+    /* Only NaN: no min or max. */
+    float f[] = {NAN, NAN};
+    pq_stat sf = {0};
+    pq_stat_plain(PQ_FLOAT, 4, (const uint8_t *)f, sizeof f, &sf);
+    sl_buf_clear(&mn);
+    sl_buf_clear(&mx);
+    assert_int_equal(pq_stat_finish(PQ_FLOAT, &sf, &mn, &mx, &has), SL_OK);
+    assert_false(has);
+    sl_buf_free(&mn);
+    sl_buf_free(&mx);
+}
+
+static void test_ints(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 1000; round++) {
+        int64_t v[50];
+        int32_t w[50];
+        size_t n = 1 + next() % 50, split = next() % (n + 1);
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        int32_t lo32 = INT32_MAX, hi32 = INT32_MIN;
+        for (size_t i = 0; i < n; i++) {
+            v[i] = (int64_t)next() >> (next() % 64);
+            w[i] = (int32_t)v[i];
+            lo = v[i] < lo ? v[i] : lo;
+            hi = v[i] > hi ? v[i] : hi;
+            lo32 = w[i] < lo32 ? w[i] : lo32;
+            hi32 = w[i] > hi32 ? w[i] : hi32;
+        }
+        pq_stat a = {0}, b = {0};
+        pq_stat_plain(PQ_INT64, 8, (const uint8_t *)v, split * 8, &a);
+        pq_stat_plain(PQ_INT64, 8, (const uint8_t *)(v + split), (n - split) * 8, &a);
+        pq_stat_plain(PQ_INT32, 4, (const uint8_t *)w, n * 4, &b);
+        int64_t x, y;
+        int32_t x32, y32;
+        memcpy(&x, a.min, 8);
+        memcpy(&y, a.max, 8);
+        memcpy(&x32, b.min, 4);
+        memcpy(&y32, b.max, 4);
+        assert_true(x == lo && y == hi);
+        assert_true(x32 == lo32 && y32 == hi32);
+    }
+}
+
+static void test_bools(void **state)
+{
+    (void)state;
+    static const uint8_t t[] = {1, 1, 1}, f[] = {0, 0}, m[] = {1, 0, 1};
+    const uint8_t *in[] = {t, f, m};
+    size_t n[] = {3, 2, 3};
+    uint8_t want[][2] = {{1, 1}, {0, 0}, {0, 1}};
+    for (int i = 0; i < 3; i++) {
+        pq_stat st = {0};
+        pq_stat_plain(PQ_BOOLEAN, 1, in[i], n[i], &st);
+        assert_true(st.any);
+        assert_int_equal(st.min[0], want[i][0]);
+        assert_int_equal(st.max[0], want[i][1]);
+    }
+}
+
+/* ------------------------------------------------------------ dictionary */
+
+#define N 20000
+
+/* N values picked among `distinct`, PLAIN-encoded at width w (0: byte arrays of
+ * 0 to 40 bytes, among them short ones, equal prefixes and zero bytes). */
+static uint8_t *make_values(uint32_t w, uint32_t distinct, size_t *nbytes)
+{
+    size_t cap = (size_t)N * (w ? w : 44);
+    uint8_t *buf = malloc(cap), *p = buf;
+    assert_non_null(buf);
+    for (size_t i = 0; i < N; i++) {
+        uint64_t k = next() % distinct;
+        if (w) {
+            memset(p, 0, w);
+            memcpy(p, &k, w < 8 ? w : 8);
+            if (w > 8)
+                p[w - 1] = (uint8_t)(k * 7);
+            p += w;
+            continue;
+        }
+        char s[48];
+        int n = snprintf(s, sizeof s, "%s%llu", k % 3 ? "key-" : "", (unsigned long long)k);
+        uint32_t len = (uint32_t)(k % 5 == 0 ? (k % 40) : (uint64_t)n);
+        memset(p + 4, 0, len);
+        memcpy(p + 4, s, len < (uint32_t)n ? len : (uint32_t)n);
+        memcpy(p, &len, 4);
+        p += 4 + len;
+    }
+    *nbytes = (size_t)(p - buf);
+    return buf;
+}
+
+static void check(uint32_t w, uint32_t distinct, size_t max_bytes, bool reserve, size_t cut)
+{
+    size_t nbytes;
+    uint8_t *v = make_values(w, distinct, &nbytes);
+    uint32_t *got = malloc(N * sizeof *got), *want = malloc(N * sizeof *want);
+    assert_non_null(got);
+    assert_non_null(want);
+
+    pq_dict ref;
+    pq_dict_init(&ref, w);
+    size_t cur = 0, nref = 0;
+    for (; nref < N; nref++) {
+        uint32_t len = w;
+        const uint8_t *p = v + cur;
+        if (!w) {
+            memcpy(&len, p, 4);
+            p += 4;
+        }
+        sl_status s = pq_dict_put(&ref, p, len, max_bytes, &want[nref]);
+        if (s == SL_ERR_LIMIT)
+            break;
+        assert_int_equal(s, SL_OK);
+        cur = (size_t)(p - v) + len;
+    }
+
+    pq_dict d;
+    pq_dict_init(&d, w);
+    if (reserve)
+        assert_int_equal(pq_dict_reserve(&d, distinct, nbytes), SL_OK);
+    size_t at = 0, done = 0;
+    assert_int_equal(pq_dict_put_range(&d, v, &at, 0, cut, max_bytes, got, &done), SL_OK);
+    if (done == cut)
+        assert_int_equal(pq_dict_put_range(&d, v, &at, cut, N, max_bytes, got, &done), SL_OK);
+    assert_int_equal(done, nref);
+    assert_int_equal(at, cur);   /* the offset of the first value not put */
+    assert_memory_equal(got, want, nref * sizeof *got);
+    assert_int_equal(d.count, ref.count);
+    assert_int_equal(d.data.len, ref.data.len);
+    if (d.data.len)
+        assert_memory_equal(d.data.data, ref.data.data, d.data.len);
+    pq_dict_free(&d);
+    pq_dict_free(&ref);
+    free(v);
+    free(got);
+    free(want);
+}
+
+static void test_range_matches_single(void **state)
+{
+    (void)state;
+    static const uint32_t widths[] = {0, 4, 8, 16};
+    static const uint32_t distincts[] = {3, 1500, 6000, 20000};
+    for (size_t a = 0; a < 4; a++)
+        for (size_t b = 0; b < 4; b++) {
+            uint32_t w = widths[a], k = distincts[b];
+            size_t entry = w ? w : 12;
+            /* no limit; a limit reached while the table is small; one reached
+             * after it has grown past the small-table loop */
+            size_t limits[] = {SIZE_MAX, 100 * entry, 3500 * entry};
+            for (size_t c = 0; c < 3; c++)
+                for (int r = 0; r < 2; r++) {
+                    check(w, k, limits[c], r, N);
+                    check(w, k, limits[c], r, 1 + next() % (N - 1));
+                }
+        }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bytes_against_memcmp),
+        cmocka_unit_test(test_bytes_corners),
+        cmocka_unit_test(test_doubles),
+        cmocka_unit_test(test_ints),
+        cmocka_unit_test(test_bools),
+        cmocka_unit_test(test_range_matches_single),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
