@@ -76,7 +76,7 @@ const char *sl_pq_codec_name(sl_pq_codec c);
 
 typedef struct sl_pq_writer_options {
     sl_pq_codec codec;              /* default ZSTD */
-    int level;                      /* codec level; 0 = codec default */
+    int level;                      /* codec level; 0 = sluice's default: zstd 2, gzip 6 */
     uint64_t row_group_rows;        /* default 1,048,576 */
     uint64_t row_group_bytes;       /* uncompressed bytes buffered; default 128 MiB.
                                      * Memory: up to about twice this, as the row
