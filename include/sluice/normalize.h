@@ -14,7 +14,8 @@
  * before anything is written; after that, rows stream to Parquet with memory
  * bounded by the row group size. A record that widens the schema later (a new
  * key, a wider type) starts a new part file; sl_norm_publish() then unifies the
- * parts into one file, converting earlier values along the lattice.
+ * parts into one file, converting earlier values along the lattice (a part
+ * already in the final types goes in as its row groups, copied).
  *
  * The normalizer is the one `sluice convert` and `sluice ingest` use. */
 #ifndef SLUICE_NORMALIZE_H
@@ -33,7 +34,7 @@ typedef struct sl_norm_options {
     const char *key_prefix;          /* prefix of root `_key` values; default "" */
     const char *lineage;             /* JSON for "sluice.lineage"; may be NULL; not copied */
     sl_pq_writer_options writer;     /* codec, row group size, ... */
-    uint64_t window_bytes;           /* inference window; 0 means 16 MiB */
+    uint64_t window_bytes;           /* inference window; 0 means 4 MiB */
     bool infer_only;                 /* only infer the tables; write nothing */
     bool documents;                  /* records are job-result documents: see below */
     bool no_plans;                   /* every record the whole way, never through a plan

@@ -336,7 +336,7 @@ int cmd_convert(int argc, char **argv)
         {"part-size", 0, SL_OPT_U64, &a.part_size, "BYTES",
          "JSON input each thread takes at a time (default 262144)"},
         {"infer-window", 0, SL_OPT_U64, &a.infer_window, "BYTES",
-         "records that only feed type inference before rows are written (default 16777216)"},
+         "records that only feed type inference before rows are written (default 4194304)"},
         {"quiet", 'q', SL_OPT_FLAG, &a.quiet, NULL, "print nothing on success"},
         {NULL, 0, 0, NULL, NULL, NULL},
     };

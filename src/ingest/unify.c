@@ -311,6 +311,21 @@ done:
     return st;
 }
 
+/* A part already in the final schema (the last one, usually: a widening starts a
+ * part that has it) goes in as its row groups, copied without decoding. */
+static sl_status move_row_groups(sl_pq_writer *w, const char *path, uint64_t *ordinal,
+                                 sl_error *err)
+{
+    sl_pq_reader *r;
+    sl_status st = sl_pq_reader_open(path, &r, err);
+    for (size_t g = 0; !st && g < sl_pq_reader_num_row_groups(r); g++) {
+        if (!(st = sl_pq_writer_copy_row_group(w, r, g, err)))
+            *ordinal += sl_pq_reader_row_group_rows(r, g);
+    }
+    sl_pq_reader_free(r);
+    return st;
+}
+
 sl_status sl_unify_parts(const char *dest, const char *const *parts, size_t nparts,
                          const sl_pq_column *cols, size_t ncols,
                          const sl_pq_writer_options *wopts, const char *schema_json,
@@ -337,7 +352,9 @@ sl_status sl_unify_parts(const char *dest, const char *const *parts, size_t npar
     sl_buf_init(&etmp, 0);
     uint64_t ordinal = 0;
     for (size_t i = 0; !st && i < nparts; i++)
-        st = copy_part(w, parts[i], cols, ncols, root_key_prefix, &ordinal, &tmp, &etmp, err);
+        st = part_is_final(parts[i], cols, ncols)
+                 ? move_row_groups(w, parts[i], &ordinal, err)
+                 : copy_part(w, parts[i], cols, ncols, root_key_prefix, &ordinal, &tmp, &etmp, err);
     sl_buf_free(&tmp);
     sl_buf_free(&etmp);
     if (st) {

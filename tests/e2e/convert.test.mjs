@@ -422,7 +422,7 @@ test('many row groups: --row-group-size 1000 over 50,000 rows', async () => {
   assert.ok(rg[0].mx <= 1000n, `a row group holds ${rg[0].mx} rows`);
 });
 
-test('100,000 rows past the 16 MiB inference window: int column turns float, key first seen in the last row, child table appears at the end', async () => {
+test('100,000 rows (22 MB) past the inference window: int column turns float, key first seen in the last row, child table appears at the end', async () => {
   // ~22 MB so the first rows are written before the last row is seen: the output
   // must still have one schema, with the widened type for every row.
   const pad = 'p'.repeat(200);

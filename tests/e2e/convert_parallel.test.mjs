@@ -281,3 +281,26 @@ test('memory does not grow with the input: 5x the records, the same peak (NDJSON
     fs.rmSync(big);
   }
 });
+
+test('a widening after the window: the part already in the final types is copied row group by row group, the earlier one converted', async () => {
+  const lines = [];
+  for (let i = 0; i < 5000; i++) lines.push(JSON.stringify({i, n: i === 50 ? 0.5 : i * 3, s: `v${i % 7}`}));
+  const input = write('widen.ndjson', lines.join('\n'));
+  for (const j of ['1', '2']) {
+    const r = convert(input, ['-j', j, '--infer-window', '200', '--row-group-size', '1000']);
+    assert.equal(r.status, 0, r.stderr);
+    const file = path.join(r.out, 't.parquet');
+    const rows = await duckQuery(`SELECT i, n, s FROM read_parquet(${sqlString(file)}) ORDER BY i`);
+    assert.equal(rows.length, 5000);
+    rows.forEach((row, k) => {
+      assert.equal(row.i, BigInt(k));
+      assert.equal(row.n, k === 50 ? 0.5 : k * 3);
+      assert.equal(row.s, `v${k % 7}`);
+    });
+    // records 0..49 (n an int64 then) were converted into a row group of their own;
+    // from record 50 on, the part's own 1,000-row groups, copied
+    const groups = await duckQuery(`SELECT DISTINCT row_group_id, row_group_num_rows FROM
+      parquet_metadata(${sqlString(file)}) ORDER BY row_group_id`);
+    assert.deepEqual(groups.map((g) => Number(g.row_group_num_rows)), [50, 1000, 1000, 1000, 1000, 950]);
+  }
+});
