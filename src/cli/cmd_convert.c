@@ -320,7 +320,7 @@ int cmd_convert(int argc, char **argv)
          "zstd (default), snappy, gzip, lz4_raw or none"},
         {"row-group-size", 0, SL_OPT_U64, &a.row_group_size, "N", "rows per row group (default 1048576)"},
         {"row-group-bytes", 0, SL_OPT_U64, &a.row_group_bytes, "N",
-         "buffered bytes per row group (default 33554432)"},
+         "buffered bytes per row group (default 29360128)"},
         {"page-version", 0, SL_OPT_INT, &a.page_version, "1|2", "data page version (default 1)"},
         {"no-dictionary", 0, SL_OPT_FLAG, &a.no_dictionary, NULL, "PLAIN encoding only"},
         {"table", 0, SL_OPT_STRING, &a.table, "NAME", "name of the root table (default: from OUT or INPUT)"},
