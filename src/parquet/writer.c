@@ -222,6 +222,8 @@ static sl_status writer_new(const sl_pq_column *cols, size_t ncols, const sl_pq_
     pthread_mutex_init(&w->job.mu, NULL);
     pthread_cond_init(&w->job.cv, NULL);
     atomic_init(&w->job.failed, false);
+    atomic_init(&w->job.next, SIZE_MAX / 2); /* nothing to take until a hand-over */
+    atomic_init(&w->job.finished, 0);
     sl_arena_init(&w->meta, 0);
     sl_arena_init(&w->kv_mem, 0);
     if (opts)

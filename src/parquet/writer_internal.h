@@ -143,6 +143,12 @@ typedef struct pq_job {
     /* row-group side */
     pq_wcol *cols;           /* the same columns, holding the handed-over buffers */
     uint64_t rows;
+    /* Its column chunks go to whoever takes them: the encoding thread, and the
+     * caller while it waits for the row group (pq_wait). next is the next column to
+     * take (>= ncols: none), finished counts the encoded ones; opt is set before
+     * next is reset to 0 for a row group. */
+    atomic_size_t next, finished;
+    pq_enc_opts opt;
     sl_status status;        /* the first failure; sticky */
     sl_error err;
 } pq_job;

@@ -11,6 +11,7 @@
  * are built from the columns and the recorded row groups. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,33 +51,35 @@ sl_status pq_write_all(sl_pq_writer *w, const void *p, size_t n)
 
 /* ------------------------------------------------------------ encoding */
 
-typedef struct flush_job {
-    sl_pq_writer *w;
-    pq_enc_opts opt;
-    atomic_size_t next;
-} flush_job;
-
-static void run_chunks(flush_job *job, pq_scratch *scratch)
+/* Encodes the handed-over row group's columns one by one, taking each from
+ * job.next, until none is left. */
+static void run_chunks(sl_pq_writer *w, pq_scratch *scratch)
 {
-    sl_pq_writer *w = job->w;
+    pq_job *j = &w->job;
     size_t i;
-    while ((i = atomic_fetch_add(&job->next, 1)) < w->ncols)
-        pq_encode_chunk(&w->job.cols[i], &job->opt, scratch, &w->outs[i]);
+    while ((i = atomic_fetch_add(&j->next, 1)) < w->ncols) {
+        pq_encode_chunk(&j->cols[i], &j->opt, scratch, &w->outs[i]);
+        atomic_fetch_add(&j->finished, 1);
+    }
 }
+
+_Static_assert(PQ_BG_THREADS == 1 && PQ_THREADS >= 2,
+               "the encoding thread uses scratch[0] alone, so a waiting caller can use scratch[1]");
 
 static void *chunk_thread(void *arg)
 {
-    flush_job *job = arg;
-    run_chunks(job, &job->w->scratch[1]);
+    sl_pq_writer *w = arg;
+    run_chunks(w, &w->scratch[1]);
     return NULL;
 }
 
 /* Encodes every column chunk of the handed-over row group: this thread and, with
- * threads > 1, one helper take columns in turn. */
+ * threads > 1, one helper take columns in turn; in the background (threads 1),
+ * the caller may take some while it waits in pq_wait. Returns when all are done. */
 static void encode_row_group(sl_pq_writer *w, int threads)
 {
-    flush_job job = {.w = w};
-    job.opt = (pq_enc_opts){
+    pq_job *j = &w->job;
+    j->opt = (pq_enc_opts){
         .codec = w->opt.codec,
         .level = w->opt.level,
         .page_size = w->opt.page_size,
@@ -84,13 +87,16 @@ static void encode_row_group(sl_pq_writer *w, int threads)
         .dictionary = w->opt.dictionary,
         .dictionary_max_bytes = w->opt.dictionary_max_bytes,
     };
-    atomic_init(&job.next, 0);
+    atomic_store(&j->finished, 0);
+    atomic_store(&j->next, 0); /* from here on, the columns can be taken */
     pthread_t th;
-    bool helper = threads > 1 && w->ncols > 1 &&
-                  pthread_create(&th, NULL, chunk_thread, &job) == 0;
-    run_chunks(&job, &w->scratch[0]);
+    bool helper = threads > 1 && w->ncols > 1 && pthread_create(&th, NULL, chunk_thread, w) == 0;
+    run_chunks(w, &w->scratch[0]);
     if (helper)
         pthread_join(th, NULL);
+    /* a column the waiting caller took may still be encoding: a chunk's worth */
+    while (atomic_load(&j->finished) < w->ncols)
+        sched_yield();
 }
 
 static const char *status_what(sl_status s)
@@ -221,6 +227,11 @@ sl_status pq_wait(sl_pq_writer *w)
 {
     pq_job *j = &w->job;
     if (j->started) {
+        /* Rather than sleep, encode the columns of the row group in flight that the
+         * encoding thread has not taken yet (it uses scratch[0], PQ_BG_THREADS 1);
+         * none when nothing is in flight. No row group can be handed over
+         * meanwhile: only this thread hands them over. */
+        run_chunks(w, &w->scratch[1]);
         pthread_mutex_lock(&j->mu);
         while (j->busy)
             pthread_cond_wait(&j->cv, &j->mu);
