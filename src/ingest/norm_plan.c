@@ -219,12 +219,6 @@ sl_status sl_norm_plan_append(sl_normalizer *n, const sl_norm_plan *p, sl_pq_wri
 
 /* ---------------------------------------------------------------- matching */
 
-static bool int_exact_in_double(int64_t v)
-{
-    const int64_t lim = (int64_t)1 << 53;
-    return v >= -lim && v <= lim;
-}
-
 /* For a string in a DATE, TIME or TIMESTAMP column: whether sl_infer_observe
  * classifies it as that same type (so it fits), and its value as
  * sl_norm_write_value writes it (days, or microseconds). Exactly the tests of
@@ -275,7 +269,7 @@ bool sl_norm_value_fits(const sl_infer *c, const sl_json_value *v)
     case SL_JSON_FALSE:
         return c->type == SL_T_BOOL || c->type == SL_T_STRING;
     case SL_JSON_INT:
-        if (!c->int_unsafe && !int_exact_in_double(v->u.num.i))
+        if (!c->int_unsafe && !sl_infer_int_exact(v->u.num.i))
             return false;
         return c->type == SL_T_INT || c->type == SL_T_BIGINT || c->type == SL_T_STRING ||
                (c->type == SL_T_DOUBLE && !c->int_unsafe);

@@ -94,9 +94,7 @@ static inline bool sl_json_is_ws(uint8_t c)
 
 static inline const uint8_t *sl_json_skip_ws(const uint8_t *p)
 {
-    while (sl_json_is_ws(*p))
-        p++;
-    return p;
+    return sl_json_skip_space(p);
 }
 
 /* Parses one value starting at p (not whitespace), at most max_depth levels deep,

@@ -115,12 +115,6 @@ bool sl_parse_timestamp(const char *s, size_t n, int64_t *micros, bool *zoned)
 
 /* ---------------------------------------------------------------- lattice */
 
-static bool int_exact_in_double(int64_t v)
-{
-    const int64_t lim = (int64_t)1 << 53;
-    return v >= -lim && v <= lim;
-}
-
 static sl_type classify_string(const char *s, size_t n, uint8_t current)
 {
     /* Once a column is a plain string, nothing can narrow it: skip the work. */
@@ -166,7 +160,7 @@ static uint8_t scalar_type(const sl_json_value *v, uint8_t current, bool *unsafe
     case SL_JSON_TRUE:
     case SL_JSON_FALSE: return SL_T_BOOL;
     case SL_JSON_INT:
-        if (!int_exact_in_double(v->u.num.i))
+        if (!sl_infer_int_exact(v->u.num.i))
             *unsafe_int = true;
         return SL_T_INT;
     case SL_JSON_BIGINT: {

@@ -41,6 +41,14 @@ typedef struct sl_infer {
     bool elem_nullable;    /* a null list element was seen */
 } sl_infer;
 
+/* Whether an int64 is exact in a double (|v| <= 2^53): an int column holding one
+ * that is not can no longer widen to float64 (int_unsafe). */
+static inline bool sl_infer_int_exact(int64_t v)
+{
+    const int64_t lim = (int64_t)1 << 53;
+    return v >= -lim && v <= lim;
+}
+
 /* Observes one value (a scalar, or an array for a list column). Objects are not
  * observed here: the normalizer flattens them. Returns true when the column's
  * type changed. */
