@@ -65,7 +65,8 @@ sl_status sl_norm_add(sl_normalizer *n, const sl_json_value *record, sl_error *e
 /* Feeding a whole JSON input, on several threads. */
 typedef struct sl_norm_feed_options {
     sl_json_options json;       /* limits and form, as for sl_json_reader_open */
-    unsigned threads;           /* threads that parse; 0 or 1: the caller's thread alone */
+    unsigned threads;           /* threads that parse; 0: one per core, at most 8; 1: the
+                                   caller's thread alone */
     size_t part_size;           /* bytes of input a thread takes at a time; 0: 256 KiB */
 } sl_norm_feed_options;
 

@@ -98,8 +98,7 @@ static int feed_json(sl_normalizer *nz, const char *path, const convert_args *a)
     if (a->max_record_size)
         fo.json.max_record_size = a->max_record_size;
     fo.json.max_decompressed_size = a->max_decompressed_size;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    fo.threads = a->threads ? (unsigned)a->threads : cores > 0 ? (unsigned)(cores < 8 ? cores : 8) : 1;
+    fo.threads = (unsigned)a->threads;
     fo.part_size = (size_t)a->part_size;
     sl_error err;
     sl_error_clear(&err);

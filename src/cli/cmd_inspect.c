@@ -156,8 +156,7 @@ static int inspect_json(const char *path, int threads, size_t part_size)
          * counted by the other threads (see sl_norm_feed_json). */
         sl_norm_feed_options fo;
         sl_norm_feed_options_init(&fo);
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        fo.threads = threads ? (unsigned)threads : cores > 0 ? (unsigned)(cores < 8 ? cores : 8) : 1;
+        fo.threads = (unsigned)threads;
         fo.part_size = part_size;
         sl_norm_feed_stats fs;
         st = sl_norm_feed_json(nz, path, &fo, &fs, &err);

@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/grow.h"
@@ -304,12 +305,7 @@ static sl_status read_part(feed *f, job *j, sl_error *err)
         }
         if (f->seq_rest || f->in_end)
             break;
-        const uint8_t *nl = NULL;
-        for (size_t k = j->len; k > scanned; k--)
-            if (j->data[k - 1] == '\n') {
-                nl = j->data + k - 1;
-                break;
-            }
+        const uint8_t *nl = memrchr(j->data + scanned, '\n', j->len - scanned);
         if (nl) {
             size_t cut = (size_t)(nl - j->data) + 1;
             sl_buf_clear(&f->carry);
@@ -636,6 +632,10 @@ static sl_status run_parallel(feed *f, sl_error *err)
 
 static sl_status feed_json(feed *f, sl_error *err)
 {
+    if (!f->o.threads) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        f->o.threads = cores > 1 ? (unsigned)(cores < 8 ? cores : 8) : 1;
+    }
     if (!f->o.part_size)
         f->o.part_size = (size_t)256 << 10;
     if (!f->o.json.max_record_size)
