@@ -91,6 +91,10 @@ struct sl_normalizer {
     uint64_t part_seq;
     /* sl_norm_add's own plan (norm_plan.h), from a record it took the whole way */
     struct sl_norm_plan *plan;
+    /* plan still holds: checked after each record that went the whole way and when
+     * the window ends, the only times the schema can move (a planned record
+     * changes nothing), so the check is not on the path of every record */
+    bool plan_live;
     sl_norm_plan_scratch plan_scratch;
     uint64_t plan_misses, plan_next_try;
 };

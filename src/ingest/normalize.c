@@ -927,13 +927,21 @@ sl_status sl_norm_add(sl_normalizer *n, const sl_json_value *rec, sl_error *err)
         return sl_error_set(err, SL_ERR_USAGE, "normalizer already finished");
     bool fit = false;
     sl_status st = SL_OK;
-    if (n->plan && sl_norm_plan_valid(n, n->plan) && ((st = add_planned(n, rec, &fit, err)) || fit))
-        return st;
+    if (n->plan_live) {
+        bool windowing = n->windowing;
+        if ((st = add_planned(n, rec, &fit, err)) || fit) {
+            if (n->windowing != windowing)
+                n->plan_live = false; /* the window ended: a counting plan no longer holds */
+            return st;
+        }
+    }
     if ((st = add_slowly(n, rec, err)))
         return st;
-    if (++n->plan_misses >= n->plan_next_try && !n->finished && !sl_norm_plan_valid(n, n->plan)) {
+    n->plan_live = sl_norm_plan_valid(n, n->plan);
+    if (!n->plan_live && ++n->plan_misses >= n->plan_next_try && !n->finished) {
         sl_norm_plan_free(n->plan);
         n->plan = sl_norm_plan_make_any(n, rec);
+        n->plan_live = n->plan != NULL;
         if (!n->plan)
             n->plan_next_try = n->plan_misses + 64;
     }
