@@ -18,15 +18,21 @@ static bool same_column(const sl_pq_column *a, const sl_pq_column *b)
            (a->type != SL_PQ_DECIMAL || (a->precision == b->precision && a->scale == b->scale));
 }
 
-/* Whether the single part at path already has exactly the final schema. */
+/* Whether the part r reads already has exactly the final schema. */
+static bool reader_is_final(const sl_pq_reader *r, const sl_pq_column *cols, size_t ncols)
+{
+    bool same = sl_pq_reader_num_columns(r) == ncols;
+    for (size_t i = 0; same && i < ncols; i++)
+        same = same_column(sl_pq_reader_column(r, i), &cols[i]);
+    return same;
+}
+
 static bool part_is_final(const char *path, const sl_pq_column *cols, size_t ncols)
 {
     sl_pq_reader *r;
     if (sl_pq_reader_open(path, &r, NULL))
         return false;
-    bool same = sl_pq_reader_num_columns(r) == ncols;
-    for (size_t i = 0; same && i < ncols; i++)
-        same = same_column(sl_pq_reader_column(r, i), &cols[i]);
+    bool same = reader_is_final(r, cols, ncols);
     sl_pq_reader_free(r);
     return same;
 }
@@ -249,14 +255,12 @@ sl_status sl_unify_write(sl_pq_writer *w, size_t col, const sl_pq_column *dst,
     return st ? st : sl_pq_write_list_end(w, col);
 }
 
-static sl_status copy_part(sl_pq_writer *w, const char *path, const sl_pq_column *cols,
-                           size_t ncols, const char *root_key_prefix, uint64_t *ordinal,
-                           sl_buf *tmp, sl_buf *etmp, sl_error *err)
+/* The rows of the part r reads, converted value by value into the final schema. */
+static sl_status convert_part(sl_pq_writer *w, sl_pq_reader *r, const sl_pq_column *cols,
+                              size_t ncols, const char *root_key_prefix, uint64_t *ordinal,
+                              sl_buf *tmp, sl_buf *etmp, sl_error *err)
 {
-    sl_pq_reader *r;
-    sl_status st = sl_pq_reader_open(path, &r, err);
-    if (st)
-        return st;
+    sl_status st = SL_OK;
     size_t pn = sl_pq_reader_num_columns(r);
     long *map = malloc((ncols ? ncols : 1) * sizeof *map); /* final column -> part column */
     sl_pq_column_data *data = calloc(pn ? pn : 1, sizeof *data);
@@ -307,20 +311,26 @@ writer_error:
 done:
     free(map);
     free(data);
-    sl_pq_reader_free(r);
     return st;
 }
 
-/* A part already in the final schema (the last one, usually: a widening starts a
- * part that has it) goes in as its row groups, copied without decoding. */
-static sl_status move_row_groups(sl_pq_writer *w, const char *path, uint64_t *ordinal,
-                                 sl_error *err)
+/* One part into w: a part already in the final schema (the last one, usually: a
+ * widening starts a part that has it) as its row groups, copied without decoding;
+ * any other converted value by value. */
+static sl_status add_part(sl_pq_writer *w, const char *path, const sl_pq_column *cols,
+                          size_t ncols, const char *root_key_prefix, uint64_t *ordinal,
+                          sl_buf *tmp, sl_buf *etmp, sl_error *err)
 {
     sl_pq_reader *r;
     sl_status st = sl_pq_reader_open(path, &r, err);
-    for (size_t g = 0; !st && g < sl_pq_reader_num_row_groups(r); g++) {
-        if (!(st = sl_pq_writer_copy_row_group(w, r, g, err)))
-            *ordinal += sl_pq_reader_row_group_rows(r, g);
+    if (st)
+        return st;
+    if (!reader_is_final(r, cols, ncols)) {
+        st = convert_part(w, r, cols, ncols, root_key_prefix, ordinal, tmp, etmp, err);
+    } else {
+        for (size_t g = 0; !st && g < sl_pq_reader_num_row_groups(r); g++)
+            if (!(st = sl_pq_writer_copy_row_group(w, r, g, err)))
+                *ordinal += sl_pq_reader_row_group_rows(r, g);
     }
     sl_pq_reader_free(r);
     return st;
@@ -352,9 +362,7 @@ sl_status sl_unify_parts(const char *dest, const char *const *parts, size_t npar
     sl_buf_init(&etmp, 0);
     uint64_t ordinal = 0;
     for (size_t i = 0; !st && i < nparts; i++)
-        st = part_is_final(parts[i], cols, ncols)
-                 ? move_row_groups(w, parts[i], &ordinal, err)
-                 : copy_part(w, parts[i], cols, ncols, root_key_prefix, &ordinal, &tmp, &etmp, err);
+        st = add_part(w, parts[i], cols, ncols, root_key_prefix, &ordinal, &tmp, &etmp, err);
     sl_buf_free(&tmp);
     sl_buf_free(&etmp);
     if (st) {
