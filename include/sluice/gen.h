@@ -90,6 +90,8 @@ typedef struct sl_gen_options {
     sl_gen_format format;
     const char *extension;       /* file extension; default ndjson, json, csv, parquet */
     bool gzip;                   /* NDJSON, JSON, CSV: gzip the output (adds .gz) */
+    bool no_direct_io;           /* NDJSON, JSON, CSV files: never direct I/O (by default
+                                  * a file's bytes past 64 MiB bypass the page cache) */
     const char *output_dir;      /* default "." */
     const char *output_name;     /* file name stem; see sluice-generate(1) */
     bool to_stdout;              /* one table to stdout */
