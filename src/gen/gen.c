@@ -116,7 +116,7 @@ static sl_status out_write(out *o, const void *p, size_t n, sl_error *err)
         return SL_OK;
     }
     if (fwrite(p, 1, n, o->f) != n)
-        return sl_error_set(err, errno == ENOSPC ? SL_ERR_NOSPACE : SL_ERR_IO, "cannot write '%s': %s",
+        return sl_error_set(err, sl_fs_status(errno), "cannot write '%s': %s",
                             out_name(o), strerror(errno));
     return SL_OK;
 }
@@ -141,7 +141,7 @@ static sl_status out_close(out *o, bool ok, sl_error *err)
         o->fd = -1;
     }
     if (o->f && fclose(o->f) != 0 && ok && st == SL_OK)
-        st = sl_error_set(err, errno == ENOSPC ? SL_ERR_NOSPACE : SL_ERR_IO, "cannot write '%s': %s",
+        st = sl_error_set(err, sl_fs_status(errno), "cannot write '%s': %s",
                           o->path, strerror(errno));
     o->f = NULL;
     if (ok && st == SL_OK && rename(o->tmp, o->path) != 0)
