@@ -128,13 +128,34 @@ sl_status sl_pq_write_decimal128(sl_pq_writer *w, size_t col, int64_t hi, uint64
 sl_status sl_pq_write_list_begin(sl_pq_writer *w, size_t col);
 sl_status sl_pq_write_list_end(sl_pq_writer *w, size_t col);
 
+/* Domains: a STRING or BINARY column (not a LIST) whose values all come from a
+ * fixed list of byte strings, such as a generator's choices, a dictionary of names
+ * or a parent table's keys. Once the list is set, a value may be given as its
+ * index in the list (sl_pq_write_index, or SL_PQV_INDEX in a row): it is buffered
+ * in 4 bytes, not copied, and dictionary-encoded by an array lookup instead of
+ * hashing its bytes. The file is byte for byte the one the same strings written
+ * with sl_pq_write_bytes make (the dictionary keeps the order in which values are
+ * first seen either way). The list may hold a string more than once. A byte
+ * string written to the column must be in the list, else SL_ERR_USAGE; an index
+ * past its end is SL_ERR_USAGE. Set it before the first row and before opening
+ * batches, which take it from w. The list and the strings are not copied: they
+ * must outlive w and its batches. */
+typedef struct sl_pq_str {
+    const void *p;
+    size_t len;
+} sl_pq_str;
+
+sl_status sl_pq_writer_set_domain(sl_pq_writer *w, size_t col, const sl_pq_str *list, size_t n);
+sl_status sl_pq_write_index(sl_pq_writer *w, size_t col, uint32_t i);
+
 /* One value of a whole row for sl_pq_write_row: what a value call takes. */
 typedef enum {
     SL_PQV_NULL = 0,   /* sl_pq_write_null */
     SL_PQV_BOOL,       /* u.i, 0 or 1: sl_pq_write_bool */
     SL_PQV_INT,        /* u.i: sl_pq_write_int */
     SL_PQV_DOUBLE,     /* u.d: sl_pq_write_double */
-    SL_PQV_BYTES       /* u.s: sl_pq_write_bytes */
+    SL_PQV_BYTES,      /* u.s: sl_pq_write_bytes */
+    SL_PQV_INDEX       /* u.i: sl_pq_write_index */
 } sl_pq_value_kind;
 
 typedef struct sl_pq_value {

@@ -6,7 +6,9 @@
 #include "base/bytes.h"
 #include "base/digits.h"
 #include "gen/expr_impl.h"
+#include "gen/run.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "schema/infer.h"
@@ -378,18 +380,118 @@ static bool pq_value(const sl_val *v, sl_pq_value *out)
     }
 }
 
-sl_status sl_emit_pq_row(const sl_gtable *t, const sl_val *vals, sl_pq_writer *w)
+/* The fixed list column c draws its strings from, or 0 (rt: its run constants). */
+static size_t pq_domain_of(const sl_gcol *c, const sl_gcolrt *rt, sl_pq_str **out)
 {
-    /* A row of scalars in one call; one with a list value by value. */
-    sl_pq_value row[64];
-    size_t n = 0;
-    bool whole = true;
-    for (size_t i = 0; whole && i < t->ncols; i++) {
-        const sl_gcol *c = &t->cols[i];
+    const sl_dict *d1 = NULL, *d2 = NULL;
+    bool second = false;
+    *out = NULL;
+    if (c->type != SL_G_STRING || c->list || c->hidden)
+        return 0;
+    switch (c->gen) {
+    case G_CONST: case G_CHOICE:
+        for (size_t i = 0; i < c->nvalues; i++)
+            if (c->values[i].kind != SL_VAL_STRING || c->values[i].u.s.sym != i)
+                return 0;
+        break;
+    case G_REF:
+        if (!rt->parent_keys || rt->parent_n > UINT32_MAX / 4)
+            return 0;
+        for (uint64_t k = 0; k < rt->parent_n; k++)
+            if (rt->parent_keys[k].kind != SL_VAL_STRING)
+                return 0;
+        break;
+    case G_DICT: case G_CITY: case G_LAST_NAME: d1 = c->dict; break;
+    case G_STATE: d1 = c->dict; second = true; break;
+    case G_FIRST_NAME: d1 = c->dict; d2 = c->dict2; break;
+    default: return 0;
+    }
+    if ((d1 && (!d1->n || (second && !d1->second))) || (c->gen == G_FIRST_NAME && !d2))
+        return 0;
+    size_t n = c->gen == G_REF ? (size_t)rt->parent_n : d1 ? d1->n + (d2 ? d2->n : 0) : c->nvalues;
+    sl_pq_str *l = malloc(n * sizeof *l);
+    if (!l)
+        return SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        const sl_val *v = c->gen == G_REF ? &rt->parent_keys[i] : d1 ? NULL : &c->values[i];
+        if (v) {
+            l[i] = (sl_pq_str){v->u.s.ptr, v->u.s.len};
+        } else {
+            const sl_dict *d = i < d1->n ? d1 : d2;
+            size_t k = i < d1->n ? i : i - d1->n;
+            l[i] = second ? (sl_pq_str){d->second[k], d->second_len[k]} : (sl_pq_str){d->entry[k], d->len[k]};
+        }
+    }
+    *out = l;
+    return n;
+}
+
+void sl_emit_pq_free(sl_emit_pq *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; e->dom && i < e->ncols; i++)
+        free(e->dom[i]);
+    free(e->dom);
+    free(e->ndom);
+    free(e->src);
+    memset(e, 0, sizeof *e);
+}
+
+sl_status sl_emit_pq_init(sl_emit_pq *e, const sl_gplan *p, int t, bool domains, sl_pq_writer *w)
+{
+    const sl_gtable *tb = &p->s->tables[t];
+    memset(e, 0, sizeof *e);
+    e->t = tb;
+    e->src = malloc((tb->ncols ? tb->ncols : 1) * sizeof *e->src);
+    e->dom = calloc(tb->ncols ? tb->ncols : 1, sizeof *e->dom);
+    e->ndom = calloc(tb->ncols ? tb->ncols : 1, sizeof *e->ndom);
+    if (!e->src || !e->dom || !e->ndom) {
+        sl_emit_pq_free(e);
+        return SL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < tb->ncols; i++) {
+        const sl_gcol *c = &tb->cols[i];
         if (c->hidden || c->gen == G_OBJECT)
             continue;
-        whole = n < sizeof row / sizeof row[0] && pq_value(&vals[i], &row[n++]);
+        size_t k = e->ncols++;
+        e->src[k] = i;
+        if (!domains)
+            continue;
+        size_t n = pq_domain_of(c, &p->rt[t][i], &e->dom[k]);
+        if (n == SIZE_MAX) {
+            sl_emit_pq_free(e);
+            return SL_ERR_NOMEM;
+        }
+        e->ndom[k] = n;
+        sl_status st = n ? sl_pq_writer_set_domain(w, k, e->dom[k], n) : SL_OK;
+        if (st != SL_OK) {
+            sl_emit_pq_free(e);
+            return st;
+        }
     }
+    return SL_OK;
+}
+
+sl_status sl_emit_pq_row(const sl_emit_pq *e, const sl_val *vals, sl_pq_writer *w)
+{
+    /* A row of scalars in one call; one with a list value by value. A string of a
+     * column with a domain goes as its index when its sym names an entry holding
+     * that very string (the same pointer and length); else as bytes. */
+    sl_pq_value row[64];
+    bool whole = e->ncols <= sizeof row / sizeof row[0];
+    for (size_t i = 0; whole && i < e->ncols; i++) {
+        const sl_val *v = &vals[e->src[i]];
+        const sl_pq_str *d = e->dom[i];
+        uint32_t k = v->u.s.sym;
+        if (d && v->kind == SL_VAL_STRING && k < e->ndom[i] && d[k].p == v->u.s.ptr && d[k].len == v->u.s.len) {
+            row[i].kind = SL_PQV_INDEX;
+            row[i].u.i = k;
+            continue;
+        }
+        whole = pq_value(v, &row[i]);
+    }
+    const sl_gtable *t = e->t;
     if (whole)
         return sl_pq_write_row(w, row);
     size_t col = 0;

@@ -19,6 +19,29 @@ sl_status sl_emit_csv_row(const sl_gtable *t, const sl_val *vals, sl_buf *out, s
 
 /* Fills cols (room for t->ncols) with the Parquet columns of t; returns how many. */
 size_t sl_emit_pq_columns(const sl_gtable *t, sl_pq_column *cols);
-sl_status sl_emit_pq_row(const sl_gtable *t, const sl_val *vals, sl_pq_writer *w);
+
+struct sl_gplan;
+
+/* How table t's rows go to a Parquet writer opened with sl_emit_pq_columns: which
+ * table column each Parquet column takes, and for a string column whose values
+ * all come from a fixed list (a choice, a dictionary, a parent's cached keys) that
+ * list, set as the column's domain in the writer, so that a value is handed over
+ * as its index (the sym of sl_val) rather than its bytes. The file is the same
+ * either way; the index saves copying and hashing the string. */
+typedef struct sl_emit_pq {
+    const sl_gtable *t;
+    size_t ncols;            /* Parquet columns */
+    size_t *src;             /* Parquet column -> column of t */
+    sl_pq_str **dom;         /* Parquet column -> its domain, or NULL */
+    size_t *ndom;
+} sl_emit_pq;
+
+/* Sets up e for table t of plan p and sets the domains in w (none when domains is
+ * false: a row of a value outside every list, as --violations makes, must go as
+ * bytes). e stays valid while p does; w must not outlive e. */
+sl_status sl_emit_pq_init(sl_emit_pq *e, const struct sl_gplan *p, int t, bool domains,
+                          sl_pq_writer *w);
+void sl_emit_pq_free(sl_emit_pq *e);
+sl_status sl_emit_pq_row(const sl_emit_pq *e, const sl_val *vals, sl_pq_writer *w);
 
 #endif

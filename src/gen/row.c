@@ -106,12 +106,13 @@ static int64_t poisson(double lam, uint64_t bits)
 
 /* A dictionary entry (or a bool) written into its slot field by field, like
  * set_num below, rather than built and copied. */
-static inline void set_dict(sl_val *out, const sl_dict *d, const char *p, size_t n)
+static inline void set_dict(sl_val *out, const sl_dict *d, const char *p, size_t n, size_t sym)
 {
     out->kind = SL_VAL_STRING;
     out->plain = d->plain ? 1 : 0;
     out->u.s.ptr = p;
-    out->u.s.len = n;
+    out->u.s.len = (uint32_t)n;
+    out->u.s.sym = (uint32_t)sym;
 }
 
 static inline void set_bool(sl_val *out, bool b)
@@ -434,13 +435,13 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
     }
     case G_DICT: {
         size_t i = sl_dict_pick(c->dict, bits);
-        set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i]);
+        set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i], i);
         return SL_OK;
     }
     case G_FIRST_NAME: case G_LAST_NAME: {
         const sl_dict *d = c->gen == G_LAST_NAME ? c->dict : given_for(c, vals, bits);
         size_t i = sl_dict_pick(d, sl_rng_mix(bits));
-        set_dict(out, d, d->entry[i], d->len[i]);
+        set_dict(out, d, d->entry[i], d->len[i], d == c->dict ? i : c->dict->n + i);
         return SL_OK;
     }
     case G_FULL_NAME:
@@ -452,9 +453,9 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
     case G_CITY: case G_STATE: {
         size_t i = sl_dict_pick(c->dict, sl_rng_hash(rt->group_key, row));
         if (c->gen == G_CITY)
-            set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i]);
+            set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i], i);
         else
-            set_dict(out, c->dict, c->dict->second[i], c->dict->second_len[i]);
+            set_dict(out, c->dict, c->dict->second[i], c->dict->second_len[i], i);
         return SL_OK;
     }
     case G_ZIP:
@@ -516,7 +517,7 @@ static sl_status list_value(const sl_gplan *p, int t, const sl_gcol *c, uint64_t
             if (e->gen == G_CHOICE)
                 items[i] = e->values[idx[i]];
             else
-                set_dict(&items[i], e->dict, e->dict->entry[idx[i]], e->dict->len[idx[i]]);
+                set_dict(&items[i], e->dict, e->dict->entry[idx[i]], e->dict->len[idx[i]], idx[i]);
         }
     } else {
         sl_gcolrt ert = p->rt[t][c - p->s->tables[t].cols];
