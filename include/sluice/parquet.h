@@ -194,6 +194,27 @@ sl_status sl_pq_write_end_row(sl_pq_writer *w);
 sl_status sl_pq_writer_open_batch(const sl_pq_writer *w, sl_pq_writer **out, sl_error *err);
 sl_status sl_pq_write_batch(sl_pq_writer *w, sl_pq_writer *batch);
 
+/* Column blocks: n rows of a batch given a column at a time, for callers that
+ * make rows in blocks. Each call appends one flat column's next n slots: v[i] is
+ * slot i's value, ignored where present[i] is 0 (a null; present NULL: none is
+ * null). sl_pq_batch_end_rows(b, n) then ends the n rows; every column must have
+ * been given exactly once since the last end, and no row may be open in b. The
+ * calls check what the value calls check (the call that fits the type, ranges,
+ * nulls, domains) and a failing call leaves its column as it was, so that the
+ * caller can take the block back with sl_pq_batch_cancel_rows and write its rows
+ * through the value calls instead. The batch holds the bytes the value calls
+ * would buffer. ints: INT8..INT64, DATE, TIMESTAMP, TIME, DECIMAL(p <= 18);
+ * doubles: FLOAT, DOUBLE; bools: BOOL (v[i] != 0); bytes: STRING, BINARY;
+ * indices: a column with a domain. LIST columns take no blocks. */
+sl_status sl_pq_batch_ints(sl_pq_writer *b, size_t col, const int64_t *v, const uint8_t *present, size_t n);
+sl_status sl_pq_batch_doubles(sl_pq_writer *b, size_t col, const double *v, const uint8_t *present, size_t n);
+sl_status sl_pq_batch_bools(sl_pq_writer *b, size_t col, const uint8_t *v, const uint8_t *present, size_t n);
+sl_status sl_pq_batch_bytes(sl_pq_writer *b, size_t col, const sl_pq_str *v, const uint8_t *present, size_t n);
+sl_status sl_pq_batch_indices(sl_pq_writer *b, size_t col, const uint32_t *v, const uint8_t *present, size_t n);
+sl_status sl_pq_batch_end_rows(sl_pq_writer *b, size_t n);
+/* Takes back every column given since the last sl_pq_batch_end_rows. */
+void sl_pq_batch_cancel_rows(sl_pq_writer *b);
+
 /* Writes the buffered rows as a row group now (nothing when empty), after the row
  * group in flight; both are in the file when it returns. */
 sl_status sl_pq_writer_flush(sl_pq_writer *w);

@@ -235,6 +235,24 @@ static sl_status compute_chunk(pipe_t *pp, chunk *c)
     sl_val *v = c->row;
     sl_status st = SL_OK;
     c->broken = 0;
+    if (pp->o->format == SL_GEN_PARQUET) {
+        /* a block of rows, then each column of it to the batch in one call */
+        size_t nc = tb->ncols;
+        for (uint64_t r0 = c->lo; st == SL_OK && r0 < c->hi; r0 += SL_EMIT_BLOCK) {
+            size_t n = c->hi - r0 < SL_EMIT_BLOCK ? (size_t)(c->hi - r0) : SL_EMIT_BLOCK;
+            for (size_t k = 0; st == SL_OK && k < n; k++) {
+                unsigned br = 0;
+                st = sl_gen_row(pp->p, pp->t, r0 + k, 0, pp->seats, v + k * nc, &c->arena, &br);
+                c->broken += br;
+                if (st == SL_OK)
+                    sl_gviol_apply(pp->p->viol, pp->t, r0 + k, v + k * nc);
+            }
+            if (st == SL_OK)
+                st = sl_emit_pq_block(pp->emit, v, nc, n, c->batch);
+        }
+        sl_buf_free(&tmp);
+        return st;
+    }
     for (uint64_t r = c->lo; st == SL_OK && r < c->hi; r++) {
         unsigned br = 0;
         st = sl_gen_row(pp->p, pp->t, r, 0, pp->seats, v, &c->arena, &br);
@@ -256,10 +274,7 @@ static sl_status compute_chunk(pipe_t *pp, chunk *c)
         case SL_GEN_CSV:
             st = sl_emit_csv_row(tb, v, &c->text, &tmp);
             break;
-        case SL_GEN_PARQUET:
-            /* the writer's own buffering, done here on the worker: the values are
-             * still in cache, and the calling thread only appends the batch */
-            st = sl_emit_pq_row(pp->emit, v, c->batch);
+        case SL_GEN_PARQUET:   /* above */
             break;
         }
     }
@@ -323,7 +338,8 @@ static sl_status run_pipe(const sl_gplan *p, const sl_gen_options *o, int t, uin
         pp.slots[i].index = i;
         sl_buf_init(&pp.slots[i].text, 0);
         sl_arena_init(&pp.slots[i].arena, 1 << 16);
-        if (st == SL_OK && !(pp.slots[i].row = malloc(nc * sizeof(sl_val))))
+        size_t rows = pq ? SL_EMIT_BLOCK : 1;   /* Parquet: a block of rows */
+        if (st == SL_OK && !(pp.slots[i].row = malloc(rows * nc * sizeof(sl_val))))
             st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
         if (st == SL_OK && pq)
             st = sl_pq_writer_open_batch(pq, &pp.slots[i].batch, err);

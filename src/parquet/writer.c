@@ -54,8 +54,6 @@ const char *pq_type_name(sl_pq_type t)
 
 /* ------------------------------------------------------------ open */
 
-enum call { CALL_NULL, CALL_BOOL, CALL_INT, CALL_DOUBLE, CALL_BYTES, CALL_DEC128 };
-
 static const char *call_name(int call)
 {
     static const char *names[] = {"sl_pq_write_null", "sl_pq_write_bool", "sl_pq_write_int",
@@ -574,7 +572,7 @@ static sl_status put_index(sl_pq_writer *w, pq_wcol *c, uint32_t k)
     sl_status s = put(&c->values, &k, 4);
     if (s)
         return fail_mem(w, s, c);
-    uint64_t n = 4 + c->dom->str[k].len;
+    uint64_t n = 4 + (uint64_t)pq_domain_len(c->dom, k);
     c->dom_bytes += n;
     if (!w->batch)
         w->rg_bytes += n;
@@ -729,7 +727,7 @@ static void undo_row(sl_pq_writer *w, const sl_pq_value *v, size_t n)
             uint32_t k;
             memcpy(&k, c->values.data + c->values.len - 4, 4);
             c->values.len -= 4;
-            c->dom_bytes -= 4 + c->dom->str[k].len;
+            c->dom_bytes -= 4 + (uint64_t)pq_domain_len(c->dom, k);
         } else if (present) {
             c->values.len -= c->width ? c->width : 4 + v[i].u.s.len;
         }
@@ -804,7 +802,7 @@ sl_status sl_pq_write_row(sl_pq_writer *w, const sl_pq_value *v)
             if (!d || x->u.i < 0 || (uint64_t)x->u.i >= d->n)
                 goto slow;
             uint32_t k = pq_domain_canon(d, (uint32_t)x->u.i);
-            n = 4 + d->str[k].len;
+            n = 4 + (size_t)pq_domain_len(d, k);
             c->dom_bytes += n;
             s = put(&c->values, &k, 4);
             break;

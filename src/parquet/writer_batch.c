@@ -49,7 +49,7 @@ static void next_row(const pq_wcol *c, cursor *k, uint64_t *bytes)
                 uint32_t e;
                 memcpy(&e, c->values.data + k->byte, 4);
                 n = 4;
-                counted = 4 + c->dom->str[e].len;
+                counted = 4 + (uint64_t)pq_domain_len(c->dom, e);
                 k->plain += counted;
             } else {
                 if (!n) {
@@ -106,6 +106,10 @@ static sl_status check_batch(sl_pq_writer *w, const sl_pq_writer *b)
                             (unsigned long long)w->rows);
     if (pq_row_open(b))
         return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_batch: the batch's last row is not ended");
+    for (size_t i = 0; i < b->ncols; i++)
+        if (b->cols[i].blk_slots)
+            return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_batch: the batch has a block of "
+                                "column '%s' not ended by sl_pq_batch_end_rows", b->cols[i].name);
     if (b->failed)
         return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_batch: the batch failed: %s", b->err.msg);
     return SL_OK;

@@ -41,6 +41,7 @@ void pq_domain_free(pq_domain *d)
     if (!d)
         return;
     free(d->canon);
+    free(d->len);
     free(d->table);
     free(d);
 }
@@ -86,6 +87,17 @@ sl_status pq_domain_new(const sl_pq_str *list, size_t n, pq_domain **out)
                 d->canon[k] = (uint32_t)k;
         }
         d->canon[i] = d->table[h] - 1;
+    }
+    d->same_len = (uint32_t)list[0].len;
+    for (size_t i = 1; i < n && !d->len; i++) {
+        if (list[i].len == d->same_len)
+            continue;
+        if (!(d->len = malloc(n * sizeof *d->len))) {
+            pq_domain_free(d);
+            return SL_ERR_NOMEM;
+        }
+        for (size_t k = 0; k < n; k++)
+            d->len[k] = (uint32_t)list[k].len;
     }
     *out = d;
     return SL_OK;

@@ -24,6 +24,11 @@ typedef struct pq_domain {
     const sl_pq_str *str;
     size_t n;
     uint32_t *canon;         /* NULL: every entry is distinct */
+    /* Each entry's length, which the row path counts (an index stands for 4 +
+     * length bytes): one for all when they are equal (keys made from a pattern),
+     * else an array 4 times denser than str, for domains past the caches. */
+    uint32_t same_len;
+    uint32_t *len;           /* NULL: every entry is same_len long */
     uint32_t *table;         /* open addressing: first-entry index + 1, 0 empty */
     uint32_t mask;
 } pq_domain;
@@ -32,11 +37,19 @@ sl_status pq_domain_new(const sl_pq_str *list, size_t n, pq_domain **out);
 void pq_domain_free(pq_domain *d);
 /* The first entry holding bytes p[0..len), or UINT32_MAX. */
 uint32_t pq_domain_find(const pq_domain *d, const void *p, size_t len);
+/* Entry i's length. */
+static inline uint32_t pq_domain_len(const pq_domain *d, uint32_t i)
+{
+    return d->len ? d->len[i] : d->same_len;
+}
 /* Entry i's first entry (i < d->n). */
 static inline uint32_t pq_domain_canon(const pq_domain *d, uint32_t i)
 {
     return d->canon ? d->canon[i] : i;
 }
+
+/* The value call that fits a column (pq_wcol.call). */
+enum call { CALL_NULL, CALL_BOOL, CALL_INT, CALL_DOUBLE, CALL_BYTES, CALL_DEC128 };
 
 /* How a buffered value is stored: its PLAIN encoding (little-endian fixed width;
  * byte arrays as 4-byte length + bytes), except booleans at one byte each, and the
@@ -63,6 +76,11 @@ typedef struct pq_wcol {
     sl_buf defs;             /* one byte per slot when max_def > 0 */
     sl_buf reps;             /* one byte per slot when max_rep > 0 */
     uint64_t dom_bytes;      /* dom: the values' PLAIN size (4 + length each) */
+    /* column blocks (writer_block.c): the slots given since the last
+     * sl_pq_batch_end_rows, and the buffers' state before them */
+    uint64_t blk_slots;
+    size_t mark_values, mark_defs;
+    uint64_t mark_nvalues, mark_dom_bytes;
     uint64_t nvalues;        /* present (non-null) values */
     uint64_t nslots;         /* level entries: rows for flat columns */
 } pq_wcol;

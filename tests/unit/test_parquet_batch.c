@@ -333,6 +333,139 @@ static void test_row_errors(void **state)
     unlink(a);
 }
 
+/* ------------------------------------------------------------ column blocks */
+
+#define NBLK (NSCALARS - 1)   /* SCALARS but the wide DECIMAL, which takes no block */
+
+/* Rows [r0, r0 + n) of SCALARS as column blocks into batch b; with bad, row r0's
+ * "small" is out of range, so that call fails. Returns that call's status. */
+static sl_status scalar_block(sl_pq_writer *b, uint64_t r0, size_t n, bool bad)
+{
+    enum { MAXN = 200 };
+    int64_t iv[NBLK][MAXN];
+    double dv[NBLK][MAXN];
+    uint8_t bv[MAXN], present[NBLK][MAXN];
+    sl_pq_str sv[MAXN];
+    char text[MAXN][32];
+    assert_true(n <= MAXN);
+    for (size_t k = 0; k < n; k++) {
+        sl_pq_value v[NSCALARS];
+        scalar_row(r0 + k, v, text[k]);
+        for (size_t c = 0; c < NBLK; c++) {
+            present[c][k] = v[c].kind != SL_PQV_NULL;
+            iv[c][k] = v[c].u.i;
+            dv[c][k] = v[c].u.d;
+        }
+        bv[k] = (uint8_t)v[3].u.i;
+        sv[k] = (sl_pq_str){v[1].u.s.p, v[1].u.s.len};
+    }
+    if (bad)
+        iv[7][0] = 40000;
+    sl_status s;
+    /* ints, bytes, bools, doubles; "small" last, so that the others wait to be
+     * taken back when it fails */
+    if ((s = sl_pq_batch_ints(b, 6, iv[6], NULL, n)) || (s = sl_pq_batch_doubles(b, 5, dv[5], NULL, n)) ||
+        (s = sl_pq_batch_doubles(b, 4, dv[4], present[4], n)) || (s = sl_pq_batch_bools(b, 3, bv, present[3], n)) ||
+        (s = sl_pq_batch_ints(b, 2, iv[2], present[2], n)) || (s = sl_pq_batch_bytes(b, 1, sv, present[1], n)) ||
+        (s = sl_pq_batch_ints(b, 0, iv[0], NULL, n)) || (s = sl_pq_batch_ints(b, 7, iv[7], present[7], n)))
+        return s;
+    return sl_pq_batch_end_rows(b, n);
+}
+
+static void test_block_same_bytes(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/sluice-blk-a-XXXXXX", b[] = "/tmp/sluice-blk-b-XXXXXX";
+    make_temp(a);
+    make_temp(b);
+    sl_pq_writer_options o;
+    sl_pq_writer_options_init(&o);
+    o.row_group_rows = 2500;
+    o.row_group_bytes = 40000;
+    o.page_size = 4096;
+    sl_error err;
+    sl_pq_writer *wa, *wb, *batch;
+    assert_int_equal(sl_pq_writer_open(a, SCALARS, NBLK, &o, &wa, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_open(b, SCALARS, NBLK, &o, &wb, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_open_batch(wb, &batch, &err), SL_OK);
+    sl_pq_value v[NSCALARS];
+    char buf[32];
+    uint64_t r = 0;
+    while (r < 15000) {
+        size_t n = 1 + (size_t)(mix(r) % 200);
+        bool bad = mix(r) % 5 == 0;
+        if (scalar_block(batch, r, n, bad) != SL_OK) {
+            /* a failed call leaves its column, and cancel takes the block back: the
+             * rows then go one by one */
+            assert_true(bad);
+            assert_non_null(strstr(sl_pq_writer_error(batch)->msg, "out of range"));
+            sl_pq_batch_cancel_rows(batch);
+            for (size_t k = 0; k < n; k++) {
+                scalar_row(r + k, v, buf);
+                assert_int_equal(sl_pq_write_row(batch, v), SL_OK);
+            }
+        } else {
+            assert_false(bad);
+        }
+        for (size_t k = 0; k < n; k++) {
+            scalar_row(r + k, v, buf);
+            assert_int_equal(sl_pq_write_row(wa, v), SL_OK);
+        }
+        r += n;
+        if (mix(r) % 4 == 0)
+            assert_int_equal(sl_pq_write_batch(wb, batch), SL_OK);
+    }
+    assert_int_equal(sl_pq_write_batch(wb, batch), SL_OK);
+    sl_pq_writer_abort(batch);
+    assert_int_equal(sl_pq_writer_close(wa, false, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_close(wb, false, &err), SL_OK);
+    assert_same_files(a, b);
+}
+
+static void test_block_errors(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/sluice-blk-e-XXXXXX";
+    make_temp(a);
+    sl_error err;
+    sl_pq_writer *w, *b;
+    int64_t iv[4] = {1, 2, 3, 4};
+    double dv[4] = {0};
+    uint8_t some[4] = {1, 0, 1, 1};
+    assert_int_equal(sl_pq_writer_open(a, SCALARS, NSCALARS, NULL, &w, &err), SL_OK);
+    assert_int_equal(sl_pq_batch_ints(w, 0, iv, NULL, 4), SL_ERR_USAGE);   /* not a batch */
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "go to a batch"));
+    assert_int_equal(sl_pq_writer_open_batch(w, &b, &err), SL_OK);
+    assert_int_equal(sl_pq_batch_ints(b, 8, iv, NULL, 4), SL_ERR_USAGE);   /* wide DECIMAL */
+    assert_int_equal(sl_pq_batch_doubles(b, 0, dv, NULL, 4), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(b)->msg, "does not fit"));
+    assert_int_equal(sl_pq_batch_ints(b, 0, iv, some, 4), SL_ERR_USAGE);  /* null into required */
+    assert_non_null(strstr(sl_pq_writer_error(b)->msg, "is required"));
+    assert_int_equal(sl_pq_batch_ints(b, 0, iv, NULL, 4), SL_OK);
+    assert_int_equal(sl_pq_batch_ints(b, 0, iv, NULL, 4), SL_ERR_USAGE);   /* twice */
+    assert_non_null(strstr(sl_pq_writer_error(b)->msg, "given twice"));
+    assert_int_equal(sl_pq_batch_end_rows(b, 4), SL_ERR_USAGE);           /* the others missing */
+    assert_non_null(strstr(sl_pq_writer_error(b)->msg, "was given 0 rows, not 4"));
+    assert_int_equal(sl_pq_write_batch(w, b), SL_ERR_USAGE);              /* a block not ended */
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "not ended"));
+    sl_pq_batch_cancel_rows(b);
+    assert_int_equal(sl_pq_write_batch(w, b), SL_OK);                     /* nothing in it */
+    assert_int_equal(sl_pq_writer_rows(w), 0);
+    assert_int_equal(sl_pq_write_int(b, 0, 5), SL_OK);                    /* a row open */
+    assert_int_equal(sl_pq_batch_ints(b, 0, iv, NULL, 4), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(b)->msg, "open row"));
+    sl_pq_writer_abort(b);
+    assert_int_equal(sl_pq_writer_close(w, false, &err), SL_OK);
+    static const sl_pq_column LIST[] = {{.name = "l", .type = SL_PQ_INT64, .list = true}};
+    assert_int_equal(sl_pq_writer_open(a, LIST, 1, NULL, &w, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_open_batch(w, &b, &err), SL_OK);
+    assert_int_equal(sl_pq_batch_ints(b, 0, iv, NULL, 4), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(b)->msg, "a LIST of"));
+    sl_pq_writer_abort(b);
+    sl_pq_writer_abort(w);
+    unlink(a);
+}
+
 /* ------------------------------------------------------------ domains
  *
  * Strings given as indices into a fixed list (sl_pq_writer_set_domain) must make
@@ -383,7 +516,7 @@ static void draw(uint64_t r, int spread, int64_t *pick, uint64_t *key)
     *key = spread ? (h >> 24) % NKEYS : (h >> 24) % 300;
 }
 
-typedef enum { BY_BYTES, BY_INDEX, BY_ROW, BY_BATCH } way;
+typedef enum { BY_BYTES, BY_INDEX, BY_ROW, BY_BATCH, BY_BLOCK } way;
 
 /* Row r of the columns other than pick and key, through the value calls. */
 static void put_rest(sl_pq_writer *w, uint64_t r)
@@ -426,6 +559,38 @@ static void row_values(uint64_t r, int spread, sl_pq_value *v, char *b)
 }
 
 /* Row r of w by the value calls: pick and key as bytes, or as indices. */
+/* Rows [r0, r0 + n) of batch b in column blocks: pick and key as indices, raw as
+ * bytes. */
+static void put_block(sl_pq_writer *b, uint64_t r0, size_t n, int spread)
+{
+    int64_t id[300], num[300];
+    uint32_t pick[300], key[300];
+    uint8_t has_pick[300], has_raw[300], has_num[300];
+    sl_pq_str raw[300];
+    char text[300][16];
+    assert_true(n <= 300);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t r = r0 + i, h = mix(r ^ 0x5555), k;
+        int64_t p;
+        draw(r, spread, &p, &k);
+        id[i] = (int64_t)r;
+        has_pick[i] = p >= 0;
+        pick[i] = p >= 0 ? (uint32_t)p : 12345;   /* a null's value is not looked at */
+        key[i] = (uint32_t)k;
+        has_raw[i] = h % 6 != 0;
+        int len = snprintf(text[i], 16, "r%llu", (unsigned long long)(h % 5000));
+        raw[i] = (sl_pq_str){text[i], (size_t)len};
+        has_num[i] = h % 4 != 0;
+        num[i] = (int64_t)(h % 1000);
+    }
+    assert_int_equal(sl_pq_batch_indices(b, 2, key, NULL, n), SL_OK);   /* any column order */
+    assert_int_equal(sl_pq_batch_ints(b, 0, id, NULL, n), SL_OK);
+    assert_int_equal(sl_pq_batch_indices(b, 1, pick, has_pick, n), SL_OK);
+    assert_int_equal(sl_pq_batch_bytes(b, 3, raw, has_raw, n), SL_OK);
+    assert_int_equal(sl_pq_batch_ints(b, 4, num, has_num, n), SL_OK);
+    assert_int_equal(sl_pq_batch_end_rows(b, n), SL_OK);
+}
+
 static void put_calls(sl_pq_writer *w, uint64_t r, int spread, bool index)
 {
     int64_t pick;
@@ -458,7 +623,7 @@ static void write_file(char *path, way how, uint64_t rows, int spread, const sl_
         assert_int_equal(sl_pq_writer_set_domain(w, 1, picks, NPICKS), SL_OK);
         assert_int_equal(sl_pq_writer_set_domain(w, 2, keys, NKEYS), SL_OK);
     }
-    if (how == BY_BATCH)
+    if (how == BY_BATCH || how == BY_BLOCK)
         for (int i = 0; i < 2; i++)
             assert_int_equal(sl_pq_writer_open_batch(w, &batch[i], &err), SL_OK);
     sl_pq_value v[NDCOLS];
@@ -471,6 +636,16 @@ static void write_file(char *path, way how, uint64_t rows, int spread, const sl_
             row_values(r, spread, v, b);
             assert_int_equal(sl_pq_write_row(w, v), SL_OK);
             break;
+        case BY_BLOCK: {   /* blocks of 1 to 300 rows, a batch appended every few */
+            size_t n = 1 + (size_t)(mix(r) % 300);
+            if (n > rows - r)
+                n = (size_t)(rows - r);
+            put_block(batch[0], r, n, spread);
+            r += n - 1;
+            if (mix(r) % 3 == 0 || r + 1 == rows)
+                assert_int_equal(sl_pq_write_batch(w, batch[0]), SL_OK);
+            break;
+        }
         case BY_BATCH: {   /* batches of 777 rows, two filled then appended in order */
             sl_pq_writer *t = batch[(r / 777) % 2];
             if (r % 3 == 0) {
@@ -498,7 +673,7 @@ static void dom_compare(uint64_t rows, int spread, const sl_pq_writer_options *o
     write_file(ref, BY_BYTES, rows, spread, o);
     size_t nref;
     uint8_t *pref = slurp(ref, &nref);
-    for (way how = BY_INDEX; how <= BY_BATCH; how++) {
+    for (way how = BY_INDEX; how <= BY_BLOCK; how++) {
         char path[] = "/tmp/sluice-dom-XXXXXX";
         write_file(path, how, rows, spread, o);
         size_t n;
@@ -610,6 +785,8 @@ int main(void)
         cmocka_unit_test(test_batch_errors),
         cmocka_unit_test(test_row_same_bytes),
         cmocka_unit_test(test_row_errors),
+        cmocka_unit_test(test_block_same_bytes),
+        cmocka_unit_test(test_block_errors),
         cmocka_unit_test(test_domain_same_bytes),
         cmocka_unit_test(test_domain_errors),
     };
