@@ -89,21 +89,38 @@ static sl_status null_required(sl_pq_writer *b, pq_wcol *c)
     return sl_error_set(&b->err, SL_ERR_USAGE, "column '%s' is required: null is not allowed", c->name);
 }
 
+/* The common start of a block call: blk_begin, the levels, and room for the
+ * present values at the column's buffered width (an index: 4; bytes: none yet).
+ * *k is the number of present slots. */
+static sl_status blk_open(sl_pq_writer *b, size_t col, int call, bool index, const uint8_t *present,
+                          size_t n, const char *what, pq_wcol **out, size_t *k)
+{
+    pq_wcol *c = NULL;
+    sl_status s = blk_begin(b, col, call, n, what, &c);
+    if (s)
+        return s;
+    if (call == CALL_INT && c->width != 4 && c->width != 8)
+        return sl_error_set(&b->err, SL_ERR_USAGE, "%s: column '%s' is a wide DECIMAL", what, c->name);
+    if (index && !c->dom)
+        return sl_error_set(&b->err, SL_ERR_USAGE, "column '%s' has no domain: an index means nothing", c->name);
+    *k = blk_levels(c, present, n);
+    if (*k == SIZE_MAX)
+        return blk_end(b, c, n, 0, null_required(b, c));
+    if ((s = sl_buf_reserve(&b->cols[col].values, *k * (index ? 4 : c->width))))
+        return blk_end(b, c, n, 0, s);
+    *out = c;
+    return SL_OK;
+}
+
 #define PRESENT(i) (!present || present[i])
 
 sl_status sl_pq_batch_ints(sl_pq_writer *b, size_t col, const int64_t *v, const uint8_t *present, size_t n)
 {
     pq_wcol *c;
-    sl_status s = blk_begin(b, col, CALL_INT, n, "sl_pq_batch_ints", &c);
+    size_t k;
+    sl_status s = blk_open(b, col, CALL_INT, false, present, n, "sl_pq_batch_ints", &c, &k);
     if (s)
         return s;
-    if (c->width != 4 && c->width != 8)
-        return sl_error_set(&b->err, SL_ERR_USAGE, "sl_pq_batch_ints: column '%s' is a wide DECIMAL", c->name);
-    size_t k = blk_levels(c, present, n);
-    if (k == SIZE_MAX)
-        return blk_end(b, c, n, 0, null_required(b, c));
-    if ((s = sl_buf_reserve(&c->values, k * c->width)))
-        return blk_end(b, c, n, 0, s);
     uint8_t *out = c->values.data + c->values.len;
     int64_t lo = c->int_lo, hi = c->int_hi;
     size_t j = 0;
@@ -129,14 +146,10 @@ sl_status sl_pq_batch_ints(sl_pq_writer *b, size_t col, const int64_t *v, const 
 sl_status sl_pq_batch_doubles(sl_pq_writer *b, size_t col, const double *v, const uint8_t *present, size_t n)
 {
     pq_wcol *c;
-    sl_status s = blk_begin(b, col, CALL_DOUBLE, n, "sl_pq_batch_doubles", &c);
+    size_t k;
+    sl_status s = blk_open(b, col, CALL_DOUBLE, false, present, n, "sl_pq_batch_doubles", &c, &k);
     if (s)
         return s;
-    size_t k = blk_levels(c, present, n);
-    if (k == SIZE_MAX)
-        return blk_end(b, c, n, 0, null_required(b, c));
-    if ((s = sl_buf_reserve(&c->values, k * c->width)))
-        return blk_end(b, c, n, 0, s);
     uint8_t *out = c->values.data + c->values.len;
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
@@ -157,14 +170,10 @@ sl_status sl_pq_batch_doubles(sl_pq_writer *b, size_t col, const double *v, cons
 sl_status sl_pq_batch_bools(sl_pq_writer *b, size_t col, const uint8_t *v, const uint8_t *present, size_t n)
 {
     pq_wcol *c;
-    sl_status s = blk_begin(b, col, CALL_BOOL, n, "sl_pq_batch_bools", &c);
+    size_t k;
+    sl_status s = blk_open(b, col, CALL_BOOL, false, present, n, "sl_pq_batch_bools", &c, &k);
     if (s)
         return s;
-    size_t k = blk_levels(c, present, n);
-    if (k == SIZE_MAX)
-        return blk_end(b, c, n, 0, null_required(b, c));
-    if ((s = sl_buf_reserve(&c->values, k)))
-        return blk_end(b, c, n, 0, s);
     uint8_t *out = c->values.data + c->values.len;
     size_t j = 0;
     for (size_t i = 0; i < n; i++)
@@ -177,17 +186,11 @@ sl_status sl_pq_batch_bools(sl_pq_writer *b, size_t col, const uint8_t *v, const
 sl_status sl_pq_batch_indices(sl_pq_writer *b, size_t col, const uint32_t *v, const uint8_t *present, size_t n)
 {
     pq_wcol *c;
-    sl_status s = blk_begin(b, col, CALL_BYTES, n, "sl_pq_batch_indices", &c);
+    size_t k;
+    sl_status s = blk_open(b, col, CALL_BYTES, true, present, n, "sl_pq_batch_indices", &c, &k);
     if (s)
         return s;
     const pq_domain *d = c->dom;
-    if (!d)
-        return sl_error_set(&b->err, SL_ERR_USAGE, "column '%s' has no domain: an index means nothing", c->name);
-    size_t k = blk_levels(c, present, n);
-    if (k == SIZE_MAX)
-        return blk_end(b, c, n, 0, null_required(b, c));
-    if ((s = sl_buf_reserve(&c->values, k * 4)))
-        return blk_end(b, c, n, 0, s);
     uint32_t *out = (uint32_t *)(void *)(c->values.data + c->values.len);
     uint64_t bytes = 0;
     size_t j = 0;
@@ -209,12 +212,10 @@ sl_status sl_pq_batch_indices(sl_pq_writer *b, size_t col, const uint32_t *v, co
 sl_status sl_pq_batch_bytes(sl_pq_writer *b, size_t col, const sl_pq_str *v, const uint8_t *present, size_t n)
 {
     pq_wcol *c;
-    sl_status s = blk_begin(b, col, CALL_BYTES, n, "sl_pq_batch_bytes", &c);
+    size_t k;
+    sl_status s = blk_open(b, col, CALL_BYTES, false, present, n, "sl_pq_batch_bytes", &c, &k);
     if (s)
         return s;
-    size_t k = blk_levels(c, present, n);
-    if (k == SIZE_MAX)
-        return blk_end(b, c, n, 0, null_required(b, c));
     for (size_t i = 0; i < n; i++) {
         if (!PRESENT(i))
             continue;
