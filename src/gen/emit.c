@@ -554,7 +554,8 @@ sl_status sl_emit_pq_row(const sl_emit_pq *e, const sl_val *vals, sl_pq_writer *
 
 /* One column of a block, gathered from the rows into the typed arrays the block
  * calls take, then appended. false when a value does not fit the call (the block
- * then goes row by row, where the value calls say why). */
+ * then goes row by row, where the value calls say why). One loop per call, each
+ * with the test of its kinds only. */
 static bool block_column(const sl_emit_pq *e, size_t i, const sl_val *rows, size_t stride, size_t n,
                          sl_pq_writer *b)
 {
@@ -566,56 +567,41 @@ static bool block_column(const sl_emit_pq *e, size_t i, const sl_val *rows, size
         sl_pq_str str[SL_EMIT_BLOCK];
     } u;
     uint8_t present[SL_EMIT_BLOCK];
-    bool nulls = false;
+    size_t nulls = 0;
     const sl_val *v = rows + e->src[i];
     const sl_emit_dom *d = &e->dom[i];
-    for (size_t r = 0; r < n; r++, v += stride) {
-        present[r] = v->kind != SL_VAL_NULL;
-        if (!present[r]) {
-            nulls = true;
-            continue;
-        }
-        switch (e->call[i]) {
-        case B_INT:
-            if (v->kind == SL_VAL_INT || v->kind == SL_VAL_DATE || v->kind == SL_VAL_TIMESTAMP ||
-                v->kind == SL_VAL_TIME)
-                u.i64[r] = v->u.i;
-            else if (v->kind == SL_VAL_DECIMAL)
-                u.i64[r] = v->u.dec.unscaled;
-            else
-                return false;
-            break;
-        case B_DOUBLE:
-            if (v->kind != SL_VAL_DOUBLE)
-                return false;
-            u.f64[r] = v->u.d;
-            break;
-        case B_BOOL:
-            if (v->kind != SL_VAL_BOOL)
-                return false;
-            u.b8[r] = v->u.b;
-            break;
-        default:
-            if (d->list) {
-                if (!from_list(d, v))
-                    return false;
-                u.idx[r] = v->u.s.sym;
-            } else {
-                if (v->kind != SL_VAL_STRING)
-                    return false;
-                u.str[r] = (sl_pq_str){v->u.s.ptr, v->u.s.len};
-            }
-            break;
-        }
+#define EACH_PRESENT(fits, store)                              \
+    for (size_t r = 0; r < n; r++, v += stride) {              \
+        present[r] = v->kind != SL_VAL_NULL;                   \
+        if (!present[r]) {                                     \
+            nulls++;                                           \
+            continue;                                          \
+        }                                                      \
+        if (!(fits))                                           \
+            return false;                                      \
+        store;                                                 \
     }
-    const uint8_t *p = nulls ? present : NULL;
     switch (e->call[i]) {
-    case B_INT: return sl_pq_batch_ints(b, i, u.i64, p, n) == SL_OK;
-    case B_DOUBLE: return sl_pq_batch_doubles(b, i, u.f64, p, n) == SL_OK;
-    case B_BOOL: return sl_pq_batch_bools(b, i, u.b8, p, n) == SL_OK;
+    case B_INT:
+        EACH_PRESENT(v->kind == SL_VAL_INT || v->kind == SL_VAL_DATE || v->kind == SL_VAL_TIMESTAMP ||
+                     v->kind == SL_VAL_TIME || v->kind == SL_VAL_DECIMAL,
+                     u.i64[r] = v->kind == SL_VAL_DECIMAL ? v->u.dec.unscaled : v->u.i)
+        return sl_pq_batch_ints(b, i, u.i64, nulls ? present : NULL, n) == SL_OK;
+    case B_DOUBLE:
+        EACH_PRESENT(v->kind == SL_VAL_DOUBLE, u.f64[r] = v->u.d)
+        return sl_pq_batch_doubles(b, i, u.f64, nulls ? present : NULL, n) == SL_OK;
+    case B_BOOL:
+        EACH_PRESENT(v->kind == SL_VAL_BOOL, u.b8[r] = v->u.b)
+        return sl_pq_batch_bools(b, i, u.b8, nulls ? present : NULL, n) == SL_OK;
     default:
-        return (d->list ? sl_pq_batch_indices(b, i, u.idx, p, n) : sl_pq_batch_bytes(b, i, u.str, p, n)) == SL_OK;
+        if (d->list) {
+            EACH_PRESENT(from_list(d, v), u.idx[r] = v->u.s.sym)
+            return sl_pq_batch_indices(b, i, u.idx, nulls ? present : NULL, n) == SL_OK;
+        }
+        EACH_PRESENT(v->kind == SL_VAL_STRING, u.str[r] = ((sl_pq_str){v->u.s.ptr, v->u.s.len}))
+        return sl_pq_batch_bytes(b, i, u.str, nulls ? present : NULL, n) == SL_OK;
     }
+#undef EACH_PRESENT
 }
 
 sl_status sl_emit_pq_block(const sl_emit_pq *e, const sl_val *rows, size_t stride, size_t n,

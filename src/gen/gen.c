@@ -240,10 +240,16 @@ static sl_status compute_chunk(pipe_t *pp, chunk *c)
         size_t nc = tb->ncols;
         for (uint64_t r0 = c->lo; st == SL_OK && r0 < c->hi; r0 += SL_EMIT_BLOCK) {
             size_t n = c->hi - r0 < SL_EMIT_BLOCK ? (size_t)(c->hi - r0) : SL_EMIT_BLOCK;
-            for (size_t k = 0; st == SL_OK && k < n; k++) {
-                unsigned br = 0;
-                st = sl_gen_row(pp->p, pp->t, r0 + k, 0, pp->seats, v + k * nc, &c->arena, &br);
+            unsigned br = 0;
+            if (!tb->assoc) {
+                st = sl_gen_block(pp->p, pp->t, r0, n, v, &c->arena, &br);
                 c->broken += br;
+            }
+            for (size_t k = 0; st == SL_OK && k < n; k++) {
+                if (tb->assoc) {
+                    st = sl_gen_row(pp->p, pp->t, r0 + k, 0, pp->seats, v + k * nc, &c->arena, &br);
+                    c->broken += br;
+                }
                 if (st == SL_OK)
                     sl_gviol_apply(pp->p->viol, pp->t, r0 + k, v + k * nc);
             }
@@ -339,6 +345,7 @@ static sl_status run_pipe(const sl_gplan *p, const sl_gen_options *o, int t, uin
         sl_buf_init(&pp.slots[i].text, 0);
         sl_arena_init(&pp.slots[i].arena, 1 << 16);
         size_t rows = pq ? SL_EMIT_BLOCK : 1;   /* Parquet: a block of rows */
+        _Static_assert(SL_EMIT_BLOCK <= SL_GEN_BLOCK, "a block is made in one call");
         if (st == SL_OK && !(pp.slots[i].row = malloc(rows * nc * sizeof(sl_val))))
             st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
         if (st == SL_OK && pq)

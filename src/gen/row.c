@@ -588,6 +588,72 @@ static inline __attribute__((always_inline)) void ref_prefetch(const sl_gcol *c,
     }
 }
 
+/* Column i of row `row` into vals[i] (vals: the row's values so far); part is
+ * sl_rng_part(row), left and right an association row's seats. */
+static inline __attribute__((always_inline)) sl_status
+gen_cell(const sl_gplan *p, int t, const sl_gtable *tb, size_t i, uint64_t row, uint64_t part,
+         uint64_t block, uint64_t left, uint64_t right, sl_val *vals, sl_arena *arena)
+{
+    const sl_gcol *c = &tb->cols[i];
+    const sl_gcolrt *rt = &p->rt[t][i];
+    if (c->gen == G_OBJECT) {
+        vals[i] = sl_val_null();
+        return SL_OK;
+    }
+    if (c->null_rate > 0 && sl_rng_unit(sl_rng_join(rt->null_key, part)) < c->null_rate) {
+        vals[i] = sl_val_null();
+        return SL_OK;
+    }
+    if (c->gen == G_REF) {
+        if (rt->parent_keys) {
+            if (rt->parent_n > REF_PREFETCH_MIN)
+                ref_prefetch(c, rt, row);
+            uint64_t bits = sl_rng_join(rt->key, part);
+            uint64_t k = c->ref_zipf ? sl_alias_pick(&rt->ref_alias, bits) : sl_rng_below(bits, rt->parent_n);
+            vals[i] = rt->parent_keys[k];
+            return SL_OK;
+        }
+        uint64_t pr = tb->assoc && (int)i == tb->left_col    ? left
+                      : tb->assoc && (int)i == tb->right_col ? right
+                                                             : parent_row(p, c, rt, row, block);
+        return sl_gen_value(p, c->ref_table, c->ref_col, pr, NULL, arena, &vals[i]);
+    }
+    if (c->gen == G_EXPR) {
+        sl_status st = sl_expr_eval(c->expr, vals, sl_rng_join(rt->key, part), arena, &vals[i]);
+        if (st == SL_OK && vals[i].kind != SL_VAL_NULL) {
+            sl_val v = vals[i];
+            if (c->type == SL_G_DOUBLE && v.kind == SL_VAL_INT)
+                vals[i] = sl_val_double((double)v.u.i);
+            else if (c->type == SL_G_DECIMAL && v.kind != SL_VAL_DECIMAL)
+                to_type(c, v.kind == SL_VAL_INT ? (double)v.u.i : v.u.d, false, 0, &vals[i]);
+            else if (c->type == SL_G_DECIMAL && v.u.dec.scale != c->scale)
+                to_type(c, (double)v.u.dec.unscaled / pow(10, v.u.dec.scale), false, 0, &vals[i]);
+            else if (c->type >= SL_G_INT8 && c->type <= SL_G_INT32)
+                to_type(c, (double)v.u.i, true, v.u.i, &vals[i]);
+        }
+        return st;
+    }
+    return gen_one(p, t, c, rt, row, sl_rng_join(rt->key, part), vals, arena, &vals[i]);
+}
+
+/* The check constraints row vals breaks. */
+static sl_status count_broken(const sl_gtable *tb, const sl_val *vals, sl_arena *arena, unsigned *broken)
+{
+    *broken = 0;
+    for (size_t i = 0; i < tb->ncols; i++) {
+        const sl_gcol *c = &tb->cols[i];
+        if (!c->check)
+            continue;
+        sl_val r;
+        sl_status st = sl_expr_eval(c->check, vals, 0, arena, &r);
+        if (st != SL_OK)
+            return st;
+        if (r.kind == SL_VAL_BOOL && !r.u.b)
+            (*broken)++;
+    }
+    return SL_OK;
+}
+
 sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
                      const sl_gblock_seats *seats, sl_val *vals, sl_arena *arena,
                      unsigned *broken)
@@ -611,59 +677,56 @@ sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
     *broken = 0;
     uint64_t part = sl_rng_part(row);   /* every column's draw is sl_rng_hash(key, row) */
     for (size_t i = 0; i < tb->ncols; i++) {
-        const sl_gcol *c = &tb->cols[i];
-        const sl_gcolrt *rt = &p->rt[t][i];
-        sl_status st = SL_OK;
-        if (c->gen == G_OBJECT) {
-            vals[i] = sl_val_null();
-            continue;
-        }
-        if (c->null_rate > 0 && sl_rng_unit(sl_rng_join(rt->null_key, part)) < c->null_rate) {
-            vals[i] = sl_val_null();
-            continue;
-        }
-        if (c->gen == G_REF) {
-            if (rt->parent_keys) {
-                if (rt->parent_n > REF_PREFETCH_MIN)
-                    ref_prefetch(c, rt, row);
-                uint64_t bits = sl_rng_join(rt->key, part);
-                uint64_t k = c->ref_zipf ? sl_alias_pick(&rt->ref_alias, bits) : sl_rng_below(bits, rt->parent_n);
-                vals[i] = rt->parent_keys[k];
-                continue;
-            }
-            uint64_t pr = tb->assoc && (int)i == tb->left_col    ? left
-                          : tb->assoc && (int)i == tb->right_col ? right
-                                                                 : parent_row(p, c, rt, row, block);
-            st = sl_gen_value(p, c->ref_table, c->ref_col, pr, NULL, arena, &vals[i]);
-        } else if (c->gen == G_EXPR) {
-            st = sl_expr_eval(c->expr, vals, sl_rng_join(rt->key, part), arena, &vals[i]);
-            if (st == SL_OK && vals[i].kind != SL_VAL_NULL) {
-                sl_val v = vals[i];
-                if (c->type == SL_G_DOUBLE && v.kind == SL_VAL_INT)
-                    vals[i] = sl_val_double((double)v.u.i);
-                else if (c->type == SL_G_DECIMAL && v.kind != SL_VAL_DECIMAL)
-                    to_type(c, v.kind == SL_VAL_INT ? (double)v.u.i : v.u.d, false, 0, &vals[i]);
-                else if (c->type == SL_G_DECIMAL && v.u.dec.scale != c->scale)
-                    to_type(c, (double)v.u.dec.unscaled / pow(10, v.u.dec.scale), false, 0, &vals[i]);
-                else if (c->type >= SL_G_INT8 && c->type <= SL_G_INT32)
-                    to_type(c, (double)v.u.i, true, v.u.i, &vals[i]);
-            }
-        } else {
-            st = gen_one(p, t, c, rt, row, sl_rng_join(rt->key, part), vals, arena, &vals[i]);
-        }
+        sl_status st = gen_cell(p, t, tb, i, row, part, block, left, right, vals, arena);
         if (st != SL_OK)
             return st;
     }
-    for (size_t i = 0; i < tb->ncols; i++) {
+    return count_broken(tb, vals, arena, broken);
+}
+
+sl_status sl_gen_block(const sl_gplan *p, int t, uint64_t row0, size_t n, sl_val *vals,
+                       sl_arena *arena, unsigned *broken)
+{
+    const sl_gtable *tb = &p->s->tables[t];
+    size_t nc = tb->ncols;
+    *broken = 0;
+    if (tb->assoc || n > SL_GEN_BLOCK) {   /* seats are found row by row */
+        return SL_ERR_USAGE;
+    }
+    uint64_t part[SL_GEN_BLOCK];
+    for (size_t r = 0; r < n; r++)
+        part[r] = sl_rng_part(row0 + r);
+    for (size_t i = 0; i < nc; i++) {
         const sl_gcol *c = &tb->cols[i];
-        if (!c->check)
+        const sl_gcolrt *rt = &p->rt[t][i];
+        if (c->gen == G_REF && rt->parent_keys && c->null_rate <= 0) {
+            /* every pick first, each key's load started, then the copies: the loads
+             * of a block overlap rather than wait one by one */
+            uint32_t k[SL_GEN_BLOCK];
+            for (size_t r = 0; r < n; r++) {
+                uint64_t bits = sl_rng_join(rt->key, part[r]);
+                k[r] = (uint32_t)(c->ref_zipf ? sl_alias_pick(&rt->ref_alias, bits) : sl_rng_below(bits, rt->parent_n));
+                __builtin_prefetch(&rt->parent_keys[k[r]]);
+            }
+            for (size_t r = 0; r < n; r++)
+                vals[r * nc + i] = rt->parent_keys[k[r]];
             continue;
-        sl_val r;
-        sl_status st = sl_expr_eval(c->check, vals, 0, arena, &r);
+        }
+        for (size_t r = 0; r < n; r++) {
+            sl_status st = gen_cell(p, t, tb, i, row0 + r, part[r], 0, 0, 0, vals + r * nc, arena);
+            if (st != SL_OK)
+                return st;
+        }
+    }
+    bool checks = false;
+    for (size_t i = 0; i < nc; i++)
+        checks = checks || tb->cols[i].check;
+    for (size_t r = 0; checks && r < n; r++) {
+        unsigned b;
+        sl_status st = count_broken(tb, vals + r * nc, arena, &b);
         if (st != SL_OK)
             return st;
-        if (r.kind == SL_VAL_BOOL && !r.u.b)
-            (*broken)++;
+        *broken += b;
     }
     return SL_OK;
 }
