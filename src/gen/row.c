@@ -368,6 +368,30 @@ static __attribute__((noinline)) sl_status street_value(const sl_gcol *c, uint64
 static sl_status list_value(const sl_gplan *p, int t, const sl_gcol *c, uint64_t row,
                             uint64_t bits, const sl_val *vals, sl_arena *a, sl_val *out);
 
+/* The cases of gen_one that sl_gen_block also runs in loops of their own. */
+static inline void choice_value(const sl_gcol *c, uint64_t bits, sl_val *out)
+{
+    *out = c->values[c->gen == G_CONST ? 0 : c->alias ? sl_alias_pick(c->alias, bits) : sl_rng_below(bits, c->nvalues)];
+    if (out->kind == SL_VAL_DOUBLE && c->type != SL_G_DOUBLE)
+        to_type(c, out->u.d, false, 0, out);
+}
+
+static inline void dict_value(const sl_gcol *c, uint64_t bits, sl_val *out)
+{
+    size_t i = sl_dict_pick(c->dict, bits);
+    set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i], i);
+}
+
+/* A city and its state share the row's draw (the object's group key). */
+static inline void place_value(const sl_gcol *c, const sl_gcolrt *rt, uint64_t row, sl_val *out)
+{
+    size_t i = sl_dict_pick(c->dict, sl_rng_hash(rt->group_key, row));
+    if (c->gen == G_CITY)
+        set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i], i);
+    else
+        set_dict(out, c->dict, c->dict->second[i], c->dict->second_len[i], i);
+}
+
 /* One value of a generated column. bits are the row's draw for this column. */
 static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gcolrt *rt,
                          uint64_t row, uint64_t bits, const sl_val *vals, sl_arena *a,
@@ -408,15 +432,8 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
     case G_BERNOULLI:
         set_bool(out, sl_rng_unit(bits) < c->a);
         return SL_OK;
-    case G_CHOICE:
-        *out = c->values[c->alias ? sl_alias_pick(c->alias, bits) : sl_rng_below(bits, c->nvalues)];
-        if (out->kind == SL_VAL_DOUBLE && c->type != SL_G_DOUBLE)
-            to_type(c, out->u.d, false, 0, out);
-        return SL_OK;
-    case G_CONST:
-        *out = c->values[0];
-        if (out->kind == SL_VAL_DOUBLE && c->type != SL_G_DOUBLE)
-            to_type(c, out->u.d, false, 0, out);
+    case G_CHOICE: case G_CONST:
+        choice_value(c, bits, out);
         return SL_OK;
     case G_DATE:
         out->kind = SL_VAL_DATE;
@@ -433,11 +450,9 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
         out->u.i = (int64_t)c->min + (int64_t)k * step;
         return SL_OK;
     }
-    case G_DICT: {
-        size_t i = sl_dict_pick(c->dict, bits);
-        set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i], i);
+    case G_DICT:
+        dict_value(c, bits, out);
         return SL_OK;
-    }
     case G_FIRST_NAME: case G_LAST_NAME: {
         const sl_dict *d = c->gen == G_LAST_NAME ? c->dict : given_for(c, vals, bits);
         size_t i = sl_dict_pick(d, sl_rng_mix(bits));
@@ -450,14 +465,9 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
         return email_value(p, c, rt, row, bits, vals, a, out);
     case G_STREET:
         return street_value(c, bits, a, out);
-    case G_CITY: case G_STATE: {
-        size_t i = sl_dict_pick(c->dict, sl_rng_hash(rt->group_key, row));
-        if (c->gen == G_CITY)
-            set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i], i);
-        else
-            set_dict(out, c->dict, c->dict->second[i], c->dict->second_len[i], i);
+    case G_CITY: case G_STATE:
+        place_value(c, rt, row, out);
         return SL_OK;
-    }
     case G_ZIP:
         return pattern_fill("#####", 0, true, bits, a, out);
     case G_UUID: {
@@ -588,6 +598,26 @@ static inline __attribute__((always_inline)) void ref_prefetch(const sl_gcol *c,
     }
 }
 
+/* A derived column's value: its expression over the row so far, in the column's
+ * type. */
+static inline sl_status expr_value(const sl_gcol *c, const sl_gcolrt *rt, uint64_t part,
+                                   const sl_val *vals, sl_arena *arena, sl_val *out)
+{
+    sl_status st = sl_expr_eval(c->expr, vals, sl_rng_join(rt->key, part), arena, out);
+    if (st == SL_OK && out->kind != SL_VAL_NULL) {
+        sl_val v = *out;
+        if (c->type == SL_G_DOUBLE && v.kind == SL_VAL_INT)
+            *out = sl_val_double((double)v.u.i);
+        else if (c->type == SL_G_DECIMAL && v.kind != SL_VAL_DECIMAL)
+            to_type(c, v.kind == SL_VAL_INT ? (double)v.u.i : v.u.d, false, 0, out);
+        else if (c->type == SL_G_DECIMAL && v.u.dec.scale != c->scale)
+            to_type(c, (double)v.u.dec.unscaled / pow(10, v.u.dec.scale), false, 0, out);
+        else if (c->type >= SL_G_INT8 && c->type <= SL_G_INT32)
+            to_type(c, (double)v.u.i, true, v.u.i, out);
+    }
+    return st;
+}
+
 /* Column i of row `row` into vals[i] (vals: the row's values so far); part is
  * sl_rng_part(row), left and right an association row's seats. */
 static inline __attribute__((always_inline)) sl_status
@@ -618,21 +648,8 @@ gen_cell(const sl_gplan *p, int t, const sl_gtable *tb, size_t i, uint64_t row, 
                                                              : parent_row(p, c, rt, row, block);
         return sl_gen_value(p, c->ref_table, c->ref_col, pr, NULL, arena, &vals[i]);
     }
-    if (c->gen == G_EXPR) {
-        sl_status st = sl_expr_eval(c->expr, vals, sl_rng_join(rt->key, part), arena, &vals[i]);
-        if (st == SL_OK && vals[i].kind != SL_VAL_NULL) {
-            sl_val v = vals[i];
-            if (c->type == SL_G_DOUBLE && v.kind == SL_VAL_INT)
-                vals[i] = sl_val_double((double)v.u.i);
-            else if (c->type == SL_G_DECIMAL && v.kind != SL_VAL_DECIMAL)
-                to_type(c, v.kind == SL_VAL_INT ? (double)v.u.i : v.u.d, false, 0, &vals[i]);
-            else if (c->type == SL_G_DECIMAL && v.u.dec.scale != c->scale)
-                to_type(c, (double)v.u.dec.unscaled / pow(10, v.u.dec.scale), false, 0, &vals[i]);
-            else if (c->type >= SL_G_INT8 && c->type <= SL_G_INT32)
-                to_type(c, (double)v.u.i, true, v.u.i, &vals[i]);
-        }
-        return st;
-    }
+    if (c->gen == G_EXPR)
+        return expr_value(c, rt, part, vals, arena, &vals[i]);
     return gen_one(p, t, c, rt, row, sl_rng_join(rt->key, part), vals, arena, &vals[i]);
 }
 
@@ -699,6 +716,39 @@ sl_status sl_gen_block(const sl_gplan *p, int t, uint64_t row0, size_t n, sl_val
     for (size_t i = 0; i < nc; i++) {
         const sl_gcol *c = &tb->cols[i];
         const sl_gcolrt *rt = &p->rt[t][i];
+        sl_val *col = vals + i;
+        /* the common generators in loops of their own, the column's constants
+         * loaded once; the rest through gen_cell */
+        bool nul[SL_GEN_BLOCK], some = false;
+        if (c->null_rate > 0 && c->gen != G_OBJECT)
+            for (size_t r = 0; r < n; r++)
+                some |= nul[r] = sl_rng_unit(sl_rng_join(rt->null_key, part[r])) < c->null_rate;
+#define CELLS(value)                                                      \
+    for (size_t r = 0; r < n; r++) {                                      \
+        sl_val *out = col + r * nc;                                       \
+        uint64_t bits = sl_rng_join(rt->key, part[r]);                    \
+        (void)bits;                                                       \
+        if (some && nul[r])                                               \
+            *out = sl_val_null();                                         \
+        else                                                              \
+            value;                                                        \
+    }                                                                     \
+    continue
+        switch (c->gen) {
+        case G_CHOICE: case G_CONST: CELLS(choice_value(c, bits, out));
+        case G_DICT: CELLS(dict_value(c, bits, out));
+        case G_CITY: case G_STATE: CELLS(place_value(c, rt, row0 + r, out));
+        case G_BERNOULLI: CELLS(set_bool(out, sl_rng_unit(bits) < c->a));
+        case G_LOGNORMAL: CELLS(to_type(c, exp(c->a + c->b * normal01(bits)), false, 0, out));
+        case G_TIMESTAMP: CELLS((out->kind = SL_VAL_TIMESTAMP, out->u.i = timestamp_value(c, bits)));
+        case G_SEQUENCE:   /* a number: nothing to allocate, nothing to fail */
+            if (c->type != SL_G_STRING) {
+                CELLS(int_value(c, (int64_t)(c->a + (double)(row0 + r) * c->b), NULL, out));
+            }
+            break;
+        default: break;
+        }
+#undef CELLS
         if (c->gen == G_REF && rt->parent_keys && c->null_rate <= 0) {
             /* every pick first, each key's load started, then the copies: the loads
              * of a block overlap rather than wait one by one */
