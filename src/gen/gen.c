@@ -201,7 +201,7 @@ typedef struct chunk {
     uint64_t lo, hi;
     sl_buf text;             /* text formats: the formatted rows */
     sl_pq_writer *batch;     /* Parquet: the rows, buffered as the writer keeps them */
-    sl_val *row;             /* one row's values */
+    sl_val *row;             /* a block's values, row after row */
     sl_arena arena;
     sl_status st;
     unsigned broken;
@@ -225,9 +225,32 @@ typedef struct pipe {
     uint64_t next;           /* next chunk a worker takes */
 } pipe_t;
 
+/* Row `r` of the block at v (nc values a row) as text. */
+static sl_status text_row(const pipe_t *pp, const sl_gtable *tb, uint64_t r, const sl_val *v,
+                          sl_buf *text, sl_buf *tmp)
+{
+    sl_status st = SL_OK;
+    switch (pp->o->format) {
+    case SL_GEN_NDJSON:
+        st = sl_emit_json_row(tb, v, text);
+        return st == SL_OK ? sl_buf_putc(text, '\n') : st;
+    case SL_GEN_JSON:
+        st = sl_buf_append(text, r == 0 ? "\n" : ",\n", r == 0 ? 1 : 2);
+        return st == SL_OK ? sl_emit_json_row(tb, v, text) : st;
+    case SL_GEN_CSV:
+        return sl_emit_csv_row(tb, v, text, tmp);
+    default:
+        return SL_ERR_USAGE;
+    }
+}
+
+/* Rows [c->lo, c->hi) in blocks: made a column at a time (row by row for an
+ * association, whose seats are found per row), changed where --violations says,
+ * then written: to the Parquet batch a column at a time, or as text row by row. */
 static sl_status compute_chunk(pipe_t *pp, chunk *c)
 {
     const sl_gtable *tb = &pp->p->s->tables[pp->t];
+    size_t nc = tb->ncols;
     sl_arena_reset(&c->arena);
     sl_buf_clear(&c->text);
     sl_buf tmp;
@@ -235,54 +258,25 @@ static sl_status compute_chunk(pipe_t *pp, chunk *c)
     sl_val *v = c->row;
     sl_status st = SL_OK;
     c->broken = 0;
-    if (pp->o->format == SL_GEN_PARQUET) {
-        /* a block of rows, then each column of it to the batch in one call */
-        size_t nc = tb->ncols;
-        for (uint64_t r0 = c->lo; st == SL_OK && r0 < c->hi; r0 += SL_EMIT_BLOCK) {
-            size_t n = c->hi - r0 < SL_EMIT_BLOCK ? (size_t)(c->hi - r0) : SL_EMIT_BLOCK;
-            unsigned br = 0;
-            if (!tb->assoc) {
-                st = sl_gen_block(pp->p, pp->t, r0, n, v, &c->arena, &br);
+    for (uint64_t r0 = c->lo; st == SL_OK && r0 < c->hi; r0 += SL_EMIT_BLOCK) {
+        size_t n = c->hi - r0 < SL_EMIT_BLOCK ? (size_t)(c->hi - r0) : SL_EMIT_BLOCK;
+        unsigned br = 0;
+        if (!tb->assoc) {
+            st = sl_gen_block(pp->p, pp->t, r0, n, v, &c->arena, &br);
+            c->broken += br;
+        }
+        for (size_t k = 0; st == SL_OK && k < n; k++) {
+            if (tb->assoc) {
+                st = sl_gen_row(pp->p, pp->t, r0 + k, 0, pp->seats, v + k * nc, &c->arena, &br);
                 c->broken += br;
             }
-            for (size_t k = 0; st == SL_OK && k < n; k++) {
-                if (tb->assoc) {
-                    st = sl_gen_row(pp->p, pp->t, r0 + k, 0, pp->seats, v + k * nc, &c->arena, &br);
-                    c->broken += br;
-                }
-                if (st == SL_OK)
-                    sl_gviol_apply(pp->p->viol, pp->t, r0 + k, v + k * nc);
-            }
             if (st == SL_OK)
-                st = sl_emit_pq_block(pp->emit, v, nc, n, c->batch);
+                sl_gviol_apply(pp->p->viol, pp->t, r0 + k, v + k * nc);
         }
-        sl_buf_free(&tmp);
-        return st;
-    }
-    for (uint64_t r = c->lo; st == SL_OK && r < c->hi; r++) {
-        unsigned br = 0;
-        st = sl_gen_row(pp->p, pp->t, r, 0, pp->seats, v, &c->arena, &br);
-        c->broken += br;
-        if (st != SL_OK)
-            break;
-        sl_gviol_apply(pp->p->viol, pp->t, r, v);
-        switch (pp->o->format) {
-        case SL_GEN_NDJSON:
-            st = sl_emit_json_row(tb, v, &c->text);
-            if (st == SL_OK)
-                st = sl_buf_putc(&c->text, '\n');
-            break;
-        case SL_GEN_JSON:
-            st = sl_buf_append(&c->text, r == 0 ? "\n" : ",\n", r == 0 ? 1 : 2);
-            if (st == SL_OK)
-                st = sl_emit_json_row(tb, v, &c->text);
-            break;
-        case SL_GEN_CSV:
-            st = sl_emit_csv_row(tb, v, &c->text, &tmp);
-            break;
-        case SL_GEN_PARQUET:   /* above */
-            break;
-        }
+        if (st == SL_OK && pp->o->format == SL_GEN_PARQUET)
+            st = sl_emit_pq_block(pp->emit, v, nc, n, c->batch);
+        for (size_t k = 0; st == SL_OK && pp->o->format != SL_GEN_PARQUET && k < n; k++)
+            st = text_row(pp, tb, r0 + k, v + k * nc, &c->text, &tmp);
     }
     sl_buf_free(&tmp);
     return st;
@@ -344,9 +338,8 @@ static sl_status run_pipe(const sl_gplan *p, const sl_gen_options *o, int t, uin
         pp.slots[i].index = i;
         sl_buf_init(&pp.slots[i].text, 0);
         sl_arena_init(&pp.slots[i].arena, 1 << 16);
-        size_t rows = pq ? SL_EMIT_BLOCK : 1;   /* Parquet: a block of rows */
         _Static_assert(SL_EMIT_BLOCK <= SL_GEN_BLOCK, "a block is made in one call");
-        if (st == SL_OK && !(pp.slots[i].row = malloc(rows * nc * sizeof(sl_val))))
+        if (st == SL_OK && !(pp.slots[i].row = malloc(SL_EMIT_BLOCK * nc * sizeof(sl_val))))
             st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
         if (st == SL_OK && pq)
             st = sl_pq_writer_open_batch(pq, &pp.slots[i].batch, err);
