@@ -426,7 +426,7 @@ static sl_status parse_case(parser *p, node **out)
     n->kids = kv.v;
     n->nkids = kv.n;
     n->op = has_else;
-    sl_expr_case_col(n);
+    sl_expr_case_col(n, p->mem);
     *out = n;
     return SL_OK;
 }
