@@ -53,7 +53,7 @@ static inline bool col_double(const sl_val *row, int64_t idx, sl_val_kind k, dou
     case SL_VAL_DECIMAL:
         if (v->u.dec.scale < 0 || v->u.dec.scale > 38)
             return false;
-        *x = sl_expr_num(v);
+        *x = sl_expr_dec_double(v->u.dec.unscaled, v->u.dec.scale);
         return true;
     default: return false;
     }
@@ -152,7 +152,8 @@ sl_status sl_expr_ev_cmp_part(const sl_expr_node *n, const sl_expr_ctx *c, sl_va
     int64_t x;
     if (!col_int(c->row, n->aux, n->arg, &x))
         RETURN_NULL();
-    *out = (sl_val){.kind = SL_VAL_BOOL, .u.b = n->mask >> sl_expr_part(n->part, n->arg, x) & 1};
+    bool b = n->mask >> sl_expr_part(n->part, n->arg, x) & 1;
+    *out = (sl_val){.kind = SL_VAL_BOOL, .u.b = b};
     return SL_OK;
 }
 

@@ -305,6 +305,16 @@ bool sl_expr_parse_timestamp(const char *s, size_t n, int64_t *micros);
 /* The value of an int, double or decimal as a double (0 for other kinds). */
 double sl_expr_num(const sl_val *v);
 
+/* 1e0 .. 1e38 */
+extern const double sl_expr_pow10[39];
+
+/* The value of a decimal of scale 0..38 as a double: the division by a power of ten
+ * is exact up to 1e22, so the result is then the double nearest the decimal. */
+static inline double sl_expr_dec_double(int64_t unscaled, int32_t scale)
+{
+    return (double)unscaled / sl_expr_pow10[scale];
+}
+
 /* Writes the text of a non-null, non-string, non-list value into out (room for
  * SL_EXPR_TEXT_MAX bytes, NUL-terminated) and returns its length. */
 #define SL_EXPR_TEXT_MAX 64
