@@ -18,28 +18,19 @@
 #define STRICT_ARGS(a) SL_EXPR_STRICT_ARGS(a)
 #define EVAL_ARG(k, v) SL_EXPR_EVAL_ARG(k, v)
 
-static sl_val val_kind_i(sl_val_kind k, int64_t i)
-{
-    sl_val v = {.kind = k, .u.i = i};
-    return v;
-}
-
 /* Converts v to kind k where the static types allow a widening: int or decimal to
  * double, date to timestamp. */
 static void coerce(sl_val *v, sl_val_kind k)
 {
     if (v->kind == k || v->kind == SL_VAL_NULL)
         return;
-    if (k == SL_VAL_DOUBLE) {
-        *v = sl_val_double(sl_expr_num(v));
-    } else if (k == SL_VAL_TIMESTAMP && v->kind == SL_VAL_DATE) {
-        int64_t us;
-        *v = __builtin_mul_overflow(v->u.i, SL_US_PER_DAY, &us)
-                 ? sl_val_null()
-                 : val_kind_i(SL_VAL_TIMESTAMP, us);
-    } else {
+    int64_t us;
+    if (k == SL_VAL_DOUBLE)
+        sl_expr_set_double(v, sl_expr_num(v));
+    else if (k == SL_VAL_TIMESTAMP && v->kind == SL_VAL_DATE && !__builtin_mul_overflow(v->u.i, SL_US_PER_DAY, &us))
+        sl_expr_set_i(v, SL_VAL_TIMESTAMP, us);
+    else
         *v = sl_val_null();
-    }
 }
 
 sl_status sl_expr_eval_strict(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *a, bool *null)
@@ -72,7 +63,7 @@ sl_status sl_expr_ev_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *ou
 
 sl_status sl_expr_ev_random(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
-    *out = sl_val_double(sl_rng_unit(sl_rng_hash(c->rand_key, (uint64_t)n->aux)));
+    sl_expr_set_double(out, sl_rng_unit(sl_rng_hash(c->rand_key, (uint64_t)n->aux)));
     return SL_OK;
 }
 
@@ -85,16 +76,17 @@ sl_status sl_expr_ev_random_int(const sl_expr_node *n, const sl_expr_ctx *c, sl_
     uint64_t bits = sl_rng_hash(c->rand_key, (uint64_t)n->aux);
     uint64_t span = (uint64_t)hi - (uint64_t)lo; /* the count minus one; no overflow */
     uint64_t r = span == UINT64_MAX ? bits : sl_rng_below(bits, span + 1);
-    *out = sl_val_int((int64_t)((uint64_t)lo + r));
+    sl_expr_set_int(out, (int64_t)((uint64_t)lo + r));
     return SL_OK;
 }
 
 /* ---------------------------------------------------------------- arithmetic */
 
-static sl_val arith(int op, const sl_val *a, const sl_val *b)
+/* *acc = *acc op *b, neither null. */
+static void arith(int op, sl_val *acc, const sl_val *b)
 {
-    if (a->kind == SL_VAL_INT && b->kind == SL_VAL_INT) {
-        int64_t x = a->u.i, y = b->u.i, r = 0;
+    if (acc->kind == SL_VAL_INT && b->kind == SL_VAL_INT) {
+        int64_t x = acc->u.i, y = b->u.i, r = 0;
         bool over = false;
         switch (op) {
         case SL_OP_ADD: over = __builtin_add_overflow(x, y, &r); break;
@@ -109,15 +101,29 @@ static sl_val arith(int op, const sl_val *a, const sl_val *b)
             r = over || y == -1 ? 0 : x % y;
             break;
         }
-        return over ? sl_val_null() : sl_val_int(r);
+        if (over)
+            *acc = sl_val_null();
+        else
+            sl_expr_set_int(acc, r);
+        return;
     }
-    double x = sl_expr_num(a), y = sl_expr_num(b);
+    double x = sl_expr_num(acc), y = sl_expr_num(b);
     switch (op) {
-    case SL_OP_ADD: return sl_val_double(x + y);
-    case SL_OP_SUB: return sl_val_double(x - y);
-    case SL_OP_MUL: return sl_val_double(x * y);
-    case SL_OP_DIV: return y == 0 ? sl_val_null() : sl_val_double(x / y);
-    default: return y == 0 ? sl_val_null() : sl_val_double(fmod(x, y));
+    case SL_OP_ADD: sl_expr_set_double(acc, x + y); break;
+    case SL_OP_SUB: sl_expr_set_double(acc, x - y); break;
+    case SL_OP_MUL: sl_expr_set_double(acc, x * y); break;
+    case SL_OP_DIV:
+        if (y == 0)
+            *acc = sl_val_null();
+        else
+            sl_expr_set_double(acc, x / y);
+        break;
+    default:
+        if (y == 0)
+            *acc = sl_val_null();
+        else
+            sl_expr_set_double(acc, fmod(x, y));
+        break;
     }
 }
 
@@ -127,7 +133,10 @@ sl_status sl_expr_ev_arith(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *
     for (uint32_t i = 1; i < n->nkids && out->kind != SL_VAL_NULL; i++) {
         sl_val b;
         EVAL(n->kids[i], &b);
-        *out = b.kind == SL_VAL_NULL ? b : arith(n->ops[i], out, &b);
+        if (b.kind == SL_VAL_NULL)
+            *out = b;
+        else
+            arith(n->ops[i], out, &b);
     }
     return SL_OK;
 }
@@ -135,10 +144,12 @@ sl_status sl_expr_ev_arith(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *
 sl_status sl_expr_ev_neg(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     EVAL(n->kids[0], out);
-    if (out->kind == SL_VAL_INT)
-        *out = out->u.i == INT64_MIN ? sl_val_null() : sl_val_int(-out->u.i);
+    if (out->kind == SL_VAL_INT && out->u.i == INT64_MIN)
+        *out = sl_val_null();
+    else if (out->kind == SL_VAL_INT)
+        sl_expr_set_int(out, -out->u.i);
     else if (out->kind != SL_VAL_NULL)
-        *out = sl_val_double(-sl_expr_num(out));
+        sl_expr_set_double(out, -sl_expr_num(out));
     return SL_OK;
 }
 
@@ -162,11 +173,14 @@ static sl_status and_or(const sl_expr_node *n, const sl_expr_ctx *c, bool decisi
         if (v.kind == SL_VAL_NULL) {
             saw_null = true;
         } else if (v.u.b == decisive) {
-            *out = sl_val_bool(decisive);
+            sl_expr_set_bool(out, decisive);
             return SL_OK;
         }
     }
-    *out = saw_null ? sl_val_null() : sl_val_bool(!decisive);
+    if (saw_null)
+        *out = sl_val_null();
+    else
+        sl_expr_set_bool(out, !decisive);
     return SL_OK;
 }
 
@@ -220,7 +234,7 @@ static int cmp_vals(const sl_val *a, const sl_val *b)
 sl_status sl_expr_ev_cmp(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     STRICT_ARGS(a);
-    *out = sl_val_bool(sl_expr_holds(n->op, cmp_vals(&a[0], &a[1])));
+    sl_expr_set_bool(out, sl_expr_holds(n->op, cmp_vals(&a[0], &a[1])));
     return SL_OK;
 }
 
@@ -237,11 +251,14 @@ sl_status sl_expr_ev_in(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out
         if (v.kind == SL_VAL_NULL) {
             saw_null = true;
         } else if (cmp_vals(&x, &v) == 0) {
-            *out = sl_val_bool(!n->op);
+            sl_expr_set_bool(out, !n->op);
             return SL_OK;
         }
     }
-    *out = saw_null ? sl_val_null() : sl_val_bool(n->op);
+    if (saw_null)
+        *out = sl_val_null();
+    else
+        sl_expr_set_bool(out, n->op);
     return SL_OK;
 }
 
@@ -256,11 +273,11 @@ sl_status sl_expr_ev_between(const sl_expr_node *n, const sl_expr_ctx *c, sl_val
     int hi = v[0].kind == SL_VAL_NULL || v[2].kind == SL_VAL_NULL ? -1
              : sl_expr_holds(SL_OP_LE, cmp_vals(&v[0], &v[2]))     ? 1 : 0;
     if (lo == 0 || hi == 0)
-        *out = sl_val_bool(n->op);
+        sl_expr_set_bool(out, n->op);
     else if (lo < 0 || hi < 0)
         *out = sl_val_null();
     else
-        *out = sl_val_bool(!n->op);
+        sl_expr_set_bool(out, !n->op);
     return SL_OK;
 }
 
@@ -268,7 +285,7 @@ sl_status sl_expr_ev_isnull(const sl_expr_node *n, const sl_expr_ctx *c, sl_val 
 {
     sl_val v;
     EVAL(n->kids[0], &v);
-    *out = sl_val_bool((v.kind == SL_VAL_NULL) != n->op);
+    sl_expr_set_bool(out, (v.kind == SL_VAL_NULL) != n->op);
     return SL_OK;
 }
 
@@ -346,10 +363,12 @@ sl_status sl_expr_ev_max(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *ou
 sl_status sl_expr_ev_abs(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     EVAL(n->kids[0], out);
-    if (out->kind == SL_VAL_INT)
-        *out = out->u.i == INT64_MIN ? sl_val_null() : sl_val_int(out->u.i < 0 ? -out->u.i : out->u.i);
+    if (out->kind == SL_VAL_INT && out->u.i == INT64_MIN)
+        *out = sl_val_null();
+    else if (out->kind == SL_VAL_INT)
+        sl_expr_set_int(out, out->u.i < 0 ? -out->u.i : out->u.i);
     else if (out->kind != SL_VAL_NULL)
-        *out = sl_val_double(fabs(sl_expr_num(out)));
+        sl_expr_set_double(out, fabs(sl_expr_num(out)));
     return SL_OK;
 }
 
@@ -357,7 +376,7 @@ sl_status sl_expr_ev_floor(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *
 {
     EVAL(n->kids[0], out);
     if (out->kind != SL_VAL_INT && out->kind != SL_VAL_NULL)
-        *out = sl_val_double(floor(sl_expr_num(out)));
+        sl_expr_set_double(out, floor(sl_expr_num(out)));
     return SL_OK;
 }
 
@@ -365,7 +384,7 @@ sl_status sl_expr_ev_ceil(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *o
 {
     EVAL(n->kids[0], out);
     if (out->kind != SL_VAL_INT && out->kind != SL_VAL_NULL)
-        *out = sl_val_double(ceil(sl_expr_num(out)));
+        sl_expr_set_double(out, ceil(sl_expr_num(out)));
     return SL_OK;
 }
 
@@ -410,7 +429,7 @@ sl_status sl_expr_ev_round(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *
     if (a[0].kind == SL_VAL_INT)
         *out = round_int(a[0].u.i, digits);
     else
-        *out = sl_val_double(round_double(sl_expr_num(&a[0]), digits));
+        sl_expr_set_double(out, round_double(sl_expr_num(&a[0]), digits));
     return SL_OK;
 }
 
@@ -421,10 +440,11 @@ sl_status sl_expr_ev_date(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *o
     int64_t d;
     EVAL_ARG(n->kids[0], out);
     if (out->kind == SL_VAL_TIMESTAMP)
-        *out = val_kind_i(SL_VAL_DATE, sl_expr_days(SL_VAL_TIMESTAMP, out->u.i));
+        sl_expr_set_i(out, SL_VAL_DATE, sl_expr_days(SL_VAL_TIMESTAMP, out->u.i));
+    else if (out->kind == SL_VAL_STRING && sl_expr_parse_date(out->u.s.ptr, out->u.s.len, &d))
+        sl_expr_set_i(out, SL_VAL_DATE, d);
     else if (out->kind == SL_VAL_STRING)
-        *out = sl_expr_parse_date(out->u.s.ptr, out->u.s.len, &d) ? val_kind_i(SL_VAL_DATE, d)
-                                                                  : sl_val_null();
+        *out = sl_val_null();
     return SL_OK;
 }
 
@@ -432,7 +452,7 @@ static sl_status part(const sl_expr_node *n, const sl_expr_ctx *c, int which, sl
 {
     EVAL_ARG(n->kids[0], out);
     if (out->kind != SL_VAL_NULL)
-        *out = sl_val_int(sl_expr_part(which, out->kind, out->u.i));
+        sl_expr_set_int(out, sl_expr_part(which, out->kind, out->u.i));
     return SL_OK;
 }
 
@@ -472,11 +492,17 @@ sl_status sl_expr_ev_date_add(const sl_expr_node *n, const sl_expr_ctx *c, sl_va
     int64_t r, us;
     if (a[0].kind == SL_VAL_DATE) {
         bool over = __builtin_add_overflow(a[0].u.i, a[1].u.i, &r) || r < INT32_MIN || r > INT32_MAX;
-        *out = over ? sl_val_null() : val_kind_i(SL_VAL_DATE, r);
+        if (over)
+            *out = sl_val_null();
+        else
+            sl_expr_set_i(out, SL_VAL_DATE, r);
     } else {
         bool over = __builtin_mul_overflow(a[1].u.i, SL_US_PER_DAY, &us) ||
                     __builtin_add_overflow(a[0].u.i, us, &r);
-        *out = over ? sl_val_null() : val_kind_i(SL_VAL_TIMESTAMP, r);
+        if (over)
+            *out = sl_val_null();
+        else
+            sl_expr_set_i(out, SL_VAL_TIMESTAMP, r);
     }
     return SL_OK;
 }

@@ -30,15 +30,6 @@ static inline bool col_int(const sl_val *row, int64_t idx, sl_val_kind k, int64_
     }
 }
 
-/* Sets *out to a value of kind k and number x. Assigned as a compound literal, which
- * compilers store straight into *out: sl_val_int() and the like are built in a
- * temporary and copied, and reading 16 bytes back that were stored as 4 and 8 stalls
- * the load (no store forwarding) for about as long as the rest of the node takes. */
-static inline void put_int(sl_val *out, sl_val_kind k, int64_t x)
-{
-    *out = (sl_val){.kind = k, .u.i = x};
-}
-
 /* Column idx of the row when it holds a valid number of kind k (int, double or
  * decimal): true with it as a double in *x (as cmp_with_const converts it), else
  * false. */
@@ -64,7 +55,7 @@ sl_status sl_expr_ev_date_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_va
     int64_t x;
     if (!col_int(c->row, n->aux, SL_VAL_TIMESTAMP, &x))
         RETURN_NULL();
-    put_int(out, SL_VAL_DATE, sl_expr_days(SL_VAL_TIMESTAMP, x));
+    sl_expr_set_i(out, SL_VAL_DATE, sl_expr_days(SL_VAL_TIMESTAMP, x));
     return SL_OK;
 }
 
@@ -73,7 +64,7 @@ static inline sl_status part_col(const sl_expr_node *n, const sl_expr_ctx *c, in
     int64_t x;
     if (!col_int(c->row, n->aux, n->arg, &x))
         RETURN_NULL();
-    put_int(out, SL_VAL_INT, sl_expr_part(part, n->arg, x));
+    sl_expr_set_int(out, sl_expr_part(part, n->arg, x));
     return SL_OK;
 }
 
@@ -152,8 +143,7 @@ sl_status sl_expr_ev_cmp_part(const sl_expr_node *n, const sl_expr_ctx *c, sl_va
     int64_t x;
     if (!col_int(c->row, n->aux, n->arg, &x))
         RETURN_NULL();
-    bool b = n->mask >> sl_expr_part(n->part, n->arg, x) & 1;
-    *out = (sl_val){.kind = SL_VAL_BOOL, .u.b = b};
+    sl_expr_set_bool(out, n->mask >> sl_expr_part(n->part, n->arg, x) & 1);
     return SL_OK;
 }
 
@@ -183,7 +173,7 @@ sl_status sl_expr_ev_cmp_const(const sl_expr_node *n, const sl_expr_ctx *c, sl_v
         RETURN_NULL();
     double x;
     bool have_x = false;
-    *out = sl_val_bool(sl_expr_holds(n->op, cmp_with_const(n, &a, &x, &have_x)));
+    sl_expr_set_bool(out, sl_expr_holds(n->op, cmp_with_const(n, &a, &x, &have_x)));
     return SL_OK;
 }
 
