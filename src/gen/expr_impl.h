@@ -271,26 +271,30 @@ void sl_expr_fuse_call(sl_expr_node *n);
 sl_status sl_expr_case_branch(const sl_expr_node *n, const sl_expr_ctx *c, uint32_t k, sl_val *out);
 
 /* The value of column node n in the row, or null when the row's value is not of the
- * column's kind or out of that kind's range (see sl_expr_eval). */
+ * column's kind or out of that kind's range (see sl_expr_eval). The row's value is
+ * checked in place and copied once: copied first into a temporary that is then
+ * patched, it came back out through a load that waited on the patch's store. */
 static inline void sl_expr_col_value(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
-    sl_val v = c->row[n->aux];
-    bool ok = v.kind == n->kind;
+    const sl_val *v = &c->row[n->aux];
+    bool ok = v->kind == n->kind;
     if (ok) {
-        switch (v.kind) {
-        case SL_VAL_DATE: ok = v.u.i >= INT32_MIN && v.u.i <= INT32_MAX; break;
-        case SL_VAL_TIME: ok = v.u.i >= 0 && v.u.i < SL_US_PER_DAY; break;
-        case SL_VAL_DECIMAL: ok = v.u.dec.scale >= 0 && v.u.dec.scale <= 38; break;
-        case SL_VAL_STRING:
-            ok = v.u.s.ptr || v.u.s.len == 0;
-            if (!v.u.s.ptr)
-                v.u.s.ptr = "";
-            break;
-        case SL_VAL_LIST: ok = v.u.list.items || v.u.list.len == 0; break;
+        switch (v->kind) {
+        case SL_VAL_DATE: ok = v->u.i >= INT32_MIN && v->u.i <= INT32_MAX; break;
+        case SL_VAL_TIME: ok = v->u.i >= 0 && v->u.i < SL_US_PER_DAY; break;
+        case SL_VAL_DECIMAL: ok = v->u.dec.scale >= 0 && v->u.dec.scale <= 38; break;
+        case SL_VAL_STRING: ok = v->u.s.ptr || v->u.s.len == 0; break;
+        case SL_VAL_LIST: ok = v->u.list.items || v->u.list.len == 0; break;
         default: break;
         }
     }
-    *out = ok ? v : sl_val_null();
+    if (!ok) {
+        *out = sl_val_null();
+        return;
+    }
+    *out = *v;
+    if (out->kind == SL_VAL_STRING && !out->u.s.ptr)
+        out->u.s.ptr = "";
 }
 
 /* SL_EXPR_EVAL for the argument of the functions derived columns use most, which is
