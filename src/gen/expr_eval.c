@@ -17,6 +17,7 @@
 #define RETURN_NULL() SL_EXPR_RETURN_NULL()
 #define STRICT_ARGS(a) SL_EXPR_STRICT_ARGS(a)
 #define EVAL_ARG(k, v) SL_EXPR_EVAL_ARG(k, v)
+#define EVAL_REF(k, tmp, v) SL_EXPR_EVAL_REF(k, tmp, v)
 
 /* Converts v to kind k where the static types allow a widening: int or decimal to
  * double, date to timestamp. */
@@ -129,14 +130,15 @@ static void arith(int op, sl_val *acc, const sl_val *b)
 
 sl_status sl_expr_ev_arith(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
-    EVAL(n->kids[0], out);
+    EVAL_ARG(n->kids[0], out);
     for (uint32_t i = 1; i < n->nkids && out->kind != SL_VAL_NULL; i++) {
-        sl_val b;
-        EVAL(n->kids[i], &b);
-        if (b.kind == SL_VAL_NULL)
-            *out = b;
+        sl_val tmp;
+        const sl_val *b;
+        EVAL_REF(n->kids[i], &tmp, b);
+        if (b->kind == SL_VAL_NULL)
+            *out = sl_val_null();
         else
-            arith(n->ops[i], out, &b);
+            arith(n->ops[i], out, b);
     }
     return SL_OK;
 }
@@ -246,11 +248,12 @@ sl_status sl_expr_ev_in(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out
         RETURN_NULL();
     bool saw_null = false;
     for (uint32_t i = 1; i < n->nkids; i++) {
-        sl_val v;
-        EVAL(n->kids[i], &v);
-        if (v.kind == SL_VAL_NULL) {
+        sl_val tmp;
+        const sl_val *v;
+        EVAL_REF(n->kids[i], &tmp, v);
+        if (v->kind == SL_VAL_NULL) {
             saw_null = true;
-        } else if (cmp_vals(&x, &v) == 0) {
+        } else if (cmp_vals(&x, v) == 0) {
             sl_expr_set_bool(out, !n->op);
             return SL_OK;
         }

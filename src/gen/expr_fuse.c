@@ -3,7 +3,7 @@
  * `case when amount < 10 then 'micro' when amount < 50 ...`). What they save is the
  * calls between nodes, the sl_val copies through memory between them, and a branch
  * per case condition; each gives exactly what the general nodes of expr_eval.c give
- * for every input, nulls and edge values included, which tests/unit/test_expr.c
+ * for every input, nulls and edge values included, which tests/unit/test_expr_fuse.c
  * checks against the general nodes on random rows. */
 #include "gen/expr_impl.h"
 
@@ -14,7 +14,7 @@
 
 /* ---------------------------------------------------------------- parts of a column */
 
-/* Column idx of the row when it holds a valid date, time or timestamp of kind k
+/* Column idx of the row when it holds a valid int, date, time or timestamp of kind k
  * (sl_expr_col_value's rules for those kinds): true with its number in *x, else
  * false (the column's value is null). Reads the two fields, not the whole value. */
 static inline bool col_int(const sl_val *row, int64_t idx, sl_val_kind k, int64_t *x)

@@ -308,6 +308,19 @@ static inline void sl_expr_col_value(const sl_expr_node *n, const sl_expr_ctx *c
             SL_EXPR_EVAL(a_, (v));                  \
     } while (0)
 
+/* Points v (a const sl_val *) at the value of node k, to be read only: a constant's
+ * own literal, or else k evaluated (SL_EXPR_EVAL_ARG) into *tmp. */
+#define SL_EXPR_EVAL_REF(k, tmp, v)                 \
+    do {                                            \
+        const sl_expr_node *r_ = (k);               \
+        if (r_->eval == sl_expr_ev_const) {         \
+            (v) = &r_->lit;                         \
+        } else {                                    \
+            SL_EXPR_EVAL_ARG(r_, (tmp));            \
+            (v) = (tmp);                            \
+        }                                           \
+    } while (0)
+
 /* Whether comparison op holds for r, the -1, 0 or 1 (2 when unordered) of a
  * comparison. */
 static inline bool sl_expr_holds(int op, int r)
