@@ -459,35 +459,18 @@ static sl_status part(const sl_expr_node *n, const sl_expr_ctx *c, int which, sl
     return SL_OK;
 }
 
-sl_status sl_expr_ev_year(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return part(n, c, SL_PART_YEAR, out);
-}
-
-sl_status sl_expr_ev_month(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return part(n, c, SL_PART_MONTH, out);
-}
-
-sl_status sl_expr_ev_day(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return part(n, c, SL_PART_DAY, out);
-}
-
-sl_status sl_expr_ev_weekday(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return part(n, c, SL_PART_WEEKDAY, out);
-}
-
-sl_status sl_expr_ev_hour(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return part(n, c, SL_PART_HOUR, out);
-}
-
-sl_status sl_expr_ev_minute(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return part(n, c, SL_PART_MINUTE, out);
-}
+#define PART(name, which)                                                              \
+    sl_status sl_expr_ev_##name(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out) \
+    {                                                                                  \
+        return part(n, c, which, out);                                                 \
+    }
+PART(year, SL_PART_YEAR)
+PART(month, SL_PART_MONTH)
+PART(day, SL_PART_DAY)
+PART(weekday, SL_PART_WEEKDAY)
+PART(hour, SL_PART_HOUR)
+PART(minute, SL_PART_MINUTE)
+#undef PART
 
 sl_status sl_expr_ev_date_add(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {

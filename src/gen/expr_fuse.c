@@ -68,35 +68,18 @@ static inline sl_status part_col(const sl_expr_node *n, const sl_expr_ctx *c, in
     return SL_OK;
 }
 
-sl_status sl_expr_ev_year_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return part_col(n, c, SL_PART_YEAR, out);
-}
-
-sl_status sl_expr_ev_month_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return part_col(n, c, SL_PART_MONTH, out);
-}
-
-sl_status sl_expr_ev_day_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return part_col(n, c, SL_PART_DAY, out);
-}
-
-sl_status sl_expr_ev_weekday_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return part_col(n, c, SL_PART_WEEKDAY, out);
-}
-
-sl_status sl_expr_ev_hour_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return part_col(n, c, SL_PART_HOUR, out);
-}
-
-sl_status sl_expr_ev_minute_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return part_col(n, c, SL_PART_MINUTE, out);
-}
+#define PART_COL(name, which)                                                                \
+    sl_status sl_expr_ev_##name##_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out) \
+    {                                                                                        \
+        return part_col(n, c, which, out);                                                   \
+    }
+PART_COL(year, SL_PART_YEAR)
+PART_COL(month, SL_PART_MONTH)
+PART_COL(day, SL_PART_DAY)
+PART_COL(weekday, SL_PART_WEEKDAY)
+PART_COL(hour, SL_PART_HOUR)
+PART_COL(minute, SL_PART_MINUTE)
+#undef PART_COL
 
 static const struct {
     sl_expr_eval_fn general, fused;
@@ -260,38 +243,30 @@ sl_status sl_expr_ev_case_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_va
     return sl_expr_case_branch(n, c, i, out);
 }
 
-/* How many of t[0..n) fail x op t[i]. When every x op t[i] implies x op t[i + 1]
- * (the conditions hold from some index on), that is the index of the first that
- * holds, or n when none does: a NaN fails them all. No branch on x. */
+/* fails_d and fails_i: how many of t[0..n) fail x op t[i]. When every x op t[i]
+ * implies x op t[i + 1] (the conditions hold from some index on), that is the index
+ * of the first that holds, or n when none does: a NaN fails them all. No branch on
+ * x. */
 #define COUNT_FAILS(op_)                          \
     do {                                          \
         for (uint32_t i_ = 0; i_ < n; i_++)       \
             k += !(x op_ t[i_]);                  \
     } while (0)
-
-static inline uint32_t fails_d(int op, double x, const double *t, uint32_t n)
-{
-    uint32_t k = 0;
-    switch (op) {
-    case SL_OP_LT: COUNT_FAILS(<); break;
-    case SL_OP_LE: COUNT_FAILS(<=); break;
-    case SL_OP_GT: COUNT_FAILS(>); break;
-    default: COUNT_FAILS(>=); break;
+#define FAILS(name, type)                                                 \
+    static inline uint32_t name(int op, type x, const type *t, uint32_t n) \
+    {                                                                     \
+        uint32_t k = 0;                                                   \
+        switch (op) {                                                     \
+        case SL_OP_LT: COUNT_FAILS(<); break;                             \
+        case SL_OP_LE: COUNT_FAILS(<=); break;                            \
+        case SL_OP_GT: COUNT_FAILS(>); break;                             \
+        default: COUNT_FAILS(>=); break;                                  \
+        }                                                                 \
+        return k;                                                         \
     }
-    return k;
-}
-
-static inline uint32_t fails_i(int op, int64_t x, const int64_t *t, uint32_t n)
-{
-    uint32_t k = 0;
-    switch (op) {
-    case SL_OP_LT: COUNT_FAILS(<); break;
-    case SL_OP_LE: COUNT_FAILS(<=); break;
-    case SL_OP_GT: COUNT_FAILS(>); break;
-    default: COUNT_FAILS(>=); break;
-    }
-    return k;
-}
+FAILS(fails_d, double)
+FAILS(fails_i, int64_t)
+#undef FAILS
 #undef COUNT_FAILS
 
 /* A case over one column whose conditions are one operator over ordered constants
