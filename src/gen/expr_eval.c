@@ -510,6 +510,31 @@ sl_status sl_expr_eval(const sl_expr *e, const sl_val *row, uint64_t rand_key, s
     return st;
 }
 
+sl_status sl_expr_eval_rows(const sl_expr *e, const sl_val *rows, size_t stride, size_t n,
+                            const uint64_t *rand_keys, sl_arena *arena, sl_val *out)
+{
+    if (!e || !arena || (n && (!out || !stride)))
+        return SL_ERR_USAGE;
+    if (sl_expr_fused_rows(e->root, rows, stride, n, out))
+        return SL_OK;
+    sl_expr_ctx c = {NULL, 0, arena};
+    for (size_t r = 0; r < n; r++) {
+        c.row = rows ? rows + r * stride : NULL;
+        c.rand_key = rand_keys ? rand_keys[r] : 0;
+        sl_status st = e->root->eval(e->root, &c, out + r * stride);
+        if (st != SL_OK) {
+            out[r * stride] = sl_val_null();
+            return st;
+        }
+    }
+    return SL_OK;
+}
+
+bool sl_expr_draws(const sl_expr *e)
+{
+    return e->draws;
+}
+
 sl_val_kind sl_expr_kind(const sl_expr *e)
 {
     return e->root->kind;

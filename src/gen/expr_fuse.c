@@ -50,28 +50,38 @@ static inline bool col_double(const sl_val *row, int64_t idx, sl_val_kind k, dou
     }
 }
 
-sl_status sl_expr_ev_date_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+/* The fused nodes that read only the row and cannot fail are each an inline function
+ * of (node, row, out), which sl_expr_fused_rows also runs in a loop. */
+
+static inline void date_col(const sl_expr_node *n, const sl_val *row, sl_val *out)
 {
     int64_t x;
-    if (!col_int(c->row, n->aux, SL_VAL_TIMESTAMP, &x))
-        RETURN_NULL();
-    sl_expr_set_i(out, SL_VAL_DATE, sl_expr_days(SL_VAL_TIMESTAMP, x));
+    if (col_int(row, n->aux, SL_VAL_TIMESTAMP, &x))
+        sl_expr_set_i(out, SL_VAL_DATE, sl_expr_days(SL_VAL_TIMESTAMP, x));
+    else
+        *out = sl_val_null();
+}
+
+sl_status sl_expr_ev_date_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+{
+    date_col(n, c->row, out);
     return SL_OK;
 }
 
-static inline sl_status part_col(const sl_expr_node *n, const sl_expr_ctx *c, int part, sl_val *out)
+static inline void part_col(const sl_expr_node *n, int part, const sl_val *row, sl_val *out)
 {
     int64_t x;
-    if (!col_int(c->row, n->aux, n->arg, &x))
-        RETURN_NULL();
-    sl_expr_set_int(out, sl_expr_part(part, n->arg, x));
-    return SL_OK;
+    if (col_int(row, n->aux, n->arg, &x))
+        sl_expr_set_int(out, sl_expr_part(part, n->arg, x));
+    else
+        *out = sl_val_null();
 }
 
 #define PART_COL(name, which)                                                                \
     sl_status sl_expr_ev_##name##_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out) \
     {                                                                                        \
-        return part_col(n, c, which, out);                                                   \
+        part_col(n, which, c->row, out);                                                     \
+        return SL_OK;                                                                        \
     }
 PART_COL(year, SL_PART_YEAR)
 PART_COL(month, SL_PART_MONTH)
@@ -121,12 +131,18 @@ void sl_expr_fuse_call(sl_expr_node *n)
 
 /* A part of a column against an int, `weekday(t) >= 6`: bit p of n->mask says
  * whether the comparison holds for part value p. */
-sl_status sl_expr_ev_cmp_part(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+static inline void cmp_part_col(const sl_expr_node *n, const sl_val *row, sl_val *out)
 {
     int64_t x;
-    if (!col_int(c->row, n->aux, n->arg, &x))
-        RETURN_NULL();
-    sl_expr_set_bool(out, n->mask >> sl_expr_part(n->part, n->arg, x) & 1);
+    if (col_int(row, n->aux, n->arg, &x))
+        sl_expr_set_bool(out, n->mask >> sl_expr_part(n->part, n->arg, x) & 1);
+    else
+        *out = sl_val_null();
+}
+
+sl_status sl_expr_ev_cmp_part(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+{
+    cmp_part_col(n, c->row, out);
     return SL_OK;
 }
 
@@ -271,19 +287,25 @@ FAILS(fails_i, int64_t)
 
 /* A case over one column whose conditions are one operator over ordered constants
  * (see sl_expr_case_col): the branch is the number of constants the value fails. */
-sl_status sl_expr_ev_case_sorted(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+static inline uint32_t sorted_branch(const sl_expr_node *n, const sl_val *row)
 {
     uint32_t whens = (n->nkids - n->op) / 2, i = whens;
     const sl_expr_node *k = n->kids[0], *col = k->kids[0];
     if (k->aux) {
         int64_t x;
-        if (col_int(c->row, col->aux, col->kind, &x))
+        if (col_int(row, col->aux, col->kind, &x))
             i = fails_i(k->op, x, n->thr, whens);
     } else {
         double x;
-        if (col_double(c->row, col->aux, col->kind, &x))
+        if (col_double(row, col->aux, col->kind, &x))
             i = fails_d(k->op, x, n->thr, whens);
     }
+    return i;
+}
+
+sl_status sl_expr_ev_case_sorted(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
+{
+    uint32_t i = sorted_branch(n, c->row);
     if (n->res) {
         *out = n->res[i];
         return SL_OK;
@@ -365,4 +387,29 @@ void sl_expr_case_col(sl_expr_node *n, sl_arena *mem)
         return;
     n->eval = sorted_conditions(n, whens, mem) ? sl_expr_ev_case_sorted : sl_expr_ev_case_col;
     constant_branches(n, whens, mem);
+}
+
+/* ---------------------------------------------------------------- over rows */
+
+bool sl_expr_fused_rows(const sl_expr_node *n, const sl_val *rows, size_t stride, size_t count,
+                        sl_val *out)
+{
+#define ROWS(one)                                     \
+    do {                                              \
+        for (size_t r = 0; r < count; r++)            \
+            one;                                      \
+        return true;                                  \
+    } while (0)
+    const sl_val *row = rows;
+    if (n->eval == sl_expr_ev_date_col)
+        ROWS(date_col(n, row + r * stride, out + r * stride));
+    if (n->eval == sl_expr_ev_cmp_part)
+        ROWS(cmp_part_col(n, row + r * stride, out + r * stride));
+    if (n->eval == sl_expr_ev_case_sorted && n->res)
+        ROWS(out[r * stride] = n->res[sorted_branch(n, row + r * stride)]);
+    for (size_t i = 0; i < NPARTS; i++)
+        if (n->eval == parts[i].fused)
+            ROWS(part_col(n, n->part, row + r * stride, out + r * stride));
+    return false;
+#undef ROWS
 }

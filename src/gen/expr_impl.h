@@ -60,6 +60,7 @@ enum { SL_PART_DATE, SL_PART_YEAR, SL_PART_MONTH, SL_PART_DAY, SL_PART_WEEKDAY, 
 
 struct sl_expr {
     sl_expr_node *root;
+    bool draws;             /* calls random() or random_int() */
     sl_arena mem;           /* every node and literal */
 };
 
@@ -265,6 +266,12 @@ void sl_expr_case_col(sl_expr_node *n, sl_arena *mem);
 /* A call of date, year, month, day, weekday, hour or minute on a column: the
  * column's value is read and converted in the one node. */
 void sl_expr_fuse_call(sl_expr_node *n);
+
+/* Evaluates n over rows as sl_expr_eval_rows does, in a loop of its own with the node
+ * inlined, when n is one of the fused nodes that read only the row and cannot fail:
+ * returns whether it did. */
+bool sl_expr_fused_rows(const sl_expr_node *n, const sl_val *rows, size_t stride, size_t count,
+                        sl_val *out);
 
 /* The value of case n taking the branch of its when number k, or its else (null
  * without one) when k is the number of whens (expr_eval.c). */

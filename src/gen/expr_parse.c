@@ -780,6 +780,7 @@ sl_status sl_expr_compile(const char *src, size_t len, const sl_expr_env *env, s
         sl_expr_free(e);
         return st;
     }
+    e->draws = p.sites > 0;
     *out = e;
     if (result_kind)
         *result_kind = e->root->kind;

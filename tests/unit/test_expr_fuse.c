@@ -159,11 +159,58 @@ static sl_expr *compile(const char *src)
 }
 
 #define ROWS 20000
+#define BLOCK 128           /* rows a block holds, as a generator's */
+#define STRIDE (NCOLS + 1)  /* a block's row: the columns, then the derived one */
 
 typedef struct dcase {
     const char *src;        /* {column}, [constant] */
-    sl_expr_eval_fn fused;  /* the root the fused compile must have */
+    sl_expr_eval_fn fused;  /* the root the fused compile must have, or NULL when the
+                             * compile as written is not to be fused */
 } dcase;
+
+static void fail_row(const char *src, int r, const char *what, const sl_val *a, const sl_val *b,
+                     const sl_val *row)
+{
+    fail_msg("'%s' row %d: %s: kind %d %lld against kind %d %lld (ts %lld dt %lld tm %lld i %lld "
+             "d %a dec %lld/%d)",
+             src, r, what, a->kind, (long long)a->u.i, b->kind, (long long)b->u.i,
+             (long long)row[C_TS].u.i, (long long)row[C_DT].u.i, (long long)row[C_TM].u.i,
+             (long long)row[C_I].u.i, row[C_D].u.d, (long long)row[C_DEC].u.dec.unscaled,
+             (int)row[C_DEC].u.dec.scale);
+}
+
+/* Evaluates f (as written) and g (kept general) over ROWS random rows, row by row and
+ * over blocks of rows (sl_expr_eval_rows), and fails at the first difference. */
+static void check_exprs(const char *fsrc, const sl_expr *f, const sl_expr *g)
+{
+    assert_int_equal(sl_expr_kind(f), sl_expr_kind(g));
+    sl_arena arena;
+    sl_arena_init(&arena, 0);
+    uint64_t st = 1, keys[BLOCK];
+    sl_val block[BLOCK * STRIDE], a[BLOCK], b[BLOCK];
+    for (int r0 = 0; r0 < ROWS; r0 += BLOCK) {
+        for (int r = 0; r < BLOCK; r++) {
+            sl_val *row = block + r * STRIDE;
+            for (int c = 0; c < NCOLS; c++)
+                row[c] = random_value(c, &st);
+            keys[r] = draw(&st);
+            assert_int_equal(sl_expr_eval(f, row, keys[r], &arena, &a[r]), SL_OK);
+            assert_int_equal(sl_expr_eval(g, row, keys[r], &arena, &b[r]), SL_OK);
+            if (!same(&a[r], &b[r]))
+                fail_row(fsrc, r0 + r, "fused against general", &a[r], &b[r], row);
+        }
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(sl_expr_eval_rows(k ? g : f, block, STRIDE, BLOCK, keys, &arena,
+                                               block + NCOLS), SL_OK);
+            for (int r = 0; r < BLOCK; r++)
+                if (!same(&block[r * STRIDE + NCOLS], &a[r]))
+                    fail_row(fsrc, r0 + r, k ? "general rows against row" : "rows against row",
+                             &block[r * STRIDE + NCOLS], &a[r], block + r * STRIDE);
+        }
+        sl_arena_reset(&arena);
+    }
+    sl_arena_free(&arena);
+}
 
 static void check_same(const dcase *dc)
 {
@@ -171,30 +218,11 @@ static void check_same(const dcase *dc)
     rewrite(dc->src, false, fsrc, sizeof fsrc);
     rewrite(dc->src, true, gsrc, sizeof gsrc);
     sl_expr *f = compile(fsrc), *g = compile(gsrc);
-    if (f->root->eval != dc->fused)
+    if (dc->fused && f->root->eval != dc->fused)
         fail_msg("'%s' is not fused as expected", fsrc);
-    if (g->root->eval == dc->fused)
+    if (dc->fused && g->root->eval == dc->fused)
         fail_msg("'%s' is fused", gsrc);
-    assert_int_equal(sl_expr_kind(f), sl_expr_kind(g));
-    sl_arena arena;
-    sl_arena_init(&arena, 0);
-    uint64_t st = 1;
-    sl_val row[NCOLS];
-    for (int r = 0; r < ROWS; r++) {
-        for (int c = 0; c < NCOLS; c++)
-            row[c] = random_value(c, &st);
-        sl_val a, b;
-        assert_int_equal(sl_expr_eval(f, row, 0, &arena, &a), SL_OK);
-        assert_int_equal(sl_expr_eval(g, row, 0, &arena, &b), SL_OK);
-        if (!same(&a, &b))
-            fail_msg("'%s' row %d: fused kind %d %lld, general kind %d %lld (ts %lld dt %lld tm %lld "
-                     "i %lld d %a dec %lld/%d)",
-                     fsrc, r, a.kind, (long long)a.u.i, b.kind, (long long)b.u.i, (long long)row[C_TS].u.i,
-                     (long long)row[C_DT].u.i, (long long)row[C_TM].u.i, (long long)row[C_I].u.i,
-                     row[C_D].u.d, (long long)row[C_DEC].u.dec.unscaled, (int)row[C_DEC].u.dec.scale);
-        sl_arena_reset(&arena);
-    }
-    sl_arena_free(&arena);
+    check_exprs(fsrc, f, g);
     sl_expr_free(f);
     sl_expr_free(g);
 }
@@ -313,6 +341,43 @@ static void test_cases(void **state)
     CHECK(cases);
 }
 
+/* General expressions over blocks of rows: random draws take each row's key, strings
+ * are made in the arena, a failure stops the block. */
+static void test_rows(void **state)
+{
+    (void)state;
+    static const dcase cases[] = {
+        {"{i} + [5] + random_int([0], [1])", NULL},
+        {"if(random() < [0.5], {d}, [1])", NULL},
+        {"string({ts}) || [' '] || string({dec})", NULL},
+        {"date({dt})", NULL},   /* left general: passes the row's value through */
+        {"case when {i} < [10] then {dec} when {i} < [20] then [2.5] end", NULL},
+    };
+    CHECK(cases);
+
+    sl_expr *e = compile("random_int(1, 6)");
+    assert_true(sl_expr_draws(e));
+    sl_arena arena;
+    sl_arena_init(&arena, 0);
+    sl_val out[4];
+    assert_int_equal(sl_expr_eval_rows(e, NULL, 1, 4, NULL, &arena, out), SL_OK);
+    for (int r = 0; r < 4; r++) {   /* no keys: every key is 0 */
+        sl_val one;
+        assert_int_equal(sl_expr_eval(e, NULL, 0, &arena, &one), SL_OK);
+        assert_true(same(&out[r], &one));
+    }
+    assert_int_equal(sl_expr_eval_rows(e, NULL, 1, 0, NULL, &arena, NULL), SL_OK);
+    assert_int_equal(sl_expr_eval_rows(NULL, NULL, 1, 1, NULL, &arena, out), SL_ERR_USAGE);
+    assert_int_equal(sl_expr_eval_rows(e, NULL, 1, 1, NULL, NULL, out), SL_ERR_USAGE);
+    assert_int_equal(sl_expr_eval_rows(e, NULL, 1, 1, NULL, &arena, NULL), SL_ERR_USAGE);
+    assert_int_equal(sl_expr_eval_rows(e, NULL, 0, 1, NULL, &arena, out), SL_ERR_USAGE);
+    sl_expr_free(e);
+    e = compile("hour(ts)");
+    assert_false(sl_expr_draws(e));
+    sl_expr_free(e);
+    sl_arena_free(&arena);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_part_comparisons),
         cmocka_unit_test(test_constant_comparisons),
         cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
