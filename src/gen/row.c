@@ -598,23 +598,36 @@ static inline __attribute__((always_inline)) void ref_prefetch(const sl_gcol *c,
     }
 }
 
+/* A derived column's value, made by its expression, in the column's type. */
+static inline void expr_convert(const sl_gcol *c, sl_val *out)
+{
+    if (out->kind == SL_VAL_NULL)
+        return;
+    sl_val v = *out;
+    if (c->type == SL_G_DOUBLE && v.kind == SL_VAL_INT) {
+        *out = sl_val_double((double)v.u.i);
+    } else if (c->type == SL_G_DECIMAL && v.kind != SL_VAL_DECIMAL) {
+        to_type(c, v.kind == SL_VAL_INT ? (double)v.u.i : v.u.d, false, 0, out);
+    } else if (c->type == SL_G_DECIMAL && v.u.dec.scale != c->scale) {
+        to_type(c, (double)v.u.dec.unscaled / pow(10, v.u.dec.scale), false, 0, out);
+    } else if (c->type >= SL_G_INT8 && c->type <= SL_G_INT32) {
+        /* to_type clamps to the type's range (and the column's min and max): an
+         * int inside them all comes back as it is */
+        static const int64_t lo[] = {-128, -32768, INT32_MIN}, hi[] = {127, 32767, INT32_MAX};
+        int k = c->type - SL_G_INT8;
+        if (c->has_min || c->has_max || v.kind != SL_VAL_INT || v.u.i < lo[k] || v.u.i > hi[k])
+            to_type(c, (double)v.u.i, true, v.u.i, out);
+    }
+}
+
 /* A derived column's value: its expression over the row so far, in the column's
  * type. */
 static inline sl_status expr_value(const sl_gcol *c, const sl_gcolrt *rt, uint64_t part,
                                    const sl_val *vals, sl_arena *arena, sl_val *out)
 {
     sl_status st = sl_expr_eval(c->expr, vals, sl_rng_join(rt->key, part), arena, out);
-    if (st == SL_OK && out->kind != SL_VAL_NULL) {
-        sl_val v = *out;
-        if (c->type == SL_G_DOUBLE && v.kind == SL_VAL_INT)
-            *out = sl_val_double((double)v.u.i);
-        else if (c->type == SL_G_DECIMAL && v.kind != SL_VAL_DECIMAL)
-            to_type(c, v.kind == SL_VAL_INT ? (double)v.u.i : v.u.d, false, 0, out);
-        else if (c->type == SL_G_DECIMAL && v.u.dec.scale != c->scale)
-            to_type(c, (double)v.u.dec.unscaled / pow(10, v.u.dec.scale), false, 0, out);
-        else if (c->type >= SL_G_INT8 && c->type <= SL_G_INT32)
-            to_type(c, (double)v.u.i, true, v.u.i, out);
-    }
+    if (st == SL_OK)
+        expr_convert(c, out);
     return st;
 }
 
@@ -767,6 +780,18 @@ sl_status sl_gen_block(const sl_gplan *p, int t, uint64_t row0, size_t n, sl_val
             }
             for (size_t r = 0; r < n; r++)
                 vals[r * nc + i] = rt->parent_keys[k[r]];
+            continue;
+        }
+        if (c->gen == G_EXPR && c->null_rate <= 0) {   /* the whole block in one call */
+            uint64_t keys[SL_GEN_BLOCK];
+            bool draws = sl_expr_draws(c->expr);
+            for (size_t r = 0; draws && r < n; r++)
+                keys[r] = sl_rng_join(rt->key, part[r]);
+            sl_status st = sl_expr_eval_rows(c->expr, vals, nc, n, draws ? keys : NULL, arena, col);
+            if (st != SL_OK)
+                return st;
+            for (size_t r = 0; r < n; r++)
+                expr_convert(c, col + r * nc);
             continue;
         }
         for (size_t r = 0; r < n; r++) {
