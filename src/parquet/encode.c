@@ -165,7 +165,7 @@ void pq_dict_free(pq_dict *d)
     if (!d)
         return;
     sl_buf_free(&d->data);
-    free(d->offs);
+    free(d->keys);
     free(d->table);
     uint32_t w = d->width;
     pq_dict_init(d, w);
@@ -204,10 +204,10 @@ static sl_status grow_table(pq_dict *d)
 static sl_status reserve_entries(pq_dict *d, uint32_t cap)
 {
     if (!d->width) {
-        uint32_t *o = realloc(d->offs, (size_t)cap * sizeof *o);
-        if (!o)
+        pq_dkey *k = realloc(d->keys, (size_t)cap * sizeof *k);
+        if (!k)
             return SL_ERR_NOMEM;
-        d->offs = o;
+        d->keys = k;
     }
     d->cap_entries = cap;
     return SL_OK;
@@ -234,6 +234,46 @@ sl_status pq_dict_reserve(pq_dict *d, uint32_t entries, size_t bytes)
     return sl_buf_reserve(&d->data, bytes);
 }
 
+/* ------------------------------------------------------------ lookups */
+
+/* A value as the lookup sees it: fixed-width values by their bytes, byte arrays
+ * by their key (pq_dkey) and their bytes. */
+typedef struct pq_val {
+    const uint8_t *p;
+    uint32_t len;
+    uint64_t head[2];      /* byte arrays */
+} pq_val;
+
+/* head_mask[n]: the masks that keep the first n bytes of two 8-byte words. */
+#define M(n) ((n) >= 8 ? ~0ull : (1ull << (8 * (n))) - 1)
+#define HM(n) {M(n), (n) > 8 ? M((n) - 8) : 0}
+static const uint64_t head_mask[17][2] = {
+    HM(0), HM(1), HM(2), HM(3), HM(4), HM(5), HM(6), HM(7), HM(8),
+    HM(9), HM(10), HM(11), HM(12), HM(13), HM(14), HM(15), HM(16),
+};
+#undef HM
+#undef M
+
+/* Sets v's key from its bytes. With 16 bytes of the buffer from v->p (end is
+ * where the buffer ends) the key is two word loads and masks; the last short
+ * values of a buffer are copied. */
+static inline void load_head(pq_val *v, const uint8_t *end)
+{
+    uint32_t n = v->len < 16 ? v->len : 16;
+    if (end - v->p >= 16) {
+        memcpy(&v->head[0], v->p, 8);
+        memcpy(&v->head[1], v->p + 8, 8);
+        v->head[0] &= head_mask[n][0];
+        v->head[1] &= head_mask[n][1];
+    } else {
+        uint8_t t[16] = {0};
+        if (n)
+            memcpy(t, v->p, n);
+        memcpy(&v->head[0], t, 8);
+        memcpy(&v->head[1], t + 8, 8);
+    }
+}
+
 /* The hash of a value. Only the dictionary's speed depends on it, never the bytes
  * written: entries are numbered in the order they are first seen.
  *
@@ -243,76 +283,70 @@ sl_status pq_dict_reserve(pq_dict *d, uint32_t entries, size_t bytes)
 #define HASH_K1 0x9e3779b97f4a7c15ull
 #define HASH_K2 0xc2b2ae3d27d4eb4full
 
-/* Byte strings up to 16 bytes (most keys, codes and names): two loads that cover
- * the string and one 64 x 64 -> 128-bit multiply, folded; longer ones XXH3. */
-static inline uint64_t bytes_hash(const uint8_t *p, uint32_t len)
+static inline uint32_t fold(uint64_t x)
 {
-#ifdef __SIZEOF_INT128__
-    if (len <= 16) {
-        uint64_t a = 0, b = 0;
-        if (len >= 8) {
-            memcpy(&a, p, 8);
-            memcpy(&b, p + len - 8, 8);
-        } else if (len >= 4) {
-            uint32_t x, y;
-            memcpy(&x, p, 4);
-            memcpy(&y, p + len - 4, 4);
-            a = x;
-            b = y;
-        } else if (len) {
-            a = p[0] | (uint64_t)p[len >> 1] << 8 | (uint64_t)p[len - 1] << 16;
-        }
-        unsigned __int128 m = (unsigned __int128)(a ^ HASH_K1) * (b ^ HASH_K2 ^ len);
-        return (uint64_t)m ^ (uint64_t)(m >> 64);
-    }
-#endif
-    return XXH3_64bits(p, len);
-}
-
-static inline uint32_t value_hash(uint32_t w, const uint8_t *p, uint32_t len)
-{
-    uint64_t x;
-    if (w == 8) {
-        memcpy(&x, p, 8);
-    } else if (w == 4) {
-        uint32_t y;
-        memcpy(&y, p, 4);
-        x = y;
-    } else {
-        x = bytes_hash(p, len);
-        return (uint32_t)(x >> 32) ^ (uint32_t)x;
-    }
-    x = (x ^ (x >> 31)) * HASH_K1;
     return (uint32_t)(x >> 32) ^ (uint32_t)x;
 }
 
+/* A byte array's key, mixed by one 64 x 64 -> 128-bit multiply; the bytes past
+ * the key, if any, by XXH3. */
+static inline uint32_t bytes_hash(const pq_val *v)
+{
+    uint64_t a = v->head[0] ^ HASH_K1, b = v->head[1] ^ HASH_K2 ^ v->len, x;
+#ifdef __SIZEOF_INT128__
+    unsigned __int128 m = (unsigned __int128)a * b;
+    x = (uint64_t)m ^ (uint64_t)(m >> 64);
+#else
+    x = a * HASH_K2 ^ (b << 31 | b >> 33) * HASH_K1;
+    x ^= x >> 29;
+#endif
+    if (v->len > 16)
+        x ^= XXH3_64bits(v->p + 16, v->len - 16);
+    return fold(x);
+}
+
+static inline uint32_t value_hash(uint32_t w, const pq_val *v)
+{
+    uint64_t x;
+    if (w == 8) {
+        memcpy(&x, v->p, 8);
+    } else if (w == 4) {
+        uint32_t y;
+        memcpy(&y, v->p, 4);
+        x = y;
+    } else if (w) {
+        return fold(XXH3_64bits(v->p, w));
+    } else {
+        return bytes_hash(v);
+    }
+    x = (x ^ (x >> 31)) * HASH_K1;
+    return fold(x);
+}
+
 static inline __attribute__((always_inline)) bool
-entry_equals(const pq_dict *d, uint32_t w, uint32_t e, const uint8_t *p,
-             uint32_t len)
+entry_equals(const pq_dict *d, uint32_t w, uint32_t e, const pq_val *v)
 {
     if (w == 8 || w == 4) {
         uint64_t x = 0, y = 0;
         memcpy(&x, d->data.data + (size_t)e * w, w);
-        memcpy(&y, p, w);
+        memcpy(&y, v->p, w);
         return x == y;
     }
     if (w)
-        return memcmp(d->data.data + (size_t)e * w, p, w) == 0;
-    uint32_t elen;
-    const uint8_t *q = pq_dict_entry(d, e, &elen);
-    if (elen != len)
+        return memcmp(d->data.data + (size_t)e * w, v->p, w) == 0;
+    const pq_dkey *k = &d->keys[e];
+    if (((k->head[0] ^ v->head[0]) | (k->head[1] ^ v->head[1]) | (k->len ^ v->len)) != 0)
         return false;
-    if (len < 4)   /* bytes 0, len / 2 and len - 1 are all of them; no memcmp call */
-        return len == 0 || (q[0] == p[0] && q[len >> 1] == p[len >> 1] && q[len - 1] == p[len - 1]);
-    return sl_same_short(q, p, len);
+    return v->len <= 16 || memcmp(d->data.data + k->off + 4 + 16, v->p + 16, v->len - 16) == 0;
 }
 
 /* Adds the value as entry d->count, in the empty slot that its lookup ended at. */
-static __attribute__((noinline)) sl_status insert(pq_dict *d, const uint8_t *p, uint32_t len,
-                                                  uint32_t h32, uint32_t slot,
-                                                  size_t max_bytes, uint32_t *idx)
+static __attribute__((noinline)) sl_status insert(pq_dict *d, const pq_val *v, uint32_t h32,
+                                                  uint32_t slot, size_t max_bytes,
+                                                  uint32_t *idx)
 {
     sl_status s;
+    uint32_t len = v->len;
     size_t add = d->width ? d->width : 4 + (size_t)len;
     if (d->data.len + add > max_bytes || d->data.len + add > UINT32_MAX)
         return SL_ERR_LIMIT;
@@ -320,13 +354,13 @@ static __attribute__((noinline)) sl_status insert(pq_dict *d, const uint8_t *p, 
         return s;
     uint32_t e = d->count;
     if (!d->width) {
-        d->offs[e] = (uint32_t)d->data.len;
+        d->keys[e] = (pq_dkey){{v->head[0], v->head[1]}, len, (uint32_t)d->data.len};
         uint8_t pre[4] = {(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
                           (uint8_t)(len >> 24)};
         if ((s = sl_buf_append(&d->data, pre, 4)))
             return s;
     }
-    if (len && (s = sl_buf_append(&d->data, p, len)))
+    if (len && (s = sl_buf_append(&d->data, v->p, len)))
         return s;
     d->count++;
     d->table[slot] = (uint64_t)h32 << 32 | (e + 1);
@@ -339,8 +373,8 @@ static __attribute__((noinline)) sl_status insert(pq_dict *d, const uint8_t *p, 
 
 /* Looks the value up by its hash h32 and inserts it when new. d->table is set. */
 static inline __attribute__((always_inline)) sl_status
-put_hashed(pq_dict *d, uint32_t w, const uint8_t *p, uint32_t len, uint32_t h32,
-           size_t max_bytes, uint32_t *idx)
+put_hashed(pq_dict *d, uint32_t w, const pq_val *v, uint32_t h32, size_t max_bytes,
+           uint32_t *idx)
 {
     const uint64_t *t = d->table;
     uint32_t mask = d->table_mask, slot = h32 & mask;
@@ -348,13 +382,13 @@ put_hashed(pq_dict *d, uint32_t w, const uint8_t *p, uint32_t len, uint32_t h32,
         uint64_t e = t[slot];
         if (!e)
             break;
-        if ((uint32_t)(e >> 32) == h32 && entry_equals(d, w, (uint32_t)e - 1, p, len)) {
+        if ((uint32_t)(e >> 32) == h32 && entry_equals(d, w, (uint32_t)e - 1, v)) {
             *idx = (uint32_t)e - 1;
             return SL_OK;
         }
         slot = (slot + 1) & mask;
     }
-    return insert(d, p, len, h32, slot, max_bytes, idx);
+    return insert(d, v, h32, slot, max_bytes, idx);
 }
 
 sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_bytes,
@@ -363,22 +397,27 @@ sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_byt
     sl_status s;
     if (!d->table && (s = grow_table(d)))
         return s;
-    return put_hashed(d, d->width, p, len, value_hash(d->width, p, len), max_bytes, idx);
+    pq_val v = {.p = p, .len = d->width ? d->width : len};
+    if (!d->width)
+        load_head(&v, p);   /* no buffer is known past the value: copied */
+    return put_hashed(d, d->width, &v, value_hash(d->width, &v), max_bytes, idx);
 }
 
-/* The value at byte *cur of a PLAIN buffer; advances *cur past it. */
-static inline const uint8_t *plain_value(const uint8_t *values, uint32_t width, size_t *cur,
-                                         uint32_t *len)
+/* The value at byte *cur of a PLAIN buffer values[0..end); advances *cur past it. */
+static inline __attribute__((always_inline)) void
+plain_value(const uint8_t *values, const uint8_t *end, uint32_t w, size_t *cur, pq_val *v)
 {
     const uint8_t *p = values + *cur;
-    if (width) {
-        *len = width;
-        *cur += width;
-        return p;
+    if (w) {
+        v->p = p;
+        v->len = w;
+        *cur += w;
+        return;
     }
-    memcpy(len, p, 4);
-    *cur += 4 + (size_t)*len;
-    return p + 4;
+    memcpy(&v->len, p, 4);
+    v->p = p + 4;
+    *cur += 4 + (size_t)v->len;
+    load_head(v, end);
 }
 
 #define PUT_AHEAD 16
@@ -387,58 +426,59 @@ static inline const uint8_t *plain_value(const uint8_t *values, uint32_t width, 
  * through the ring below than one by one. */
 #define NEAR_SLOTS 4096
 
-/* pq_dict_put_range for values of width w (d->width); see the dispatch below. */
+/* pq_dict_put_range for values of width w (d->width); see the dispatch below.
+ * The offset stays in a local: through the pointer, every value's would wait on
+ * the store of the one before. */
 static inline __attribute__((always_inline)) sl_status
-put_range(pq_dict *d, uint32_t w, const uint8_t *values, size_t *cur, size_t from, size_t to,
-          size_t max_bytes, uint32_t *idx, size_t *done)
+put_range(pq_dict *d, uint32_t w, const uint8_t *values, const uint8_t *end, size_t *cur,
+          size_t from, size_t to, size_t max_bytes, uint32_t *idx, size_t *done)
 {
     sl_status s = SL_OK;
-    size_t i = from;
+    size_t i = from, at = *cur, next = at;
+    pq_val v;
     /* A small table: one value at a time, until it grows past the caches. */
     for (; i < to && d->table_mask < NEAR_SLOTS; i++) {
-        size_t at = *cur;
-        uint32_t len;
-        const uint8_t *p = plain_value(values, w, cur, &len);
-        if ((s = put_hashed(d, w, p, len, value_hash(w, p, len), max_bytes, &idx[i]))) {
-            *cur = at;
+        at = next;
+        plain_value(values, end, w, &next, &v);
+        if ((s = put_hashed(d, w, &v, value_hash(w, &v), max_bytes, &idx[i])))
             goto out;
-        }
     }
     /* The values of a chunk land at random in a large dictionary's table: hash
      * them PUT_AHEAD values ahead and start the load of each one's slot then. */
     uint32_t ring[PUT_AHEAD];
-    size_t hcur = *cur, hashed = i;
+    size_t hcur = next, hashed = i;
     for (; i < to; i++) {
         for (; hashed < to && hashed < i + PUT_AHEAD; hashed++) {
-            uint32_t len;
-            const uint8_t *p = plain_value(values, w, &hcur, &len);
-            uint32_t h = value_hash(w, p, len);
+            pq_val a;
+            plain_value(values, end, w, &hcur, &a);
+            uint32_t h = value_hash(w, &a);
             ring[hashed % PUT_AHEAD] = h;
             __builtin_prefetch(&d->table[h & d->table_mask]);
         }
-        size_t at = *cur;
-        uint32_t len;
-        const uint8_t *p = plain_value(values, w, cur, &len);
-        if ((s = put_hashed(d, w, p, len, ring[i % PUT_AHEAD], max_bytes, &idx[i]))) {
-            *cur = at;
-            break;
-        }
+        at = next;
+        plain_value(values, end, w, &next, &v);
+        if ((s = put_hashed(d, w, &v, ring[i % PUT_AHEAD], max_bytes, &idx[i])))
+            goto out;
     }
+    at = next;
 out:
+    *cur = at;
     *done = i;
     return s == SL_ERR_LIMIT ? SL_OK : s;
 }
 
-sl_status pq_dict_put_range(pq_dict *d, const uint8_t *values, size_t *cur, size_t from,
-                            size_t to, size_t max_bytes, uint32_t *idx, size_t *done)
+sl_status pq_dict_put_range(pq_dict *d, const uint8_t *values, size_t nbytes, size_t *cur,
+                            size_t from, size_t to, size_t max_bytes, uint32_t *idx,
+                            size_t *done)
 {
     sl_status s;
     if (!d->table && (s = grow_table(d)))
         return s;
+    const uint8_t *end = values + nbytes;
     switch (d->width) {
-    case 0: return put_range(d, 0, values, cur, from, to, max_bytes, idx, done);
-    case 4: return put_range(d, 4, values, cur, from, to, max_bytes, idx, done);
-    case 8: return put_range(d, 8, values, cur, from, to, max_bytes, idx, done);
-    default: return put_range(d, d->width, values, cur, from, to, max_bytes, idx, done);
+    case 0: return put_range(d, 0, values, end, cur, from, to, max_bytes, idx, done);
+    case 4: return put_range(d, 4, values, end, cur, from, to, max_bytes, idx, done);
+    case 8: return put_range(d, 8, values, end, cur, from, to, max_bytes, idx, done);
+    default: return put_range(d, d->width, values, end, cur, from, to, max_bytes, idx, done);
     }
 }

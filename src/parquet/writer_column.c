@@ -101,14 +101,14 @@ static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch
     }
     /* The first DICT_PROBE values decide whether a dictionary pays off. */
     size_t cur = 0, i = 0, probe = n < DICT_PROBE ? n : DICT_PROBE;
-    st = pq_dict_put_range(d, c->values.data, &cur, 0, probe, opt->dictionary_max_bytes,
-                                     s->idx, &i);
+    st = pq_dict_put_range(d, c->values.data, c->values.len, &cur, 0, probe,
+                           opt->dictionary_max_bytes, s->idx, &i);
     if (st)
         return st;
     if (i == DICT_PROBE && (size_t)d->count * 10 > (size_t)DICT_PROBE * 9)
         return SL_OK;   /* mostly distinct: PLAIN is smaller and faster */
-    if (i == probe && (st = pq_dict_put_range(d, c->values.data, &cur, probe, n,
-                                              opt->dictionary_max_bytes, s->idx, &i)))
+    if (i == probe && (st = pq_dict_put_range(d, c->values.data, c->values.len, &cur, probe,
+                                              n, opt->dictionary_max_bytes, s->idx, &i)))
         return st;
     *covered = i;
     return SL_OK;

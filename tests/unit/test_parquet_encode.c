@@ -18,7 +18,10 @@
  * through the generic copy), for dictionaries that stay small and ones that grow
  * past the size where lookups switch to hashing ahead (in the middle of a range),
  * with the limit reached in either loop, with and without the table reserved
- * beforehand (pq_dict_reserve), and with the range cut in two calls. */
+ * beforehand (pq_dict_reserve), and with the range cut in two calls; and both
+ * against a model of the dictionary (entries in the order first seen, compared
+ * with memcmp), with byte arrays that only their bytes past 16, or their length,
+ * tell apart. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -234,7 +237,8 @@ static void test_bools(void **state)
 #define N 20000
 
 /* N values picked among `distinct`, PLAIN-encoded at width w (0: byte arrays of
- * 0 to 40 bytes, among them short ones, equal prefixes and zero bytes). */
+ * 0 to 40 bytes, among them short ones, equal prefixes and zero bytes), in a
+ * buffer of exactly their size, so that ASan sees a read past its end. */
 static uint8_t *make_values(uint32_t w, uint32_t distinct, size_t *nbytes)
 {
     size_t cap = (size_t)N * (w ? w : 44);
@@ -259,7 +263,74 @@ static uint8_t *make_values(uint32_t w, uint32_t distinct, size_t *nbytes)
         p += 4 + len;
     }
     *nbytes = (size_t)(p - buf);
-    return buf;
+    uint8_t *exact = realloc(buf, *nbytes);
+    assert_non_null(exact);
+    return exact;
+}
+
+/* The dictionary by its definition: entries in the order first seen, found by
+ * memcmp over a chained hash of the test's own (FNV-1a). */
+typedef struct model {
+    const uint8_t **p;
+    uint32_t *len, *next, *head, count, nhead;
+} model;
+
+static uint32_t model_put(model *m, const uint8_t *p, uint32_t len)
+{
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 16777619u;
+    h = (h ^ len) % m->nhead;
+    for (uint32_t e = m->head[h]; e; e = m->next[e - 1])
+        if (m->len[e - 1] == len && (len == 0 || memcmp(m->p[e - 1], p, len) == 0))
+            return e - 1;
+    uint32_t e = m->count++;
+    m->p[e] = p;
+    m->len[e] = len;
+    m->next[e] = m->head[h];
+    m->head[h] = e + 1;
+    return e;
+}
+
+/* d holds the values v[0..n) of width w (0: PLAIN byte arrays) as the model
+ * says: the same entry for every value (got), the same entries, the same bytes. */
+static void check_model(const pq_dict *d, uint32_t w, const uint8_t *v, size_t n,
+                        const uint32_t *got)
+{
+    size_t k = n ? n : 1;
+    model m = {malloc(k * sizeof *m.p), malloc(k * sizeof *m.len), malloc(k * sizeof *m.next),
+               calloc(k, sizeof *m.head), 0, (uint32_t)k};
+    assert_true(m.p && m.len && m.next && m.head);
+    size_t cur = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t len = w;
+        if (!w) {
+            memcpy(&len, v + cur, 4);
+            cur += 4;
+        }
+        assert_int_equal(got[i], model_put(&m, v + cur, len));
+        cur += len;
+    }
+    assert_int_equal(d->count, m.count);
+    size_t at = 0;
+    for (uint32_t e = 0; e < m.count; e++) {
+        uint32_t len;
+        const uint8_t *q = pq_dict_entry(d, e, &len);
+        assert_int_equal(len, m.len[e]);
+        if (len)
+            assert_memory_equal(q, m.p[e], len);
+        if (!w) {   /* the PLAIN page body: length prefix, bytes */
+            assert_memory_equal(d->data.data + at, &len, 4);
+            at += 4;
+        }
+        assert_ptr_equal(d->data.data + at, q);
+        at += len;
+    }
+    assert_int_equal(at, d->data.len);
+    free(m.p);
+    free(m.len);
+    free(m.next);
+    free(m.head);
 }
 
 static void check(uint32_t w, uint32_t distinct, size_t max_bytes, bool reserve, size_t cut)
@@ -292,9 +363,10 @@ static void check(uint32_t w, uint32_t distinct, size_t max_bytes, bool reserve,
     if (reserve)
         assert_int_equal(pq_dict_reserve(&d, distinct, nbytes), SL_OK);
     size_t at = 0, done = 0;
-    assert_int_equal(pq_dict_put_range(&d, v, &at, 0, cut, max_bytes, got, &done), SL_OK);
+    assert_int_equal(pq_dict_put_range(&d, v, nbytes, &at, 0, cut, max_bytes, got, &done), SL_OK);
     if (done == cut)
-        assert_int_equal(pq_dict_put_range(&d, v, &at, cut, N, max_bytes, got, &done), SL_OK);
+        assert_int_equal(pq_dict_put_range(&d, v, nbytes, &at, cut, N, max_bytes, got, &done),
+                         SL_OK);
     assert_int_equal(done, nref);
     assert_int_equal(at, cur);   /* the offset of the first value not put */
     assert_memory_equal(got, want, nref * sizeof *got);
@@ -302,6 +374,7 @@ static void check(uint32_t w, uint32_t distinct, size_t max_bytes, bool reserve,
     assert_int_equal(d.data.len, ref.data.len);
     if (d.data.len)
         assert_memory_equal(d.data.data, ref.data.data, d.data.len);
+    check_model(&d, w, v, nref, got);
     pq_dict_free(&d);
     pq_dict_free(&ref);
     free(v);
@@ -329,6 +402,89 @@ static void test_range_matches_single(void **state)
         }
 }
 
+/* Byte arrays that only the bytes past the first 16 tell apart, or only the
+ * length (trailing zero bytes: the key pads with zeros), and short ones at the very
+ * end of the buffer, where the key cannot be loaded as words. */
+static void test_dict_bytes_keys(void **state)
+{
+    (void)state;
+    str *s = malloc(N * sizeof *s);
+    assert_non_null(s);
+    for (int round = 0; round < 8; round++) {
+        size_t n = 0;
+        for (; n < N / 2; n++) {
+            uint32_t len = (uint32_t)(next() % 41);
+            memset(s[n].b, 0, sizeof s[n].b);
+            memcpy(s[n].b, "0123456789abcdef0123456789abcdef01234567", len);
+            if (len > 16 && next() % 2)
+                s[n].b[16 + next() % (len - 16)] ^= (uint8_t)(1 + next() % 3);
+            else if (len && next() % 2)
+                s[n].b[len - 1] = 0;
+            s[n].len = len;
+        }
+        for (; n < N - 64; n++)
+            random_str(&s[n]);
+        for (; n < N; n++) {   /* the tail: short strings, a few distinct */
+            s[n].len = (uint32_t)(next() % 16);
+            memset(s[n].b, 0, sizeof s[n].b);
+            s[n].b[0] = (uint8_t)(next() % 3);
+        }
+        size_t nbytes;
+        uint8_t *v = plain(s, N, &nbytes);
+        uint32_t *got = malloc(N * sizeof *got);
+        assert_non_null(got);
+        pq_dict d;
+        pq_dict_init(&d, 0);
+        size_t cur = 0, done = 0;
+        assert_int_equal(pq_dict_put_range(&d, v, nbytes, &cur, 0, N, SIZE_MAX, got, &done),
+                         SL_OK);
+        assert_int_equal(done, N);
+        assert_int_equal(cur, nbytes);
+        check_model(&d, 0, v, N, got);
+        pq_dict_free(&d);
+        free(got);
+        free(v);
+    }
+    free(s);
+}
+
+/* 2^18 distinct byte arrays: among them a few pairs whose 32-bit hashes are
+ * equal (about n^2 / 2^33 of them), which only the comparison of the entries tells
+ * apart; with the first 16 bytes the same, the bytes past them. */
+static void test_dict_bytes_collisions(void **state)
+{
+    (void)state;
+    enum { M = 1 << 18 };
+    for (int longer = 0; longer < 2; longer++) {
+        uint8_t *v = malloc((size_t)M * 44), *p = v;
+        assert_non_null(v);
+        for (uint32_t i = 0; i < M; i++) {
+            uint32_t len = longer ? 17 + i % 24 : 4 + i % 13;
+            uint8_t b[40];
+            memset(b, 'x', sizeof b);
+            for (int k = 0; k < 4; k++)   /* i in the last 4 bytes (distinct) */
+                b[len - 4 + k] = (uint8_t)(i >> (8 * k));
+            memcpy(p, &len, 4);
+            memcpy(p + 4, b, len);
+            p += 4 + len;
+        }
+        size_t nbytes = (size_t)(p - v), cur = 0, done = 0;
+        uint32_t *got = malloc((size_t)M * sizeof *got);
+        assert_non_null(got);
+        pq_dict d;
+        pq_dict_init(&d, 0);
+        assert_int_equal(pq_dict_put_range(&d, v, nbytes, &cur, 0, M, SIZE_MAX, got, &done),
+                         SL_OK);
+        assert_int_equal(done, M);
+        assert_int_equal(d.count, M);
+        for (uint32_t i = 0; i < M; i++)
+            assert_int_equal(got[i], i);
+        pq_dict_free(&d);
+        free(got);
+        free(v);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +494,8 @@ int main(void)
         cmocka_unit_test(test_ints),
         cmocka_unit_test(test_bools),
         cmocka_unit_test(test_range_matches_single),
+        cmocka_unit_test(test_dict_bytes_keys),
+        cmocka_unit_test(test_dict_bytes_collisions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
