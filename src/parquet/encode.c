@@ -323,6 +323,22 @@ static inline uint32_t value_hash(uint32_t w, const pq_val *v)
     return fold(x);
 }
 
+/* Bytes [16, len) of two byte arrays of len > 16 bytes, by words: no call, and
+ * no load outside either (the last word overlaps the key, which is equal). */
+static inline bool same_tail(const uint8_t *a, const uint8_t *b, uint32_t len)
+{
+    uint64_t x, y;
+    for (uint32_t k = 16; k + 8 < len; k += 8) {
+        memcpy(&x, a + k, 8);
+        memcpy(&y, b + k, 8);
+        if (x != y)
+            return false;
+    }
+    memcpy(&x, a + len - 8, 8);
+    memcpy(&y, b + len - 8, 8);
+    return x == y;
+}
+
 static inline __attribute__((always_inline)) bool
 entry_equals(const pq_dict *d, uint32_t w, uint32_t e, const pq_val *v)
 {
@@ -337,13 +353,24 @@ entry_equals(const pq_dict *d, uint32_t w, uint32_t e, const pq_val *v)
     const pq_dkey *k = &d->keys[e];
     if (((k->head[0] ^ v->head[0]) | (k->head[1] ^ v->head[1]) | (k->len ^ v->len)) != 0)
         return false;
-    return v->len <= 16 || memcmp(d->data.data + k->off + 4 + 16, v->p + 16, v->len - 16) == 0;
+    return v->len <= 16 || same_tail(d->data.data + k->off + 4, v->p, v->len);
 }
 
-/* Adds the value as entry d->count, in the empty slot that its lookup ended at. */
+/* The entry holding the value, found by its hash h32; -1: none. d->table is set. */
+static inline __attribute__((always_inline)) int64_t
+lookup(const pq_dict *d, uint32_t w, const pq_val *v, uint32_t h32)
+{
+    const uint64_t *t = d->table;
+    uint32_t mask = d->table_mask, slot = h32 & mask;
+    for (uint64_t e; (e = t[slot]) != 0; slot = (slot + 1) & mask)
+        if ((uint32_t)(e >> 32) == h32 && entry_equals(d, w, (uint32_t)e - 1, v))
+            return (uint32_t)e - 1;
+    return -1;
+}
+
+/* Adds the value, which d does not hold, as entry d->count. */
 static __attribute__((noinline)) sl_status insert(pq_dict *d, const pq_val *v, uint32_t h32,
-                                                  uint32_t slot, size_t max_bytes,
-                                                  uint32_t *idx)
+                                                  size_t max_bytes, uint32_t *idx)
 {
     sl_status s;
     uint32_t len = v->len;
@@ -363,32 +390,15 @@ static __attribute__((noinline)) sl_status insert(pq_dict *d, const pq_val *v, u
     if (len && (s = sl_buf_append(&d->data, v->p, len)))
         return s;
     d->count++;
+    uint32_t slot = h32 & d->table_mask;
+    while (d->table[slot])
+        slot = (slot + 1) & d->table_mask;
     d->table[slot] = (uint64_t)h32 << 32 | (e + 1);
     *idx = e;
     /* Keep the load factor under 1/2. */
     if ((size_t)d->count * 2 > (size_t)d->table_mask + 1)
         return grow_table(d);
     return SL_OK;
-}
-
-/* Looks the value up by its hash h32 and inserts it when new. d->table is set. */
-static inline __attribute__((always_inline)) sl_status
-put_hashed(pq_dict *d, uint32_t w, const pq_val *v, uint32_t h32, size_t max_bytes,
-           uint32_t *idx)
-{
-    const uint64_t *t = d->table;
-    uint32_t mask = d->table_mask, slot = h32 & mask;
-    for (;;) {
-        uint64_t e = t[slot];
-        if (!e)
-            break;
-        if ((uint32_t)(e >> 32) == h32 && entry_equals(d, w, (uint32_t)e - 1, v)) {
-            *idx = (uint32_t)e - 1;
-            return SL_OK;
-        }
-        slot = (slot + 1) & mask;
-    }
-    return insert(d, v, h32, slot, max_bytes, idx);
 }
 
 sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_bytes,
@@ -400,7 +410,12 @@ sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_byt
     pq_val v = {.p = p, .len = d->width ? d->width : len};
     if (!d->width)
         load_head(&v, p);   /* no buffer is known past the value: copied */
-    return put_hashed(d, d->width, &v, value_hash(d->width, &v), max_bytes, idx);
+    uint32_t h = value_hash(d->width, &v);
+    int64_t e = lookup(d, d->width, &v, h);
+    if (e < 0)
+        return insert(d, &v, h, max_bytes, idx);
+    *idx = (uint32_t)e;
+    return SL_OK;
 }
 
 /* The value at byte *cur of a PLAIN buffer values[0..end); advances *cur past it. */
@@ -426,43 +441,77 @@ plain_value(const uint8_t *values, const uint8_t *end, uint32_t w, size_t *cur, 
  * through the ring below than one by one. */
 #define NEAR_SLOTS 4096
 
-/* pq_dict_put_range for values of width w (d->width); see the dispatch below.
- * The offset stays in a local: through the pointer, every value's would wait on
- * the store of the one before. */
+/* Where pq_dict_put_range is in its buffer: value i at byte cur; when hashing
+ * ahead, the hashes of values [i, hashed) in ring, value `hashed` at byte hcur. */
+typedef struct walk {
+    const uint8_t *values, *end;
+    size_t cur, hcur, hashed;
+    uint32_t ring[PUT_AHEAD];
+} walk;
+
+/* Looks up values from i on while d holds them, setting idx; returns the index of
+ * the first it does not hold (to: none), with its value in *v and hash in *h, and
+ * k->cur at it. Nothing here calls out or changes d, so the loop keeps its state
+ * in registers; the rare insert is the caller's. With ahead, values are hashed
+ * PUT_AHEAD ahead and the load of each one's slot started then: the values of a
+ * chunk land at random in a large dictionary's table. */
+static inline __attribute__((always_inline)) size_t
+find_run(const pq_dict *d, uint32_t w, bool ahead, walk *k, size_t i, size_t to,
+         uint32_t *idx, pq_val *v, uint32_t *h)
+{
+    size_t cur = k->cur;
+    for (; i < to; i++) {
+        uint32_t h32;
+        if (ahead) {
+            for (; k->hashed < to && k->hashed < i + PUT_AHEAD; k->hashed++) {
+                pq_val a;
+                plain_value(k->values, k->end, w, &k->hcur, &a);
+                uint32_t ha = value_hash(w, &a);
+                k->ring[k->hashed % PUT_AHEAD] = ha;
+                __builtin_prefetch(&d->table[ha & d->table_mask]);
+            }
+        }
+        size_t at = cur;
+        plain_value(k->values, k->end, w, &cur, v);
+        h32 = ahead ? k->ring[i % PUT_AHEAD] : value_hash(w, v);
+        int64_t e = lookup(d, w, v, h32);
+        if (e < 0) {
+            k->cur = at;
+            *h = h32;
+            return i;
+        }
+        idx[i] = (uint32_t)e;
+    }
+    k->cur = cur;
+    return i;
+}
+
+/* pq_dict_put_range for values of width w (d->width); see the dispatch below. */
 static inline __attribute__((always_inline)) sl_status
 put_range(pq_dict *d, uint32_t w, const uint8_t *values, const uint8_t *end, size_t *cur,
           size_t from, size_t to, size_t max_bytes, uint32_t *idx, size_t *done)
 {
     sl_status s = SL_OK;
-    size_t i = from, at = *cur, next = at;
-    pq_val v;
-    /* A small table: one value at a time, until it grows past the caches. */
-    for (; i < to && d->table_mask < NEAR_SLOTS; i++) {
-        at = next;
-        plain_value(values, end, w, &next, &v);
-        if ((s = put_hashed(d, w, &v, value_hash(w, &v), max_bytes, &idx[i])))
-            goto out;
-    }
-    /* The values of a chunk land at random in a large dictionary's table: hash
-     * them PUT_AHEAD values ahead and start the load of each one's slot then. */
-    uint32_t ring[PUT_AHEAD];
-    size_t hcur = next, hashed = i;
-    for (; i < to; i++) {
-        for (; hashed < to && hashed < i + PUT_AHEAD; hashed++) {
-            pq_val a;
-            plain_value(values, end, w, &hcur, &a);
-            uint32_t h = value_hash(w, &a);
-            ring[hashed % PUT_AHEAD] = h;
-            __builtin_prefetch(&d->table[h & d->table_mask]);
+    walk k = {.values = values, .end = end, .cur = *cur};
+    bool ahead = false;
+    size_t i = from;
+    for (;;) {
+        pq_val v;
+        uint32_t h;
+        /* A small table: one value at a time, until it grows past the caches. */
+        if (!ahead && d->table_mask >= NEAR_SLOTS) {
+            ahead = true;
+            k.hcur = k.cur;
+            k.hashed = i;
         }
-        at = next;
-        plain_value(values, end, w, &next, &v);
-        if ((s = put_hashed(d, w, &v, ring[i % PUT_AHEAD], max_bytes, &idx[i])))
-            goto out;
+        i = ahead ? find_run(d, w, true, &k, i, to, idx, &v, &h)
+                  : find_run(d, w, false, &k, i, to, idx, &v, &h);
+        if (i == to || (s = insert(d, &v, h, max_bytes, &idx[i])))
+            break;
+        k.cur += w ? w : 4 + (size_t)v.len;
+        i++;
     }
-    at = next;
-out:
-    *cur = at;
+    *cur = k.cur;
     *done = i;
     return s == SL_ERR_LIMIT ? SL_OK : s;
 }
