@@ -143,6 +143,62 @@ sl_status pq_plain_bools(sl_buf *out, const uint8_t *v, size_t n)
     return SL_OK;
 }
 
+/* ------------------------------------------------------------ repeats */
+
+static inline uint64_t load_w(const uint8_t *v, uint32_t w, size_t i)
+{
+    if (w == 8) {
+        uint64_t x;
+        memcpy(&x, v + i * 8, 8);
+        return x;
+    }
+    uint32_t x;
+    memcpy(&x, v + i * 4, 4);
+    return x;
+}
+
+static inline __attribute__((always_inline)) bool
+few_repeats(const uint8_t *v, uint32_t w, size_t n, size_t max_repeats, uint64_t *set,
+            int set_bits)
+{
+    /* Increasing values (a sequence, times in order) are all distinct. */
+    size_t i = 1;
+    for (uint64_t prev = n ? load_w(v, w, 0) : 0; i < n; i++) {
+        uint64_t x = load_w(v, w, i);
+        if (x <= prev)
+            break;
+        prev = x;
+    }
+    if (i >= n)
+        return true;
+    /* Else a set of the values themselves (exact, unlike one of hashes); 0 marks
+     * an empty slot, so the value 0 is kept apart. */
+    size_t mask = ((size_t)1 << set_bits) - 1, repeats = 0;
+    bool zero = false;
+    memset(set, 0, (mask + 1) * sizeof *set);
+    for (i = 0; i < n && repeats <= max_repeats; i++) {
+        uint64_t x = load_w(v, w, i);
+        if (!x) {
+            repeats += zero;
+            zero = true;
+            continue;
+        }
+        size_t h = (size_t)(((x ^ (x >> 32)) * 0x9e3779b97f4a7c15ull) >> (64 - set_bits));
+        while (set[h] && set[h] != x)
+            h = (h + 1) & mask;
+        repeats += set[h] != 0;
+        set[h] = x;
+    }
+    return repeats <= max_repeats;
+}
+
+bool pq_few_repeats(const uint8_t *v, uint32_t w, size_t n, size_t max_repeats, uint64_t *set,
+                    int set_bits)
+{
+    return w == 8 ? few_repeats(v, 8, n, max_repeats, set, set_bits)
+                  : few_repeats(v, 4, n, max_repeats, set, set_bits);
+}
+
 /* ------------------------------------------------------------ dictionary */
 
 void pq_dict_init(pq_dict *d, uint32_t width)
@@ -497,7 +553,7 @@ put_range(pq_dict *d, uint32_t w, const uint8_t *values, const uint8_t *end, siz
     size_t i = from;
     for (;;) {
         pq_val v;
-        uint32_t h;
+        uint32_t h = 0;
         /* A small table: one value at a time, until it grows past the caches. */
         if (!ahead && d->table_mask >= NEAR_SLOTS) {
             ahead = true;

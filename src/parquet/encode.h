@@ -27,6 +27,14 @@ sl_status pq_rle_encode_u8(sl_buf *out, const uint8_t *v, size_t n, int bit_widt
 /* Appends PLAIN booleans: v[i] != 0 as bit i, LSB first, padded to a byte. */
 sl_status pq_plain_bools(sl_buf *out, const uint8_t *v, size_t n);
 
+/* Whether at most max_repeats of the n values v[0..n) of width w (4 or 8) equal
+ * an earlier one: a cheaper test than a dictionary for a column that is likely
+ * unique. set is scratch of 1 << set_bits slots, set_bits at least
+ * pq_enc_bit_width(n) + 1 (a load factor of at most a half). Stops at the first
+ * repeat past max_repeats. */
+bool pq_few_repeats(const uint8_t *v, uint32_t w, size_t n, size_t max_repeats, uint64_t *set,
+                    int set_bits);
+
 /* A byte-array entry's first 16 bytes, zero-padded, with its length: two strings
  * of up to 16 bytes are equal when their keys are, with no call to memcmp, and a
  * lookup reads one key rather than an offset and then the entry's bytes. */

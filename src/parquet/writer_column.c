@@ -15,6 +15,7 @@
 #include "parquet/writer_internal.h"
 
 #define DICT_PROBE 16384                /* values seen before the payoff check */
+#define DICT_PROBE_BITS 15              /* pq_few_repeats' set for them */
 #define PAGE_MAX_SLOTS ((size_t)1 << 24)
 #define DICT_KEEP_SLOTS 4096            /* a 32 kB hash table */
 #define DICT_KEEP_BYTES 65536
@@ -29,6 +30,8 @@ void pq_scratch_free(pq_scratch *s)
     sl_buf_free(&s->hdr);
     free(s->idx);
     s->idx = NULL;
+    free(s->seen);
+    s->seen = NULL;
     s->idx_cap = 0;
     sl_pq_compressor_free(&s->zc);
 }
@@ -80,6 +83,22 @@ static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch
     size_t n = (size_t)c->nvalues;
     sl_status st;
     *covered = 0;
+    bool dropped = o->dict_dropped;
+    o->dict_dropped = false;
+    /* The decision below without the dictionary, when the column's last chunk was
+     * mostly distinct: counting repeats costs a fraction of building the entries.
+     * The same decision: the test counts the same thing, and none of these values
+     * can pass the byte limit, which would have stopped the probe short. */
+    if (dropped && (c->width == 4 || c->width == 8) && n >= DICT_PROBE &&
+        (size_t)DICT_PROBE * c->width <= opt->dictionary_max_bytes) {
+        if (!s->seen && !(s->seen = malloc(sizeof *s->seen << DICT_PROBE_BITS)))
+            return SL_ERR_NOMEM;
+        if (pq_few_repeats(c->values.data, c->width, DICT_PROBE, (DICT_PROBE - 1) / 10, s->seen,
+                           DICT_PROBE_BITS)) {
+            o->dict_dropped = true;
+            return SL_OK;
+        }
+    }
     if (d->width != c->width || !d->table) {
         pq_dict_free(d);
         pq_dict_init(d, c->width);
@@ -105,8 +124,10 @@ static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch
                            opt->dictionary_max_bytes, s->idx, &i);
     if (st)
         return st;
-    if (i == DICT_PROBE && (size_t)d->count * 10 > (size_t)DICT_PROBE * 9)
+    if (i == DICT_PROBE && (size_t)d->count * 10 > (size_t)DICT_PROBE * 9) {
+        o->dict_dropped = true;
         return SL_OK;   /* mostly distinct: PLAIN is smaller and faster */
+    }
     if (i == probe && (st = pq_dict_put_range(d, c->values.data, c->values.len, &cur, probe,
                                               n, opt->dictionary_max_bytes, s->idx, &i)))
         return st;

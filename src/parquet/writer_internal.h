@@ -50,6 +50,7 @@ typedef struct pq_scratch {
     uint32_t *idx;           /* dictionary index per value */
     size_t idx_cap;
     sl_pq_compressor zc;     /* the codec's state, kept from page to page */
+    uint64_t *seen;          /* pq_few_repeats' set (writer_column.c) */
 } pq_scratch;
 
 typedef struct pq_chunk_out {
@@ -70,6 +71,7 @@ typedef struct pq_chunk_out {
     pq_dict dict;
     uint32_t dict_last_count;
     size_t dict_last_bytes;
+    bool dict_dropped;       /* the last chunk's values were mostly distinct */
 } pq_chunk_out;
 
 typedef struct pq_enc_opts {

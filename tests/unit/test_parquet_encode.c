@@ -21,7 +21,10 @@
  * beforehand (pq_dict_reserve), and with the range cut in two calls; and both
  * against a model of the dictionary (entries in the order first seen, compared
  * with memcmp), with byte arrays that only their bytes past 16, or their length,
- * tell apart. */
+ * tell apart.
+ *
+ * The count of repeats that decides whether a likely unique column gets a
+ * dictionary (pq_few_repeats) against sorting, at and around its limit. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -485,6 +488,62 @@ static void test_dict_bytes_collisions(void **state)
     }
 }
 
+/* ------------------------------------------------------------ repeats */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* pq_few_repeats against sorting: values of width 4 and 8 with a chosen number of
+ * repeats around the limit, zeros among them (the set's empty mark), increasing
+ * runs (its first pass) broken at the end, and keys that share their low or high
+ * halves. */
+static void test_few_repeats(void **state)
+{
+    (void)state;
+    enum { M = 4096, BITS = 13 };
+    uint64_t *set = malloc(sizeof *set << BITS), *sorted = malloc(M * sizeof *sorted);
+    uint8_t *v = malloc((size_t)M * 8);
+    assert_true(set && sorted && v);
+    for (int round = 0; round < 400; round++) {
+        uint32_t w = round % 2 ? 4 : 8;
+        size_t n = round % 7 == 0 ? M : 1 + next() % M;
+        int kind = (int)(next() % 4);
+        size_t repeats_wanted = next() % (n / 8 + 2);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t x;
+            switch (kind) {
+            case 0: x = i + 1; break;                          /* increasing */
+            case 1: x = (uint64_t)i << 32 | 7; break;          /* same low half */
+            case 2: x = 0xabcd00000000ull | i; break;          /* same high half */
+            default: x = next(); break;
+            }
+            if (i && i < repeats_wanted * 2 && i % 2)
+                x = i % 3 ? 0 : (uint64_t)(i - 1) << (kind == 1 ? 32 : 0);  /* a repeat, or a zero */
+            if (w == 4)
+                x = (uint32_t)(x ^ (x >> 32));
+            memcpy(v + i * w, &x, w);
+        }
+        if (kind == 0 && n > 2 && next() % 2)   /* the increasing run ends at the last value */
+            memcpy(v + (n - 1) * w, v, w);
+        size_t repeats = 0;
+        for (size_t i = 0; i < n; i++) {
+            sorted[i] = 0;
+            memcpy(&sorted[i], v + i * w, w);
+        }
+        qsort(sorted, n, sizeof *sorted, cmp_u64);
+        for (size_t i = 1; i < n; i++)
+            repeats += sorted[i] == sorted[i - 1];
+        for (size_t lim = repeats ? repeats - 1 : 0; lim <= repeats + 1; lim++)
+            assert_int_equal(pq_few_repeats(v, w, n, lim, set, BITS), repeats <= lim);
+    }
+    free(set);
+    free(sorted);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -496,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_range_matches_single),
         cmocka_unit_test(test_dict_bytes_keys),
         cmocka_unit_test(test_dict_bytes_collisions),
+        cmocka_unit_test(test_few_repeats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
