@@ -60,10 +60,57 @@ static size_t run_u8(const uint8_t *v, size_t i, size_t n)
     return j - i;
 }
 
-/* The encoder is the same for both input widths; the macro stamps out each.
- * Bit-packed values gather in a 64-bit accumulator that is stored 32 bits at a
- * time; 8 values of bw bits are bw bytes, so a run of groups ends on a byte. */
-#define PQ_RLE_ENCODER(NAME, T, RUN)                                                   \
+/* Bit-packing: groups of 8 values of bw bits are bw bytes, LSB first, so every
+ * group starts on a byte and is packed on its own. Up to 16 bits a group is two
+ * 64-bit words of 4 values each, with shifts fixed for the call, and one or two
+ * stores; wider values gather in a 64-bit accumulator stored 32 bits at a time.
+ * The word stores write up to PACK_SLACK bytes past the group, into room the
+ * caller has reserved and later bytes overwrite. */
+#define PACK_SLACK 16
+
+#define PQ_PACKER(NAME, T)                                                             \
+    static void NAME(uint8_t *o, const T *v, size_t groups, int bw)                    \
+    {                                                                                  \
+        int s1 = bw, s2 = 2 * bw, s3 = 3 * bw, s4 = 4 * bw;                            \
+        if (bw <= 16) {                                                                \
+            for (size_t g = 0; g < groups; g++, v += 8, o += bw) {                     \
+                uint64_t lo = (uint64_t)v[0] | (uint64_t)v[1] << s1 |                  \
+                              (uint64_t)v[2] << s2 | (uint64_t)v[3] << s3;             \
+                uint64_t hi = (uint64_t)v[4] | (uint64_t)v[5] << s1 |                  \
+                              (uint64_t)v[6] << s2 | (uint64_t)v[7] << s3;             \
+                uint64_t x0 = bw == 16 ? lo : lo | hi << s4;                           \
+                memcpy(o, &x0, 8);                                                     \
+                if (bw > 8) {                                                          \
+                    uint64_t x1 = bw == 16 ? hi : hi >> (64 - s4);                     \
+                    memcpy(o + 8, &x1, 8);                                             \
+                }                                                                      \
+            }                                                                          \
+            return;                                                                    \
+        }                                                                              \
+        uint64_t acc = 0;                                                              \
+        int nacc = 0;                                                                  \
+        for (size_t k = 0; k < groups * 8; k++) {                                      \
+            acc |= (uint64_t)v[k] << nacc;                                             \
+            nacc += bw;                                                                \
+            if (nacc >= 32) {                                                          \
+                uint32_t word = (uint32_t)acc;                                         \
+                memcpy(o, &word, 4);                                                   \
+                o += 4;                                                                \
+                acc >>= 32;                                                            \
+                nacc -= 32;                                                            \
+            }                                                                          \
+        }                                                                              \
+        for (; nacc > 0; nacc -= 8) {                                                  \
+            *o++ = (uint8_t)acc;                                                       \
+            acc >>= 8;                                                                 \
+        }                                                                              \
+    }
+
+PQ_PACKER(pack_u32, uint32_t)
+PQ_PACKER(pack_u8, uint8_t)
+
+/* The encoder is the same for both input widths; the macro stamps out each. */
+#define PQ_RLE_ENCODER(NAME, T, RUN, PACK)                                             \
     sl_status NAME(sl_buf *out, const T *v, size_t n, int bw)                          \
     {                                                                                  \
         sl_status s;                                                                   \
@@ -92,33 +139,15 @@ static size_t run_u8(const uint8_t *v, size_t i, size_t n)
             if ((s = put_varint(out, (uint64_t)groups << 1 | 1)))                      \
                 return s;                                                              \
             size_t nbytes = groups * (size_t)bw;                                       \
-            if ((s = sl_buf_reserve(out, nbytes)))                                     \
+            if ((s = sl_buf_reserve(out, nbytes + PACK_SLACK)))                        \
                 return s;                                                              \
             uint8_t *o = out->data + out->len;                                         \
-            uint64_t acc = 0;                                                          \
-            int nacc = 0;                                                              \
-            size_t k = i;                                                              \
-            for (; k < end; k++) {                                                     \
-                acc |= (uint64_t)v[k] << nacc;                                         \
-                nacc += bw;                                                            \
-                if (nacc >= 32) {                                                      \
-                    uint32_t word = (uint32_t)acc;                                     \
-                    memcpy(o, &word, 4);                                               \
-                    o += 4;                                                            \
-                    acc >>= 32;                                                        \
-                    nacc -= 32;                                                        \
-                }                                                                      \
-            }                                                                          \
-            /* the last group's padding: zeros */                                      \
-            for (nacc += (int)(j - end) * bw; nacc >= 32; nacc -= 32) {                \
-                uint32_t word = (uint32_t)acc;                                         \
-                memcpy(o, &word, 4);                                                   \
-                o += 4;                                                                \
-                acc >>= 32;                                                            \
-            }                                                                          \
-            for (; nacc > 0; nacc -= 8) {                                              \
-                *o++ = (uint8_t)acc;                                                   \
-                acc >>= 8;                                                             \
+            size_t full = (end - i) / 8;                                               \
+            PACK(o, v + i, full, bw);                                                  \
+            if (full < groups) { /* the last group, zero-padded */                     \
+                T last[8] = {0};                                                       \
+                memcpy(last, v + i + full * 8, (end - i - full * 8) * sizeof(T));      \
+                PACK(o + full * (size_t)bw, last, 1, bw);                              \
             }                                                                          \
             out->len += nbytes;                                                        \
             i = end;                                                                   \
@@ -126,8 +155,8 @@ static size_t run_u8(const uint8_t *v, size_t i, size_t n)
         return SL_OK;                                                                  \
     }
 
-PQ_RLE_ENCODER(pq_rle_encode_u32, uint32_t, run_u32)
-PQ_RLE_ENCODER(pq_rle_encode_u8, uint8_t, run_u8)
+PQ_RLE_ENCODER(pq_rle_encode_u32, uint32_t, run_u32, pack_u32)
+PQ_RLE_ENCODER(pq_rle_encode_u8, uint8_t, run_u8, pack_u8)
 
 sl_status pq_plain_bools(sl_buf *out, const uint8_t *v, size_t n)
 {

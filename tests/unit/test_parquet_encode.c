@@ -23,6 +23,9 @@
  * with memcmp), with byte arrays that only their bytes past 16, or their length,
  * tell apart.
  *
+ * The RLE / bit-packing hybrid (levels, dictionary indices) against the format
+ * written one bit at a time, at every bit width.
+ *
  * The count of repeats that decides whether a likely unique column gets a
  * dictionary (pq_few_repeats) against sorting, at and around its limit. */
 #include <math.h>
@@ -488,6 +491,102 @@ static void test_dict_bytes_collisions(void **state)
     }
 }
 
+/* ------------------------------------------------------------ RLE hybrid */
+
+/* The hybrid by the letter of Encodings.md, one bit at a time, with the writer's
+ * choice of runs: 8 or more equal values are an RLE run, the rest bit-packed
+ * groups of 8 until a run of 8 starts at a group boundary. */
+static size_t ref_run(const uint32_t *v, size_t i, size_t n)
+{
+    size_t j = i;
+    while (j < n && v[j] == v[i])
+        j++;
+    return j - i;
+}
+
+static void ref_varint(sl_buf *b, uint64_t x)
+{
+    do {
+        uint8_t c = (uint8_t)(x & 0x7f);
+        x >>= 7;
+        assert_int_equal(sl_buf_putc(b, (uint8_t)(c | (x ? 0x80 : 0))), SL_OK);
+    } while (x);
+}
+
+static void ref_rle(sl_buf *b, const uint32_t *v, size_t n, int bw)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t r = ref_run(v, i, n);
+        if (r >= 8) {
+            ref_varint(b, (uint64_t)r << 1);
+            for (int k = 0; k < (bw + 7) / 8; k++)
+                assert_int_equal(sl_buf_putc(b, (uint8_t)(v[i] >> (8 * k))), SL_OK);
+            i += r;
+            continue;
+        }
+        size_t j = i;
+        do
+            j += 8;
+        while (j < n && ref_run(v, j, n) < 8);
+        ref_varint(b, (uint64_t)(j - i) / 8 << 1 | 1);
+        size_t at = b->len, bits = 0;
+        for (size_t k = i; k < j; k++) {
+            uint32_t x = k < n ? v[k] : 0;
+            for (int t = 0; t < bw; t++, bits++) {
+                if (bits % 8 == 0)
+                    assert_int_equal(sl_buf_putc(b, 0), SL_OK);
+                b->data[at + bits / 8] |= (uint8_t)(((x >> t) & 1) << (bits % 8));
+            }
+        }
+        i = j < n ? j : n;
+    }
+}
+
+/* pq_rle_encode_u32 and _u8 against the reference at every bit width, on lengths
+ * that end inside a group, with runs of every length around 8 among random
+ * values that use all bw bits. */
+static void test_rle_hybrid(void **state)
+{
+    (void)state;
+    enum { M = 1000 };
+    uint32_t v[M];
+    uint8_t v8[M];
+    sl_buf got, want;
+    sl_buf_init(&got, 0);
+    sl_buf_init(&want, 0);
+    for (int bw = 1; bw <= 32; bw++) {
+        uint32_t mask = bw == 32 ? UINT32_MAX : (1u << bw) - 1;
+        for (int round = 0; round < 60; round++) {
+            size_t n = 1 + next() % M;
+            for (size_t i = 0; i < n;) {
+                size_t r = next() % 3 ? 1 : 1 + next() % 20;
+                uint32_t x = (uint32_t)next() & mask;
+                if (next() % 4 == 0)
+                    x = mask;   /* every bit set */
+                for (; r-- && i < n; i++)
+                    v[i] = x;
+            }
+            sl_buf_clear(&got);
+            sl_buf_clear(&want);
+            assert_int_equal(pq_rle_encode_u32(&got, v, n, bw), SL_OK);
+            ref_rle(&want, v, n, bw);
+            assert_int_equal(got.len, want.len);
+            assert_memory_equal(got.data, want.data, got.len);
+            if (bw > 8)
+                continue;
+            for (size_t i = 0; i < n; i++)
+                v8[i] = (uint8_t)v[i];
+            sl_buf_clear(&got);
+            assert_int_equal(pq_rle_encode_u8(&got, v8, n, bw), SL_OK);
+            assert_int_equal(got.len, want.len);
+            assert_memory_equal(got.data, want.data, got.len);
+        }
+    }
+    sl_buf_free(&got);
+    sl_buf_free(&want);
+}
+
 /* ------------------------------------------------------------ repeats */
 
 static int cmp_u64(const void *a, const void *b)
@@ -556,6 +655,7 @@ int main(void)
         cmocka_unit_test(test_dict_bytes_keys),
         cmocka_unit_test(test_dict_bytes_collisions),
         cmocka_unit_test(test_few_repeats),
+        cmocka_unit_test(test_rle_hybrid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
