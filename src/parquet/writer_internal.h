@@ -51,6 +51,7 @@ typedef struct pq_scratch {
     size_t idx_cap;
     sl_pq_compressor zc;     /* the codec's state, kept from page to page */
     uint64_t *seen;          /* pq_few_repeats' set (writer_column.c) */
+    pq_dict spare;           /* a large dictionary's memory, for the next one */
 } pq_scratch;
 
 typedef struct pq_chunk_out {
