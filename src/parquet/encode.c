@@ -165,9 +165,22 @@ sl_status pq_plain_bools(sl_buf *out, const uint8_t *v, size_t n)
     if (s)
         return s;
     uint8_t *o = out->data + out->len;
-    memset(o, 0, nbytes);
-    for (size_t i = 0; i < n; i++)
-        o[i >> 3] |= (uint8_t)((v[i] != 0) << (i & 7));
+    /* 8 values a byte: each nonzero byte's top bit, then the 8 top bits gathered
+     * by one multiply (every product term lands on its own bit, so nothing
+     * carries into the top byte, which is the result). */
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
+    size_t full = n / 8;
+    for (size_t k = 0; k < full; k++) {
+        uint64_t x;
+        memcpy(&x, v + 8 * k, 8);
+        uint64_t top = (((x & low7) + low7) | x) & ~low7;
+        o[k] = (uint8_t)(((top >> 7) * 0x0102040810204080ull) >> 56);
+    }
+    if (full < nbytes) {
+        o[full] = 0;
+        for (size_t i = full * 8; i < n; i++)
+            o[full] |= (uint8_t)((v[i] != 0) << (i & 7));
+    }
     out->len += nbytes;
     return SL_OK;
 }

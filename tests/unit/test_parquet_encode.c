@@ -23,6 +23,8 @@
  * with memcmp), with byte arrays that only their bytes past 16, or their length,
  * tell apart.
  *
+ * Boolean statistics and PLAIN booleans against their definitions.
+ *
  * The RLE / bit-packing hybrid (levels, dictionary indices) against the format
  * written one bit at a time, at every bit width.
  *
@@ -236,6 +238,44 @@ static void test_bools(void **state)
         assert_int_equal(st.min[0], want[i][0]);
         assert_int_equal(st.max[0], want[i][1]);
     }
+}
+
+/* Boolean statistics and PLAIN booleans against their definitions on every
+ * length from 0 to 80 (words and tails), all false, all true, mixed, and bytes
+ * other than 0 and 1 (nonzero is true; the statistics keep the bytes). */
+static void test_bools_against_definition(void **state)
+{
+    (void)state;
+    uint8_t v[80];
+    sl_buf b;
+    sl_buf_init(&b, 0);
+    for (int round = 0; round < 4000; round++) {
+        size_t n = (size_t)round % 81;
+        int kind = round / 81 % 5;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t r = next();
+            v[i] = kind == 0 ? 0 : kind == 1 ? 1 : kind == 2 ? (uint8_t)(r % 2)
+                 : kind == 3 ? (uint8_t)(r % 97 == 0) : (uint8_t)(r % 5 ? r % 2 : r >> 8);
+        }
+        uint8_t lo = 0xff, hi = 0;
+        for (size_t i = 0; i < n; i++) {
+            lo = v[i] < lo ? v[i] : lo;
+            hi = v[i] > hi ? v[i] : hi;
+        }
+        pq_stat st = {0};
+        pq_stat_plain(PQ_BOOLEAN, 1, v, n, &st);
+        assert_int_equal(st.any, n > 0);
+        if (n) {
+            assert_int_equal(st.min[0], lo);
+            assert_int_equal(st.max[0], hi);
+        }
+        sl_buf_clear(&b);
+        assert_int_equal(pq_plain_bools(&b, v, n), SL_OK);
+        assert_int_equal(b.len, (n + 7) / 8);
+        for (size_t i = 0; i < b.len * 8; i++)
+            assert_int_equal(b.data[i / 8] >> (i % 8) & 1, i < n && v[i] != 0);
+    }
+    sl_buf_free(&b);
 }
 
 /* ------------------------------------------------------------ dictionary */
@@ -651,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_doubles),
         cmocka_unit_test(test_ints),
         cmocka_unit_test(test_bools),
+        cmocka_unit_test(test_bools_against_definition),
         cmocka_unit_test(test_range_matches_single),
         cmocka_unit_test(test_dict_bytes_keys),
         cmocka_unit_test(test_dict_bytes_collisions),
