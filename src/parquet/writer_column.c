@@ -82,6 +82,10 @@ static inline bool slot_row_start(const pq_wcol *c, size_t s)
  * (half of a 45,000-entry dictionary's time, measured on W3's card_id). */
 static void give_spare(pq_scratch *s, pq_dict *d)
 {
+    if (!d->table) {   /* no table: nothing worth keeping (writer_domain.c's) */
+        pq_dict_free(d);
+        return;
+    }
     size_t bytes = ((size_t)d->table_mask + 1) * sizeof *d->table + d->data.cap +
                    (d->keys ? (size_t)d->cap_entries * sizeof *d->keys : 0);
     pq_dict_free(&s->spare);
