@@ -128,13 +128,34 @@ sl_status sl_pq_write_decimal128(sl_pq_writer *w, size_t col, int64_t hi, uint64
 sl_status sl_pq_write_list_begin(sl_pq_writer *w, size_t col);
 sl_status sl_pq_write_list_end(sl_pq_writer *w, size_t col);
 
+/* Domains: a STRING or BINARY column (not a LIST) whose values all come from a
+ * fixed list of byte strings, such as a generator's choices, a dictionary of names
+ * or a parent table's keys. Once the list is set, a value may be given as its
+ * index in the list (sl_pq_write_index, or SL_PQV_INDEX in a row): it is buffered
+ * in 4 bytes, not copied, and dictionary-encoded by an array lookup instead of
+ * hashing its bytes. The file is byte for byte the one the same strings written
+ * with sl_pq_write_bytes make (the dictionary keeps the order in which values are
+ * first seen either way). The list may hold a string more than once. A byte
+ * string written to the column must be in the list, else SL_ERR_USAGE; an index
+ * past its end is SL_ERR_USAGE. Set it before the first row and before opening
+ * batches, which take it from w. The list and the strings are not copied: they
+ * must outlive w and its batches. */
+typedef struct sl_pq_str {
+    const void *p;
+    size_t len;
+} sl_pq_str;
+
+sl_status sl_pq_writer_set_domain(sl_pq_writer *w, size_t col, const sl_pq_str *list, size_t n);
+sl_status sl_pq_write_index(sl_pq_writer *w, size_t col, uint32_t i);
+
 /* One value of a whole row for sl_pq_write_row: what a value call takes. */
 typedef enum {
     SL_PQV_NULL = 0,   /* sl_pq_write_null */
     SL_PQV_BOOL,       /* u.i, 0 or 1: sl_pq_write_bool */
     SL_PQV_INT,        /* u.i: sl_pq_write_int */
     SL_PQV_DOUBLE,     /* u.d: sl_pq_write_double */
-    SL_PQV_BYTES       /* u.s: sl_pq_write_bytes */
+    SL_PQV_BYTES,      /* u.s: sl_pq_write_bytes */
+    SL_PQV_INDEX       /* u.i: sl_pq_write_index */
 } sl_pq_value_kind;
 
 typedef struct sl_pq_value {
@@ -172,6 +193,27 @@ sl_status sl_pq_write_end_row(sl_pq_writer *w);
  * rows); it cannot be flushed. */
 sl_status sl_pq_writer_open_batch(const sl_pq_writer *w, sl_pq_writer **out, sl_error *err);
 sl_status sl_pq_write_batch(sl_pq_writer *w, sl_pq_writer *batch);
+
+/* Column blocks: n rows of a batch given a column at a time, for callers that
+ * make rows in blocks. Each call appends one flat column's next n slots: v[i] is
+ * slot i's value, ignored where present[i] is 0 (a null; present NULL: none is
+ * null). sl_pq_batch_end_rows(b, n) then ends the n rows; every column must have
+ * been given exactly once since the last end, and no row may be open in b. The
+ * calls check what the value calls check (the call that fits the type, ranges,
+ * nulls, domains) and a failing call leaves its column as it was, so that the
+ * caller can take the block back with sl_pq_batch_cancel_rows and write its rows
+ * through the value calls instead. The batch holds the bytes the value calls
+ * would buffer. ints: INT8..INT64, DATE, TIMESTAMP, TIME, DECIMAL(p <= 18);
+ * doubles: FLOAT, DOUBLE; bools: BOOL (v[i] != 0); bytes: STRING, BINARY;
+ * indices: a column with a domain. LIST columns take no blocks. */
+sl_status sl_pq_batch_ints(sl_pq_writer *b, size_t col, const int64_t *v, const uint8_t *present, size_t n);
+sl_status sl_pq_batch_doubles(sl_pq_writer *b, size_t col, const double *v, const uint8_t *present, size_t n);
+sl_status sl_pq_batch_bools(sl_pq_writer *b, size_t col, const uint8_t *v, const uint8_t *present, size_t n);
+sl_status sl_pq_batch_bytes(sl_pq_writer *b, size_t col, const sl_pq_str *v, const uint8_t *present, size_t n);
+sl_status sl_pq_batch_indices(sl_pq_writer *b, size_t col, const uint32_t *v, const uint8_t *present, size_t n);
+sl_status sl_pq_batch_end_rows(sl_pq_writer *b, size_t n);
+/* Takes back every column given since the last sl_pq_batch_end_rows. */
+void sl_pq_batch_cancel_rows(sl_pq_writer *b);
 
 /* Writes the buffered rows as a row group now (nothing when empty), after the row
  * group in flight; both are in the file when it returns. */

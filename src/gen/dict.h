@@ -28,6 +28,12 @@ typedef struct sl_alias {
 int sl_alias_build(sl_alias *a, const double *w, size_t n);
 void sl_alias_free(sl_alias *a);
 
+/* The slot sl_alias_pick reads for bits: to start its load ahead. */
+static inline const sl_alias_slot *sl_alias_slot_of(const sl_alias *a, uint64_t bits)
+{
+    return &a->slot[((bits >> 32) * (uint64_t)a->n) >> 32];
+}
+
 static inline size_t sl_alias_pick(const sl_alias *a, uint64_t bits)
 {
     size_t i = (size_t)(((bits >> 32) * (uint64_t)a->n) >> 32);

@@ -6,7 +6,9 @@
 #include "base/bytes.h"
 #include "base/digits.h"
 #include "gen/expr_impl.h"
+#include "gen/run.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "schema/infer.h"
@@ -378,18 +380,153 @@ static bool pq_value(const sl_val *v, sl_pq_value *out)
     }
 }
 
-sl_status sl_emit_pq_row(const sl_gtable *t, const sl_val *vals, sl_pq_writer *w)
+/* The fixed list column c draws its strings from, in x (x->n 0: none; rt: the
+ * column's run constants). SL_ERR_NOMEM or SL_OK. */
+static sl_status pq_domain_of(const sl_gcol *c, const sl_gcolrt *rt, sl_emit_dom *x)
 {
-    /* A row of scalars in one call; one with a list value by value. */
-    sl_pq_value row[64];
-    size_t n = 0;
-    bool whole = true;
-    for (size_t i = 0; whole && i < t->ncols; i++) {
-        const sl_gcol *c = &t->cols[i];
+    const sl_dict *d1 = NULL, *d2 = NULL;
+    bool second = false;
+    memset(x, 0, sizeof *x);
+    if (c->type != SL_G_STRING || c->list || c->hidden)
+        return SL_OK;
+    switch (c->gen) {
+    case G_CONST: case G_CHOICE:
+        for (size_t i = 0; i < c->nvalues; i++)
+            if (c->values[i].kind != SL_VAL_STRING || c->values[i].u.s.sym != i)
+                return SL_OK;
+        x->vals = c->values;
+        x->n = c->nvalues;
+        break;
+    case G_REF:
+        if (!rt->parent_keys || rt->parent_n > UINT32_MAX / 4)
+            return SL_OK;
+        for (uint64_t k = 0; k < rt->parent_n; k++)
+            if (rt->parent_keys[k].kind != SL_VAL_STRING)
+                return SL_OK;
+        x->vals = rt->parent_keys;
+        x->n = (size_t)rt->parent_n;
+        break;
+    case G_DICT: case G_CITY: case G_LAST_NAME: d1 = c->dict; break;
+    case G_STATE: d1 = c->dict; second = true; break;
+    case G_FIRST_NAME: d1 = c->dict; d2 = c->dict2; break;
+    default: return SL_OK;
+    }
+    if (d1) {
+        if (!d1->n || (second && !d1->second) || (c->gen == G_FIRST_NAME && (!d2 || !d2->n)))
+            return SL_OK;
+        x->e1 = second ? d1->second : d1->entry;
+        x->l1 = second ? d1->second_len : d1->len;
+        x->n1 = d1->n;
+        x->n = d1->n;
+        if (d2) {
+            x->e2 = d2->entry;
+            x->l2 = d2->len;
+            x->n += d2->n;
+        }
+    }
+    if (!(x->list = malloc(x->n * sizeof *x->list)))
+        return SL_ERR_NOMEM;
+    for (size_t i = 0; i < x->n; i++) {
+        if (x->vals)
+            x->list[i] = (sl_pq_str){x->vals[i].u.s.ptr, x->vals[i].u.s.len};
+        else if (i < x->n1)
+            x->list[i] = (sl_pq_str){x->e1[i], x->l1[i]};
+        else
+            x->list[i] = (sl_pq_str){x->e2[i - x->n1], x->l2[i - x->n1]};
+    }
+    return SL_OK;
+}
+
+enum { B_INT, B_DOUBLE, B_BOOL, B_BYTES };
+
+/* The block call of c's Parquet column (see pq_type). */
+static uint8_t block_call(const sl_gcol *c)
+{
+    switch (c->type) {
+    case SL_G_BOOL: return B_BOOL;
+    case SL_G_DOUBLE: return B_DOUBLE;
+    case SL_G_STRING: case SL_G_OBJECT: return B_BYTES;
+    default: return B_INT;
+    }
+}
+
+void sl_emit_pq_free(sl_emit_pq *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; e->dom && i < e->ncols; i++)
+        free(e->dom[i].list);
+    free(e->dom);
+    free(e->src);
+    free(e->call);
+    memset(e, 0, sizeof *e);
+}
+
+sl_status sl_emit_pq_init(sl_emit_pq *e, const sl_gplan *p, int t, bool domains, sl_pq_writer *w)
+{
+    const sl_gtable *tb = &p->s->tables[t];
+    memset(e, 0, sizeof *e);
+    e->t = tb;
+    e->src = malloc((tb->ncols ? tb->ncols : 1) * sizeof *e->src);
+    e->dom = calloc(tb->ncols ? tb->ncols : 1, sizeof *e->dom);
+    e->call = calloc(tb->ncols ? tb->ncols : 1, sizeof *e->call);
+    if (!e->src || !e->dom || !e->call) {
+        sl_emit_pq_free(e);
+        return SL_ERR_NOMEM;
+    }
+    e->blocks = true;
+    for (size_t i = 0; i < tb->ncols; i++) {
+        const sl_gcol *c = &tb->cols[i];
         if (c->hidden || c->gen == G_OBJECT)
             continue;
-        whole = n < sizeof row / sizeof row[0] && pq_value(&vals[i], &row[n++]);
+        size_t k = e->ncols++;
+        e->src[k] = i;
+        e->call[k] = block_call(c);
+        if (c->list || (c->type == SL_G_DECIMAL && c->precision > 18))
+            e->blocks = false;
+        if (!domains)
+            continue;
+        sl_status st = pq_domain_of(c, &p->rt[t][i], &e->dom[k]);
+        if (st == SL_OK && e->dom[k].list)
+            st = sl_pq_writer_set_domain(w, k, e->dom[k].list, e->dom[k].n);
+        if (st != SL_OK) {
+            sl_emit_pq_free(e);
+            return st;
+        }
     }
+    return SL_OK;
+}
+
+/* Whether v is entry v->u.s.sym of d's list: the very string the generator took
+ * from there (the same pointer and length). */
+static inline bool from_list(const sl_emit_dom *d, const sl_val *v)
+{
+    uint32_t k = v->u.s.sym;
+    if (v->kind != SL_VAL_STRING || k >= d->n)
+        return false;
+    if (d->vals)
+        return d->vals[k].u.s.ptr == v->u.s.ptr && d->vals[k].u.s.len == v->u.s.len;
+    if (k < d->n1)
+        return d->e1[k] == v->u.s.ptr && d->l1[k] == v->u.s.len;
+    return d->e2[k - d->n1] == v->u.s.ptr && d->l2[k - d->n1] == v->u.s.len;
+}
+
+sl_status sl_emit_pq_row(const sl_emit_pq *e, const sl_val *vals, sl_pq_writer *w)
+{
+    /* A row of scalars in one call; one with a list value by value. A string of a
+     * column with a domain goes as its index when it is the list's entry. */
+    sl_pq_value row[64];
+    bool whole = e->ncols <= sizeof row / sizeof row[0];
+    for (size_t i = 0; whole && i < e->ncols; i++) {
+        const sl_val *v = &vals[e->src[i]];
+        if (e->dom[i].list && from_list(&e->dom[i], v)) {
+            row[i].kind = SL_PQV_INDEX;
+            row[i].u.i = v->u.s.sym;
+            continue;
+        }
+        whole = pq_value(v, &row[i]);
+    }
+    const sl_gtable *t = e->t;
     if (whole)
         return sl_pq_write_row(w, row);
     size_t col = 0;
@@ -413,4 +550,75 @@ sl_status sl_emit_pq_row(const sl_gtable *t, const sl_val *vals, sl_pq_writer *w
         col++;
     }
     return sl_pq_write_end_row(w);
+}
+
+/* One column of a block, gathered from the rows into the typed arrays the block
+ * calls take, then appended. false when a value does not fit the call (the block
+ * then goes row by row, where the value calls say why). One loop per call, each
+ * with the test of its kinds only. */
+static bool block_column(const sl_emit_pq *e, size_t i, const sl_val *rows, size_t stride, size_t n,
+                         sl_pq_writer *b)
+{
+    union {
+        int64_t i64[SL_EMIT_BLOCK];
+        double f64[SL_EMIT_BLOCK];
+        uint8_t b8[SL_EMIT_BLOCK];
+        uint32_t idx[SL_EMIT_BLOCK];
+        sl_pq_str str[SL_EMIT_BLOCK];
+    } u;
+    uint8_t present[SL_EMIT_BLOCK];
+    size_t nulls = 0;
+    const sl_val *v = rows + e->src[i];
+    const sl_emit_dom *d = &e->dom[i];
+#define EACH_PRESENT(fits, store)                              \
+    for (size_t r = 0; r < n; r++, v += stride) {              \
+        present[r] = v->kind != SL_VAL_NULL;                   \
+        if (!present[r]) {                                     \
+            nulls++;                                           \
+            continue;                                          \
+        }                                                      \
+        if (!(fits))                                           \
+            return false;                                      \
+        store;                                                 \
+    }
+    switch (e->call[i]) {
+    case B_INT:
+        EACH_PRESENT(v->kind == SL_VAL_INT || v->kind == SL_VAL_DATE || v->kind == SL_VAL_TIMESTAMP ||
+                     v->kind == SL_VAL_TIME || v->kind == SL_VAL_DECIMAL,
+                     u.i64[r] = v->kind == SL_VAL_DECIMAL ? v->u.dec.unscaled : v->u.i)
+        return sl_pq_batch_ints(b, i, u.i64, nulls ? present : NULL, n) == SL_OK;
+    case B_DOUBLE:
+        EACH_PRESENT(v->kind == SL_VAL_DOUBLE, u.f64[r] = v->u.d)
+        return sl_pq_batch_doubles(b, i, u.f64, nulls ? present : NULL, n) == SL_OK;
+    case B_BOOL:
+        EACH_PRESENT(v->kind == SL_VAL_BOOL, u.b8[r] = v->u.b)
+        return sl_pq_batch_bools(b, i, u.b8, nulls ? present : NULL, n) == SL_OK;
+    default:
+        if (d->list) {
+            EACH_PRESENT(from_list(d, v), u.idx[r] = v->u.s.sym)
+            return sl_pq_batch_indices(b, i, u.idx, nulls ? present : NULL, n) == SL_OK;
+        }
+        EACH_PRESENT(v->kind == SL_VAL_STRING, u.str[r] = ((sl_pq_str){v->u.s.ptr, v->u.s.len}))
+        return sl_pq_batch_bytes(b, i, u.str, nulls ? present : NULL, n) == SL_OK;
+    }
+#undef EACH_PRESENT
+}
+
+sl_status sl_emit_pq_block(const sl_emit_pq *e, const sl_val *rows, size_t stride, size_t n,
+                           sl_pq_writer *b)
+{
+    if (e->blocks && n <= SL_EMIT_BLOCK) {
+        size_t i = 0;
+        while (i < e->ncols && block_column(e, i, rows, stride, n, b))
+            i++;
+        if (i == e->ncols && sl_pq_batch_end_rows(b, n) == SL_OK)
+            return SL_OK;
+        sl_pq_batch_cancel_rows(b);
+    }
+    for (size_t r = 0; r < n; r++) {
+        sl_status st = sl_emit_pq_row(e, rows + r * stride, b);
+        if (st != SL_OK)
+            return st;
+    }
+    return SL_OK;
 }

@@ -86,6 +86,7 @@
 #ifndef SLUICE_GEN_EXPR_H
 #define SLUICE_GEN_EXPR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -133,6 +134,22 @@ sl_status sl_expr_compile(const char *src, size_t len, const sl_expr_env *env,
  * share it, each with its own arena. */
 sl_status sl_expr_eval(const sl_expr *e, const sl_val *row, uint64_t rand_key,
                        sl_arena *arena, sl_val *out);
+
+/* Evaluates e over n rows as n calls of sl_expr_eval would, each row's value the
+ * same, but with one call: row r is rows + r * stride (rows may be NULL when e names
+ * no columns), its rand_key rand_keys[r] (every key is 0 when rand_keys is NULL, which
+ * makes no difference when sl_expr_draws(e) is false), and its value goes to
+ * out[r * stride]. out may point into rows, as a derived column of a block of rows
+ * does: row r's value is written after row r is read and before row r + 1 is. Returns
+ * SL_OK; SL_ERR_NOMEM when the arena cannot grow, that row's value then null and the
+ * later rows' not written; SL_ERR_USAGE when e or arena is NULL, or n > 0 and out is
+ * NULL or stride 0. */
+sl_status sl_expr_eval_rows(const sl_expr *e, const sl_val *rows, size_t stride, size_t n,
+                            const uint64_t *rand_keys, sl_arena *arena, sl_val *out);
+
+/* Whether e calls random() or random_int(), so that its values depend on rand_key.
+ * e must not be NULL. */
+bool sl_expr_draws(const sl_expr *e);
 
 /* The static kind, as sl_expr_compile reported it. e must not be NULL. */
 sl_val_kind sl_expr_kind(const sl_expr *e);

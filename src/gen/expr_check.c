@@ -276,5 +276,8 @@ bool sl_expr_check_call(const sl_expr_fn *f, sl_expr_node *n, sl_expr_type_error
         return bad(e, n->pos, "%s() takes %u or %u arguments, got %u", f->name, f->min, f->max, k);
     }
     n->eval = f->eval;
-    return f->check(n, f, e);
+    if (!f->check(n, f, e))
+        return false;
+    sl_expr_fuse_call(n);
+    return true;
 }

@@ -4,7 +4,6 @@
  * what is left open at run time: null, int against double, date against timestamp.
  * Operators, logic, conditionals, numbers, dates and random numbers are here; the
  * functions that make text, the only ones that allocate, are in expr_string.c. */
-#include "base/civil.h"
 #include "gen/expr_impl.h"
 
 #include <math.h>
@@ -17,12 +16,8 @@
 #define EVAL(k, v) SL_EXPR_EVAL(k, v)
 #define RETURN_NULL() SL_EXPR_RETURN_NULL()
 #define STRICT_ARGS(a) SL_EXPR_STRICT_ARGS(a)
-
-static sl_val val_kind_i(sl_val_kind k, int64_t i)
-{
-    sl_val v = {.kind = k, .u.i = i};
-    return v;
-}
+#define EVAL_ARG(k, v) SL_EXPR_EVAL_ARG(k, v)
+#define EVAL_REF(k, tmp, v) SL_EXPR_EVAL_REF(k, tmp, v)
 
 /* Converts v to kind k where the static types allow a widening: int or decimal to
  * double, date to timestamp. */
@@ -30,16 +25,13 @@ static void coerce(sl_val *v, sl_val_kind k)
 {
     if (v->kind == k || v->kind == SL_VAL_NULL)
         return;
-    if (k == SL_VAL_DOUBLE) {
-        *v = sl_val_double(sl_expr_num(v));
-    } else if (k == SL_VAL_TIMESTAMP && v->kind == SL_VAL_DATE) {
-        int64_t us;
-        *v = __builtin_mul_overflow(v->u.i, SL_US_PER_DAY, &us)
-                 ? sl_val_null()
-                 : val_kind_i(SL_VAL_TIMESTAMP, us);
-    } else {
+    int64_t us;
+    if (k == SL_VAL_DOUBLE)
+        sl_expr_set_double(v, sl_expr_num(v));
+    else if (k == SL_VAL_TIMESTAMP && v->kind == SL_VAL_DATE && !__builtin_mul_overflow(v->u.i, SL_US_PER_DAY, &us))
+        sl_expr_set_i(v, SL_VAL_TIMESTAMP, us);
+    else
         *v = sl_val_null();
-    }
 }
 
 sl_status sl_expr_eval_strict(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *a, bool *null)
@@ -64,48 +56,15 @@ sl_status sl_expr_ev_const(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *
     return SL_OK;
 }
 
-/* A column's value (sl_expr_ev_col), inline. */
-static inline void col_value(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    sl_val v = c->row[n->aux];
-    bool ok = v.kind == n->kind;
-    if (ok) {
-        switch (v.kind) {
-        case SL_VAL_DATE: ok = v.u.i >= INT32_MIN && v.u.i <= INT32_MAX; break;
-        case SL_VAL_TIME: ok = v.u.i >= 0 && v.u.i < SL_US_PER_DAY; break;
-        case SL_VAL_DECIMAL: ok = v.u.dec.scale >= 0 && v.u.dec.scale <= 38; break;
-        case SL_VAL_STRING:
-            ok = v.u.s.ptr || v.u.s.len == 0;
-            if (!v.u.s.ptr)
-                v.u.s.ptr = "";
-            break;
-        case SL_VAL_LIST: ok = v.u.list.items || v.u.list.len == 0; break;
-        default: break;
-        }
-    }
-    *out = ok ? v : sl_val_null();
-}
-
 sl_status sl_expr_ev_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
-    col_value(n, c, out);
+    sl_expr_col_value(n, c, out);
     return SL_OK;
 }
 
-/* EVAL for the argument of the functions derived columns use most, which is most
- * often a column: read inline rather than through a call. */
-#define EVAL_ARG(k, v)                       \
-    do {                                     \
-        const sl_expr_node *a_ = (k);        \
-        if (a_->eval == sl_expr_ev_col)      \
-            col_value(a_, c, (v));           \
-        else                                 \
-            EVAL(a_, (v));                   \
-    } while (0)
-
 sl_status sl_expr_ev_random(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
-    *out = sl_val_double(sl_rng_unit(sl_rng_hash(c->rand_key, (uint64_t)n->aux)));
+    sl_expr_set_double(out, sl_rng_unit(sl_rng_hash(c->rand_key, (uint64_t)n->aux)));
     return SL_OK;
 }
 
@@ -118,16 +77,17 @@ sl_status sl_expr_ev_random_int(const sl_expr_node *n, const sl_expr_ctx *c, sl_
     uint64_t bits = sl_rng_hash(c->rand_key, (uint64_t)n->aux);
     uint64_t span = (uint64_t)hi - (uint64_t)lo; /* the count minus one; no overflow */
     uint64_t r = span == UINT64_MAX ? bits : sl_rng_below(bits, span + 1);
-    *out = sl_val_int((int64_t)((uint64_t)lo + r));
+    sl_expr_set_int(out, (int64_t)((uint64_t)lo + r));
     return SL_OK;
 }
 
 /* ---------------------------------------------------------------- arithmetic */
 
-static sl_val arith(int op, const sl_val *a, const sl_val *b)
+/* *acc = *acc op *b, neither null. */
+static void arith(int op, sl_val *acc, const sl_val *b)
 {
-    if (a->kind == SL_VAL_INT && b->kind == SL_VAL_INT) {
-        int64_t x = a->u.i, y = b->u.i, r = 0;
+    if (acc->kind == SL_VAL_INT && b->kind == SL_VAL_INT) {
+        int64_t x = acc->u.i, y = b->u.i, r = 0;
         bool over = false;
         switch (op) {
         case SL_OP_ADD: over = __builtin_add_overflow(x, y, &r); break;
@@ -142,25 +102,43 @@ static sl_val arith(int op, const sl_val *a, const sl_val *b)
             r = over || y == -1 ? 0 : x % y;
             break;
         }
-        return over ? sl_val_null() : sl_val_int(r);
+        if (over)
+            *acc = sl_val_null();
+        else
+            sl_expr_set_int(acc, r);
+        return;
     }
-    double x = sl_expr_num(a), y = sl_expr_num(b);
+    double x = sl_expr_num(acc), y = sl_expr_num(b);
     switch (op) {
-    case SL_OP_ADD: return sl_val_double(x + y);
-    case SL_OP_SUB: return sl_val_double(x - y);
-    case SL_OP_MUL: return sl_val_double(x * y);
-    case SL_OP_DIV: return y == 0 ? sl_val_null() : sl_val_double(x / y);
-    default: return y == 0 ? sl_val_null() : sl_val_double(fmod(x, y));
+    case SL_OP_ADD: sl_expr_set_double(acc, x + y); break;
+    case SL_OP_SUB: sl_expr_set_double(acc, x - y); break;
+    case SL_OP_MUL: sl_expr_set_double(acc, x * y); break;
+    case SL_OP_DIV:
+        if (y == 0)
+            *acc = sl_val_null();
+        else
+            sl_expr_set_double(acc, x / y);
+        break;
+    default:
+        if (y == 0)
+            *acc = sl_val_null();
+        else
+            sl_expr_set_double(acc, fmod(x, y));
+        break;
     }
 }
 
 sl_status sl_expr_ev_arith(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
-    EVAL(n->kids[0], out);
+    EVAL_ARG(n->kids[0], out);
     for (uint32_t i = 1; i < n->nkids && out->kind != SL_VAL_NULL; i++) {
-        sl_val b;
-        EVAL(n->kids[i], &b);
-        *out = b.kind == SL_VAL_NULL ? b : arith(n->ops[i], out, &b);
+        sl_val tmp;
+        const sl_val *b;
+        EVAL_REF(n->kids[i], &tmp, b);
+        if (b->kind == SL_VAL_NULL)
+            *out = sl_val_null();
+        else
+            arith(n->ops[i], out, b);
     }
     return SL_OK;
 }
@@ -168,10 +146,12 @@ sl_status sl_expr_ev_arith(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *
 sl_status sl_expr_ev_neg(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     EVAL(n->kids[0], out);
-    if (out->kind == SL_VAL_INT)
-        *out = out->u.i == INT64_MIN ? sl_val_null() : sl_val_int(-out->u.i);
+    if (out->kind == SL_VAL_INT && out->u.i == INT64_MIN)
+        *out = sl_val_null();
+    else if (out->kind == SL_VAL_INT)
+        sl_expr_set_int(out, -out->u.i);
     else if (out->kind != SL_VAL_NULL)
-        *out = sl_val_double(-sl_expr_num(out));
+        sl_expr_set_double(out, -sl_expr_num(out));
     return SL_OK;
 }
 
@@ -195,11 +175,14 @@ static sl_status and_or(const sl_expr_node *n, const sl_expr_ctx *c, bool decisi
         if (v.kind == SL_VAL_NULL) {
             saw_null = true;
         } else if (v.u.b == decisive) {
-            *out = sl_val_bool(decisive);
+            sl_expr_set_bool(out, decisive);
             return SL_OK;
         }
     }
-    *out = saw_null ? sl_val_null() : sl_val_bool(!decisive);
+    if (saw_null)
+        *out = sl_val_null();
+    else
+        sl_expr_set_bool(out, !decisive);
     return SL_OK;
 }
 
@@ -250,79 +233,11 @@ static int cmp_vals(const sl_val *a, const sl_val *b)
     return x < y ? -1 : x > y ? 1 : x == y ? 0 : 2;
 }
 
-static bool holds(int op, int r)
-{
-    switch (op) {
-    case SL_OP_EQ: return r == 0;
-    case SL_OP_NE: return r != 0;
-    case SL_OP_LT: return r == -1;
-    case SL_OP_LE: return r == -1 || r == 0;
-    case SL_OP_GT: return r == 1;
-    default: return r == 1 || r == 0;
-    }
-}
-
 sl_status sl_expr_ev_cmp(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     STRICT_ARGS(a);
-    *out = sl_val_bool(holds(n->op, cmp_vals(&a[0], &a[1])));
+    sl_expr_set_bool(out, sl_expr_holds(n->op, cmp_vals(&a[0], &a[1])));
     return SL_OK;
-}
-
-/* Non-null a against the constant of comparison k (see sl_expr_cmp_const): -1, 0
- * or 1, or 2 when unordered. Ints, dates, times and timestamps of one kind
- * (k->aux 1) compare as ints, cmp_vals' first case; other numbers as doubles, its
- * last, *x keeping a as a double once *have_x is set. */
-static inline int cmp_with_const(const sl_expr_node *k, const sl_val *a, double *x, bool *have_x)
-{
-    if (k->aux) {
-        int64_t y = k->kids[1]->lit.u.i;
-        return (a->u.i > y) - (a->u.i < y);
-    }
-    if (!*have_x) {
-        *x = a->kind == SL_VAL_DOUBLE ? a->u.d : a->kind == SL_VAL_INT ? (double)a->u.i : sl_expr_num(a);
-        *have_x = true;
-    }
-    double y = k->lit.u.d;   /* the constant as a double, set at compile time */
-    return *x < y ? -1 : *x > y ? 1 : *x == y ? 0 : 2;
-}
-
-sl_status sl_expr_ev_cmp_const(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    sl_val a;
-    EVAL_ARG(n->kids[0], &a);
-    if (a.kind == SL_VAL_NULL)
-        RETURN_NULL();
-    double x;
-    bool have_x = false;
-    *out = sl_val_bool(holds(n->op, cmp_with_const(n, &a, &x, &have_x)));
-    return SL_OK;
-}
-
-static bool int_like(sl_val_kind k)
-{
-    return k == SL_VAL_INT || k == SL_VAL_DATE || k == SL_VAL_TIME || k == SL_VAL_TIMESTAMP;
-}
-
-static bool number(sl_val_kind k)
-{
-    return k == SL_VAL_INT || k == SL_VAL_DOUBLE || k == SL_VAL_DECIMAL;
-}
-
-void sl_expr_cmp_const(sl_expr_node *n)
-{
-    const sl_expr_node *left = n->kids[0], *right = n->kids[1];
-    if (right->eval != sl_expr_ev_const)
-        return;
-    sl_val_kind a = left->kind, b = right->lit.kind;
-    if (a == b && int_like(a)) {
-        n->eval = sl_expr_ev_cmp_const;
-        n->aux = 1;
-    } else if (number(a) && number(b) && !(a == SL_VAL_INT && b == SL_VAL_INT)) {
-        n->eval = sl_expr_ev_cmp_const;
-        n->aux = 0;
-        n->lit = sl_val_double(sl_expr_num(&right->lit));
-    }
 }
 
 sl_status sl_expr_ev_in(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
@@ -333,16 +248,20 @@ sl_status sl_expr_ev_in(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out
         RETURN_NULL();
     bool saw_null = false;
     for (uint32_t i = 1; i < n->nkids; i++) {
-        sl_val v;
-        EVAL(n->kids[i], &v);
-        if (v.kind == SL_VAL_NULL) {
+        sl_val tmp;
+        const sl_val *v;
+        EVAL_REF(n->kids[i], &tmp, v);
+        if (v->kind == SL_VAL_NULL) {
             saw_null = true;
-        } else if (cmp_vals(&x, &v) == 0) {
-            *out = sl_val_bool(!n->op);
+        } else if (cmp_vals(&x, v) == 0) {
+            sl_expr_set_bool(out, !n->op);
             return SL_OK;
         }
     }
-    *out = saw_null ? sl_val_null() : sl_val_bool(n->op);
+    if (saw_null)
+        *out = sl_val_null();
+    else
+        sl_expr_set_bool(out, n->op);
     return SL_OK;
 }
 
@@ -353,15 +272,15 @@ sl_status sl_expr_ev_between(const sl_expr_node *n, const sl_expr_ctx *c, sl_val
         EVAL(n->kids[i], &v[i]);
     /* x >= lo and x <= hi, each null when a side is null */
     int lo = v[0].kind == SL_VAL_NULL || v[1].kind == SL_VAL_NULL ? -1
-             : holds(SL_OP_GE, cmp_vals(&v[0], &v[1]))             ? 1 : 0;
+             : sl_expr_holds(SL_OP_GE, cmp_vals(&v[0], &v[1]))     ? 1 : 0;
     int hi = v[0].kind == SL_VAL_NULL || v[2].kind == SL_VAL_NULL ? -1
-             : holds(SL_OP_LE, cmp_vals(&v[0], &v[2]))             ? 1 : 0;
+             : sl_expr_holds(SL_OP_LE, cmp_vals(&v[0], &v[2]))     ? 1 : 0;
     if (lo == 0 || hi == 0)
-        *out = sl_val_bool(n->op);
+        sl_expr_set_bool(out, n->op);
     else if (lo < 0 || hi < 0)
         *out = sl_val_null();
     else
-        *out = sl_val_bool(!n->op);
+        sl_expr_set_bool(out, !n->op);
     return SL_OK;
 }
 
@@ -369,15 +288,13 @@ sl_status sl_expr_ev_isnull(const sl_expr_node *n, const sl_expr_ctx *c, sl_val 
 {
     sl_val v;
     EVAL(n->kids[0], &v);
-    *out = sl_val_bool((v.kind == SL_VAL_NULL) != n->op);
+    sl_expr_set_bool(out, (v.kind == SL_VAL_NULL) != n->op);
     return SL_OK;
 }
 
 /* ---------------------------------------------------------------- conditionals */
 
-/* The value of case n taking the branch of its when number k, or its else (null
- * without one) when k is the number of whens. */
-static sl_status case_branch(const sl_expr_node *n, const sl_expr_ctx *c, uint32_t k, sl_val *out)
+sl_status sl_expr_case_branch(const sl_expr_node *n, const sl_expr_ctx *c, uint32_t k, sl_val *out)
 {
     uint32_t whens = (n->nkids - n->op) / 2;
     if (k == whens && !n->op)
@@ -396,44 +313,7 @@ sl_status sl_expr_ev_case(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *o
         if (cond.kind == SL_VAL_BOOL && cond.u.b)
             break;
     }
-    return case_branch(n, c, i, out);
-}
-
-/* A case whose every condition compares one column with a constant (a derived
- * column's bands: `case when amount < 10 then ... when amount < 50 ...`): the
- * column is read, and converted to a double, once rather than once a condition. */
-sl_status sl_expr_ev_case_col(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    uint32_t whens = (n->nkids - n->op) / 2, i = whens;
-    sl_val a;
-    col_value(n->kids[0]->kids[0], c, &a);
-    if (a.kind != SL_VAL_NULL) {
-        bool have_x = false;
-        double x = 0;
-        for (i = 0; i < whens; i++) {
-            const sl_expr_node *k = n->kids[2 * i];
-            if (holds(k->op, cmp_with_const(k, &a, &x, &have_x)))
-                break;
-        }
-    }
-    return case_branch(n, c, i, out);
-}
-
-void sl_expr_case_col(sl_expr_node *n)
-{
-    uint32_t whens = (n->nkids - n->op) / 2;
-    const sl_expr_node *col = NULL;
-    for (uint32_t i = 0; i < whens; i++) {
-        const sl_expr_node *k = n->kids[2 * i];
-        if (k->eval != sl_expr_ev_cmp_const)
-            return;
-        const sl_expr_node *x = k->kids[0];
-        if (x->eval != sl_expr_ev_col || (col && x->aux != col->aux))
-            return;
-        col = x;
-    }
-    if (col)
-        n->eval = sl_expr_ev_case_col;
+    return sl_expr_case_branch(n, c, i, out);
 }
 
 sl_status sl_expr_ev_if(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
@@ -486,10 +366,12 @@ sl_status sl_expr_ev_max(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *ou
 sl_status sl_expr_ev_abs(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     EVAL(n->kids[0], out);
-    if (out->kind == SL_VAL_INT)
-        *out = out->u.i == INT64_MIN ? sl_val_null() : sl_val_int(out->u.i < 0 ? -out->u.i : out->u.i);
+    if (out->kind == SL_VAL_INT && out->u.i == INT64_MIN)
+        *out = sl_val_null();
+    else if (out->kind == SL_VAL_INT)
+        sl_expr_set_int(out, out->u.i < 0 ? -out->u.i : out->u.i);
     else if (out->kind != SL_VAL_NULL)
-        *out = sl_val_double(fabs(sl_expr_num(out)));
+        sl_expr_set_double(out, fabs(sl_expr_num(out)));
     return SL_OK;
 }
 
@@ -497,7 +379,7 @@ sl_status sl_expr_ev_floor(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *
 {
     EVAL(n->kids[0], out);
     if (out->kind != SL_VAL_INT && out->kind != SL_VAL_NULL)
-        *out = sl_val_double(floor(sl_expr_num(out)));
+        sl_expr_set_double(out, floor(sl_expr_num(out)));
     return SL_OK;
 }
 
@@ -505,7 +387,7 @@ sl_status sl_expr_ev_ceil(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *o
 {
     EVAL(n->kids[0], out);
     if (out->kind != SL_VAL_INT && out->kind != SL_VAL_NULL)
-        *out = sl_val_double(ceil(sl_expr_num(out)));
+        sl_expr_set_double(out, ceil(sl_expr_num(out)));
     return SL_OK;
 }
 
@@ -550,87 +432,45 @@ sl_status sl_expr_ev_round(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *
     if (a[0].kind == SL_VAL_INT)
         *out = round_int(a[0].u.i, digits);
     else
-        *out = sl_val_double(round_double(sl_expr_num(&a[0]), digits));
+        sl_expr_set_double(out, round_double(sl_expr_num(&a[0]), digits));
     return SL_OK;
 }
 
 /* ---------------------------------------------------------------- dates and times */
-
-static int64_t day_of(const sl_val *v)
-{
-    return v->kind == SL_VAL_DATE ? v->u.i : sl_expr_floor_div(v->u.i, SL_US_PER_DAY);
-}
 
 sl_status sl_expr_ev_date(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
     int64_t d;
     EVAL_ARG(n->kids[0], out);
     if (out->kind == SL_VAL_TIMESTAMP)
-        *out = val_kind_i(SL_VAL_DATE, day_of(out));
+        sl_expr_set_i(out, SL_VAL_DATE, sl_expr_days(SL_VAL_TIMESTAMP, out->u.i));
+    else if (out->kind == SL_VAL_STRING && sl_expr_parse_date(out->u.s.ptr, out->u.s.len, &d))
+        sl_expr_set_i(out, SL_VAL_DATE, d);
     else if (out->kind == SL_VAL_STRING)
-        *out = sl_expr_parse_date(out->u.s.ptr, out->u.s.len, &d) ? val_kind_i(SL_VAL_DATE, d)
-                                                                  : sl_val_null();
+        *out = sl_val_null();
     return SL_OK;
 }
 
-/* part: 0 year, 1 month, 2 day, 3 weekday */
-static sl_status date_part(const sl_expr_node *n, const sl_expr_ctx *c, int part, sl_val *out)
+static sl_status part(const sl_expr_node *n, const sl_expr_ctx *c, int which, sl_val *out)
 {
     EVAL_ARG(n->kids[0], out);
-    if (out->kind == SL_VAL_NULL)
-        return SL_OK;
-    int64_t days = day_of(out), y;
-    unsigned m, d;
-    if (part == 3) {
-        *out = sl_val_int(days - 7 * sl_expr_floor_div(days + 3, 7) + 4); /* 1970-01-01: Thu */
-        return SL_OK;
+    if (out->kind != SL_VAL_NULL)
+        sl_expr_set_int(out, sl_expr_part(which, out->kind, out->u.i));
+    return SL_OK;
+}
+
+#define PART(name, which)                                                              \
+    sl_status sl_expr_ev_##name(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out) \
+    {                                                                                  \
+        return part(n, c, which, out);                                                 \
     }
-    sl_civil_from_days(days, &y, &m, &d);
-    *out = sl_val_int(part == 0 ? y : part == 1 ? (int64_t)m : (int64_t)d);
-    return SL_OK;
-}
-
-sl_status sl_expr_ev_year(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return date_part(n, c, 0, out);
-}
-
-sl_status sl_expr_ev_month(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return date_part(n, c, 1, out);
-}
-
-sl_status sl_expr_ev_day(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return date_part(n, c, 2, out);
-}
-
-sl_status sl_expr_ev_weekday(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    return date_part(n, c, 3, out);
-}
-
-/* The time of day, in microseconds, of a time or timestamp. */
-static int64_t tod_of(const sl_val *v)
-{
-    return v->kind == SL_VAL_TIME ? v->u.i : sl_expr_floor_mod(v->u.i, SL_US_PER_DAY);
-}
-
-sl_status sl_expr_ev_hour(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    EVAL_ARG(n->kids[0], out);
-    if (out->kind != SL_VAL_NULL)
-        *out = sl_val_int(tod_of(out) / 3600000000LL);
-    return SL_OK;
-}
-
-sl_status sl_expr_ev_minute(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
-{
-    EVAL_ARG(n->kids[0], out);
-    if (out->kind != SL_VAL_NULL)
-        *out = sl_val_int(tod_of(out) / 60000000LL % 60);
-    return SL_OK;
-}
+PART(year, SL_PART_YEAR)
+PART(month, SL_PART_MONTH)
+PART(day, SL_PART_DAY)
+PART(weekday, SL_PART_WEEKDAY)
+PART(hour, SL_PART_HOUR)
+PART(minute, SL_PART_MINUTE)
+#undef PART
 
 sl_status sl_expr_ev_date_add(const sl_expr_node *n, const sl_expr_ctx *c, sl_val *out)
 {
@@ -638,11 +478,17 @@ sl_status sl_expr_ev_date_add(const sl_expr_node *n, const sl_expr_ctx *c, sl_va
     int64_t r, us;
     if (a[0].kind == SL_VAL_DATE) {
         bool over = __builtin_add_overflow(a[0].u.i, a[1].u.i, &r) || r < INT32_MIN || r > INT32_MAX;
-        *out = over ? sl_val_null() : val_kind_i(SL_VAL_DATE, r);
+        if (over)
+            *out = sl_val_null();
+        else
+            sl_expr_set_i(out, SL_VAL_DATE, r);
     } else {
         bool over = __builtin_mul_overflow(a[1].u.i, SL_US_PER_DAY, &us) ||
                     __builtin_add_overflow(a[0].u.i, us, &r);
-        *out = over ? sl_val_null() : val_kind_i(SL_VAL_TIMESTAMP, r);
+        if (over)
+            *out = sl_val_null();
+        else
+            sl_expr_set_i(out, SL_VAL_TIMESTAMP, r);
     }
     return SL_OK;
 }
@@ -662,6 +508,31 @@ sl_status sl_expr_eval(const sl_expr *e, const sl_val *row, uint64_t rand_key, s
     if (st != SL_OK)
         *out = sl_val_null();
     return st;
+}
+
+sl_status sl_expr_eval_rows(const sl_expr *e, const sl_val *rows, size_t stride, size_t n,
+                            const uint64_t *rand_keys, sl_arena *arena, sl_val *out)
+{
+    if (!e || !arena || (n && (!out || !stride)))
+        return SL_ERR_USAGE;
+    if (sl_expr_fused_rows(e->root, rows, stride, n, out))
+        return SL_OK;
+    sl_expr_ctx c = {NULL, 0, arena};
+    for (size_t r = 0; r < n; r++) {
+        c.row = rows ? rows + r * stride : NULL;
+        c.rand_key = rand_keys ? rand_keys[r] : 0;
+        sl_status st = e->root->eval(e->root, &c, out + r * stride);
+        if (st != SL_OK) {
+            out[r * stride] = sl_val_null();
+            return st;
+        }
+    }
+    return SL_OK;
+}
+
+bool sl_expr_draws(const sl_expr *e)
+{
+    return e->draws;
 }
 
 sl_val_kind sl_expr_kind(const sl_expr *e)

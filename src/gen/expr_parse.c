@@ -426,7 +426,7 @@ static sl_status parse_case(parser *p, node **out)
     n->kids = kv.v;
     n->nkids = kv.n;
     n->op = has_else;
-    sl_expr_case_col(n);
+    sl_expr_case_col(n, p->mem);
     *out = n;
     return SL_OK;
 }
@@ -780,6 +780,7 @@ sl_status sl_expr_compile(const char *src, size_t len, const sl_expr_env *env, s
         sl_expr_free(e);
         return st;
     }
+    e->draws = p.sites > 0;
     *out = e;
     if (result_kind)
         *result_kind = e->root->kind;

@@ -106,7 +106,7 @@ bool sl_expr_parse_timestamp(const char *s, size_t n, int64_t *micros)
 
 /* ---------------------------------------------------------------- text of values */
 
-static const double pow10_tab[39] = {
+const double sl_expr_pow10[39] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11, 1e12,
     1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25,
     1e26, 1e27, 1e28, 1e29, 1e30, 1e31, 1e32, 1e33, 1e34, 1e35, 1e36, 1e37, 1e38};
@@ -119,9 +119,7 @@ double sl_expr_num(const sl_val *v)
     case SL_VAL_DECIMAL:
         if (v->u.dec.scale < 0 || v->u.dec.scale > 38)
             return 0;
-        /* exact division by a power of ten up to 1e22, so the result is the double
-         * nearest the decimal */
-        return (double)v->u.dec.unscaled / pow10_tab[v->u.dec.scale];
+        return sl_expr_dec_double(v->u.dec.unscaled, v->u.dec.scale);
     default: return 0;
     }
 }

@@ -201,7 +201,7 @@ typedef struct chunk {
     uint64_t lo, hi;
     sl_buf text;             /* text formats: the formatted rows */
     sl_pq_writer *batch;     /* Parquet: the rows, buffered as the writer keeps them */
-    sl_val *row;             /* one row's values */
+    sl_val *row;             /* a block's values, row after row */
     sl_arena arena;
     sl_status st;
     unsigned broken;
@@ -218,15 +218,39 @@ typedef struct pipe {
     int nworkers;
     const sl_gblock_seats *seats;
     sl_pq_writer *pq;        /* Parquet: the writer the batches are appended to */
+    const sl_emit_pq *emit;  /* Parquet: how rows go to it */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     volatile int abort;
     uint64_t next;           /* next chunk a worker takes */
 } pipe_t;
 
+/* Row `r` of the block at v (nc values a row) as text. */
+static sl_status text_row(const pipe_t *pp, const sl_gtable *tb, uint64_t r, const sl_val *v,
+                          sl_buf *text, sl_buf *tmp)
+{
+    sl_status st = SL_OK;
+    switch (pp->o->format) {
+    case SL_GEN_NDJSON:
+        st = sl_emit_json_row(tb, v, text);
+        return st == SL_OK ? sl_buf_putc(text, '\n') : st;
+    case SL_GEN_JSON:
+        st = sl_buf_append(text, r == 0 ? "\n" : ",\n", r == 0 ? 1 : 2);
+        return st == SL_OK ? sl_emit_json_row(tb, v, text) : st;
+    case SL_GEN_CSV:
+        return sl_emit_csv_row(tb, v, text, tmp);
+    default:
+        return SL_ERR_USAGE;
+    }
+}
+
+/* Rows [c->lo, c->hi) in blocks: made a column at a time (row by row for an
+ * association, whose seats are found per row), changed where --violations says,
+ * then written: to the Parquet batch a column at a time, or as text row by row. */
 static sl_status compute_chunk(pipe_t *pp, chunk *c)
 {
     const sl_gtable *tb = &pp->p->s->tables[pp->t];
+    size_t nc = tb->ncols;
     sl_arena_reset(&c->arena);
     sl_buf_clear(&c->text);
     sl_buf tmp;
@@ -234,33 +258,25 @@ static sl_status compute_chunk(pipe_t *pp, chunk *c)
     sl_val *v = c->row;
     sl_status st = SL_OK;
     c->broken = 0;
-    for (uint64_t r = c->lo; st == SL_OK && r < c->hi; r++) {
+    for (uint64_t r0 = c->lo; st == SL_OK && r0 < c->hi; r0 += SL_EMIT_BLOCK) {
+        size_t n = c->hi - r0 < SL_EMIT_BLOCK ? (size_t)(c->hi - r0) : SL_EMIT_BLOCK;
         unsigned br = 0;
-        st = sl_gen_row(pp->p, pp->t, r, 0, pp->seats, v, &c->arena, &br);
-        c->broken += br;
-        if (st != SL_OK)
-            break;
-        sl_gviol_apply(pp->p->viol, pp->t, r, v);
-        switch (pp->o->format) {
-        case SL_GEN_NDJSON:
-            st = sl_emit_json_row(tb, v, &c->text);
-            if (st == SL_OK)
-                st = sl_buf_putc(&c->text, '\n');
-            break;
-        case SL_GEN_JSON:
-            st = sl_buf_append(&c->text, r == 0 ? "\n" : ",\n", r == 0 ? 1 : 2);
-            if (st == SL_OK)
-                st = sl_emit_json_row(tb, v, &c->text);
-            break;
-        case SL_GEN_CSV:
-            st = sl_emit_csv_row(tb, v, &c->text, &tmp);
-            break;
-        case SL_GEN_PARQUET:
-            /* the writer's own buffering, done here on the worker: the values are
-             * still in cache, and the calling thread only appends the batch */
-            st = sl_emit_pq_row(tb, v, c->batch);
-            break;
+        if (!tb->assoc) {
+            st = sl_gen_block(pp->p, pp->t, r0, n, v, &c->arena, &br);
+            c->broken += br;
         }
+        for (size_t k = 0; st == SL_OK && k < n; k++) {
+            if (tb->assoc) {
+                st = sl_gen_row(pp->p, pp->t, r0 + k, 0, pp->seats, v + k * nc, &c->arena, &br);
+                c->broken += br;
+            }
+            if (st == SL_OK)
+                sl_gviol_apply(pp->p->viol, pp->t, r0 + k, v + k * nc);
+        }
+        if (st == SL_OK && pp->o->format == SL_GEN_PARQUET)
+            st = sl_emit_pq_block(pp->emit, v, nc, n, c->batch);
+        for (size_t k = 0; st == SL_OK && pp->o->format != SL_GEN_PARQUET && k < n; k++)
+            st = text_row(pp, tb, r0 + k, v + k * nc, &c->text, &tmp);
     }
     sl_buf_free(&tmp);
     return st;
@@ -303,9 +319,10 @@ typedef sl_status (*consume_fn)(void *ctx, const chunk *c, sl_error *err);
 
 static sl_status run_pipe(const sl_gplan *p, const sl_gen_options *o, int t, uint64_t lo,
                           uint64_t hi, const sl_gblock_seats *seats, sl_pq_writer *pq,
-                          consume_fn consume, void *ctx, sl_gen_stats *stats, sl_error *err)
+                          const sl_emit_pq *emit, consume_fn consume, void *ctx,
+                          sl_gen_stats *stats, sl_error *err)
 {
-    pipe_t pp = {.p = p, .o = o, .t = t, .lo = lo, .hi = hi, .seats = seats, .pq = pq};
+    pipe_t pp = {.p = p, .o = o, .t = t, .lo = lo, .hi = hi, .seats = seats, .pq = pq, .emit = emit};
     pp.chunk_rows = pq ? CHUNK_ROWS_PARQUET : CHUNK_ROWS;
     pp.nchunks = (hi - lo + pp.chunk_rows - 1) / pp.chunk_rows;
     pp.nworkers = o->threads > 0 ? o->threads : cores();
@@ -321,7 +338,8 @@ static sl_status run_pipe(const sl_gplan *p, const sl_gen_options *o, int t, uin
         pp.slots[i].index = i;
         sl_buf_init(&pp.slots[i].text, 0);
         sl_arena_init(&pp.slots[i].arena, 1 << 16);
-        if (st == SL_OK && !(pp.slots[i].row = malloc(nc * sizeof(sl_val))))
+        _Static_assert(SL_EMIT_BLOCK <= SL_GEN_BLOCK, "a block is made in one call");
+        if (st == SL_OK && !(pp.slots[i].row = malloc(SL_EMIT_BLOCK * nc * sizeof(sl_val))))
             st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
         if (st == SL_OK && pq)
             st = sl_pq_writer_open_batch(pq, &pp.slots[i].batch, err);
@@ -394,6 +412,7 @@ static sl_status consume_text(void *ctx, const chunk *c, sl_error *err)
 typedef struct pq_ctx {
     sl_pq_writer *w;
     const sl_gtable *t;
+    sl_emit_pq emit;
 } pq_ctx;
 
 static sl_status consume_pq(void *ctx, const chunk *c, sl_error *err)
@@ -408,7 +427,8 @@ static sl_status consume_pq(void *ctx, const chunk *c, sl_error *err)
 
 /* The rows --violations adds to table t, after its last row (so in the last shard). */
 static sl_status write_extra(const sl_gplan *p, const sl_gen_options *o, int t, uint64_t before,
-                             sl_pq_writer *w, out *f, sl_gen_stats *stats, sl_error *err)
+                             sl_pq_writer *w, const sl_emit_pq *emit, out *f, sl_gen_stats *stats,
+                             sl_error *err)
 {
     const sl_gtable *tb = &p->s->tables[t];
     size_t n;
@@ -422,7 +442,7 @@ static sl_status write_extra(const sl_gplan *p, const sl_gen_options *o, int t, 
     for (size_t i = 0; st == SL_OK && i < n; i++) {
         const sl_val *v = x + i * tb->ncols;
         if (o->format == SL_GEN_PARQUET) {
-            if ((st = sl_emit_pq_row(tb, v, w)) != SL_OK)
+            if ((st = sl_emit_pq_row(emit, v, w)) != SL_OK)
                 return sl_error_set(err, st, "cannot write a Parquet row of '%s'", tb->name);
             continue;
         }
@@ -500,7 +520,7 @@ static sl_status write_table(const sl_gplan *p, const sl_gen_options *o, int t, 
         /* generated tables default to DuckDB's row-group size: the peak memory of a
          * 10 M-row run falls from 293 MB to 66 MB at the same speed (bench/README.md, W3) */
         wo.row_group_rows = o->row_group_rows ? o->row_group_rows : 122880;
-        pq_ctx q = {NULL, tb};
+        pq_ctx q = {NULL, tb, {0}};
         if (!cols)
             st = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
         if (st == SL_OK)
@@ -510,16 +530,21 @@ static sl_status write_table(const sl_gplan *p, const sl_gen_options *o, int t, 
         if (st == SL_OK && sl_gen_schema_to_json(p->s, &js) == SL_OK && sl_buf_putc(&js, 0) == SL_OK)
             st = sl_pq_writer_set_kv(q.w, "sluice.schema", (const char *)js.data);
         sl_buf_free(&js);
+        /* --violations puts values outside the lists: those tables go as bytes */
+        if (st == SL_OK && (st = sl_emit_pq_init(&q.emit, p, t, !sl_gviol_uses(p->viol, t), q.w)) != SL_OK)
+            st = sl_error_set(err, st, "cannot set up the Parquet columns of '%s': %s", tb->name,
+                              sl_pq_writer_error(q.w)->msg[0] ? sl_pq_writer_error(q.w)->msg : "out of memory");
         if (st == SL_OK)
-            st = run_pipe(p, o, t, lo, hi, &seats, q.w, consume_pq, &q, stats, err);
+            st = run_pipe(p, o, t, lo, hi, &seats, q.w, &q.emit, consume_pq, &q, stats, err);
         if (st == SL_OK)
-            st = write_extra(p, o, t, total, q.w, NULL, stats, err);
+            st = write_extra(p, o, t, total, q.w, &q.emit, NULL, stats, err);
         if (q.w) {
             if (st == SL_OK)
                 st = sl_pq_writer_close(q.w, false, err);
             else
                 sl_pq_writer_abort(q.w);
         }
+        sl_emit_pq_free(&q.emit);   /* after the writer: its domains point here */
         free(cols);
         struct stat sb;
         if (st == SL_OK && stat(path, &sb) == 0)
@@ -538,9 +563,9 @@ static sl_status write_table(const sl_gplan *p, const sl_gen_options *o, int t, 
     if (st == SL_OK && o->shard == 0 && o->format == SL_GEN_JSON)
         st = out_write(&f, "[", 1, err);
     if (st == SL_OK)
-        st = run_pipe(p, o, t, lo, hi, &seats, NULL, consume_text, &f, stats, err);
+        st = run_pipe(p, o, t, lo, hi, &seats, NULL, NULL, consume_text, &f, stats, err);
     if (st == SL_OK)
-        st = write_extra(p, o, t, total, NULL, &f, stats, err);
+        st = write_extra(p, o, t, total, NULL, NULL, &f, stats, err);
     if (st == SL_OK && o->shard + 1 == o->nshards && o->format == SL_GEN_JSON)
         st = out_write(&f, "\n]\n", 3, err);
     sl_buf_free(&head);

@@ -90,6 +90,8 @@ static sl_status cache_parent_keys(sl_gplan *p, sl_error *err)
                 if (st != SL_OK)
                     return sl_error_set(err, st, "cannot compute the keys of '%s'",
                                         p->s->tables[c->ref_table].name);
+                if (v.kind == SL_VAL_STRING)
+                    v.u.s.sym = (uint32_t)k;   /* its index, for the Parquet writer */
                 rt->parent_keys[k] = v;
             }
             if (!c->ref_zipf)

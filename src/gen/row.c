@@ -106,12 +106,13 @@ static int64_t poisson(double lam, uint64_t bits)
 
 /* A dictionary entry (or a bool) written into its slot field by field, like
  * set_num below, rather than built and copied. */
-static inline void set_dict(sl_val *out, const sl_dict *d, const char *p, size_t n)
+static inline void set_dict(sl_val *out, const sl_dict *d, const char *p, size_t n, size_t sym)
 {
     out->kind = SL_VAL_STRING;
     out->plain = d->plain ? 1 : 0;
     out->u.s.ptr = p;
-    out->u.s.len = n;
+    out->u.s.len = (uint32_t)n;
+    out->u.s.sym = (uint32_t)sym;
 }
 
 static inline void set_bool(sl_val *out, bool b)
@@ -367,6 +368,30 @@ static __attribute__((noinline)) sl_status street_value(const sl_gcol *c, uint64
 static sl_status list_value(const sl_gplan *p, int t, const sl_gcol *c, uint64_t row,
                             uint64_t bits, const sl_val *vals, sl_arena *a, sl_val *out);
 
+/* The cases of gen_one that sl_gen_block also runs in loops of their own. */
+static inline void choice_value(const sl_gcol *c, uint64_t bits, sl_val *out)
+{
+    *out = c->values[c->gen == G_CONST ? 0 : c->alias ? sl_alias_pick(c->alias, bits) : sl_rng_below(bits, c->nvalues)];
+    if (out->kind == SL_VAL_DOUBLE && c->type != SL_G_DOUBLE)
+        to_type(c, out->u.d, false, 0, out);
+}
+
+static inline void dict_value(const sl_gcol *c, uint64_t bits, sl_val *out)
+{
+    size_t i = sl_dict_pick(c->dict, bits);
+    set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i], i);
+}
+
+/* A city and its state share the row's draw (the object's group key). */
+static inline void place_value(const sl_gcol *c, const sl_gcolrt *rt, uint64_t row, sl_val *out)
+{
+    size_t i = sl_dict_pick(c->dict, sl_rng_hash(rt->group_key, row));
+    if (c->gen == G_CITY)
+        set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i], i);
+    else
+        set_dict(out, c->dict, c->dict->second[i], c->dict->second_len[i], i);
+}
+
 /* One value of a generated column. bits are the row's draw for this column. */
 static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gcolrt *rt,
                          uint64_t row, uint64_t bits, const sl_val *vals, sl_arena *a,
@@ -407,15 +432,8 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
     case G_BERNOULLI:
         set_bool(out, sl_rng_unit(bits) < c->a);
         return SL_OK;
-    case G_CHOICE:
-        *out = c->values[c->alias ? sl_alias_pick(c->alias, bits) : sl_rng_below(bits, c->nvalues)];
-        if (out->kind == SL_VAL_DOUBLE && c->type != SL_G_DOUBLE)
-            to_type(c, out->u.d, false, 0, out);
-        return SL_OK;
-    case G_CONST:
-        *out = c->values[0];
-        if (out->kind == SL_VAL_DOUBLE && c->type != SL_G_DOUBLE)
-            to_type(c, out->u.d, false, 0, out);
+    case G_CHOICE: case G_CONST:
+        choice_value(c, bits, out);
         return SL_OK;
     case G_DATE:
         out->kind = SL_VAL_DATE;
@@ -432,15 +450,13 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
         out->u.i = (int64_t)c->min + (int64_t)k * step;
         return SL_OK;
     }
-    case G_DICT: {
-        size_t i = sl_dict_pick(c->dict, bits);
-        set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i]);
+    case G_DICT:
+        dict_value(c, bits, out);
         return SL_OK;
-    }
     case G_FIRST_NAME: case G_LAST_NAME: {
         const sl_dict *d = c->gen == G_LAST_NAME ? c->dict : given_for(c, vals, bits);
         size_t i = sl_dict_pick(d, sl_rng_mix(bits));
-        set_dict(out, d, d->entry[i], d->len[i]);
+        set_dict(out, d, d->entry[i], d->len[i], d == c->dict ? i : c->dict->n + i);
         return SL_OK;
     }
     case G_FULL_NAME:
@@ -449,14 +465,9 @@ static sl_status gen_one(const sl_gplan *p, int t, const sl_gcol *c, const sl_gc
         return email_value(p, c, rt, row, bits, vals, a, out);
     case G_STREET:
         return street_value(c, bits, a, out);
-    case G_CITY: case G_STATE: {
-        size_t i = sl_dict_pick(c->dict, sl_rng_hash(rt->group_key, row));
-        if (c->gen == G_CITY)
-            set_dict(out, c->dict, c->dict->entry[i], c->dict->len[i]);
-        else
-            set_dict(out, c->dict, c->dict->second[i], c->dict->second_len[i]);
+    case G_CITY: case G_STATE:
+        place_value(c, rt, row, out);
         return SL_OK;
-    }
     case G_ZIP:
         return pattern_fill("#####", 0, true, bits, a, out);
     case G_UUID: {
@@ -516,7 +527,7 @@ static sl_status list_value(const sl_gplan *p, int t, const sl_gcol *c, uint64_t
             if (e->gen == G_CHOICE)
                 items[i] = e->values[idx[i]];
             else
-                set_dict(&items[i], e->dict, e->dict->entry[idx[i]], e->dict->len[idx[i]]);
+                set_dict(&items[i], e->dict, e->dict->entry[idx[i]], e->dict->len[idx[i]], idx[i]);
         }
     } else {
         sl_gcolrt ert = p->rt[t][c - p->s->tables[t].cols];
@@ -587,6 +598,79 @@ static inline __attribute__((always_inline)) void ref_prefetch(const sl_gcol *c,
     }
 }
 
+/* A derived column's value: its expression over the row so far, in the column's
+ * type. */
+static inline sl_status expr_value(const sl_gcol *c, const sl_gcolrt *rt, uint64_t part,
+                                   const sl_val *vals, sl_arena *arena, sl_val *out)
+{
+    sl_status st = sl_expr_eval(c->expr, vals, sl_rng_join(rt->key, part), arena, out);
+    if (st == SL_OK && out->kind != SL_VAL_NULL) {
+        sl_val v = *out;
+        if (c->type == SL_G_DOUBLE && v.kind == SL_VAL_INT)
+            *out = sl_val_double((double)v.u.i);
+        else if (c->type == SL_G_DECIMAL && v.kind != SL_VAL_DECIMAL)
+            to_type(c, v.kind == SL_VAL_INT ? (double)v.u.i : v.u.d, false, 0, out);
+        else if (c->type == SL_G_DECIMAL && v.u.dec.scale != c->scale)
+            to_type(c, (double)v.u.dec.unscaled / pow(10, v.u.dec.scale), false, 0, out);
+        else if (c->type >= SL_G_INT8 && c->type <= SL_G_INT32)
+            to_type(c, (double)v.u.i, true, v.u.i, out);
+    }
+    return st;
+}
+
+/* Column i of row `row` into vals[i] (vals: the row's values so far); part is
+ * sl_rng_part(row), left and right an association row's seats. */
+static inline __attribute__((always_inline)) sl_status
+gen_cell(const sl_gplan *p, int t, const sl_gtable *tb, size_t i, uint64_t row, uint64_t part,
+         uint64_t block, uint64_t left, uint64_t right, sl_val *vals, sl_arena *arena)
+{
+    const sl_gcol *c = &tb->cols[i];
+    const sl_gcolrt *rt = &p->rt[t][i];
+    if (c->gen == G_OBJECT) {
+        vals[i] = sl_val_null();
+        return SL_OK;
+    }
+    if (c->null_rate > 0 && sl_rng_unit(sl_rng_join(rt->null_key, part)) < c->null_rate) {
+        vals[i] = sl_val_null();
+        return SL_OK;
+    }
+    if (c->gen == G_REF) {
+        if (rt->parent_keys) {
+            if (rt->parent_n > REF_PREFETCH_MIN)
+                ref_prefetch(c, rt, row);
+            uint64_t bits = sl_rng_join(rt->key, part);
+            uint64_t k = c->ref_zipf ? sl_alias_pick(&rt->ref_alias, bits) : sl_rng_below(bits, rt->parent_n);
+            vals[i] = rt->parent_keys[k];
+            return SL_OK;
+        }
+        uint64_t pr = tb->assoc && (int)i == tb->left_col    ? left
+                      : tb->assoc && (int)i == tb->right_col ? right
+                                                             : parent_row(p, c, rt, row, block);
+        return sl_gen_value(p, c->ref_table, c->ref_col, pr, NULL, arena, &vals[i]);
+    }
+    if (c->gen == G_EXPR)
+        return expr_value(c, rt, part, vals, arena, &vals[i]);
+    return gen_one(p, t, c, rt, row, sl_rng_join(rt->key, part), vals, arena, &vals[i]);
+}
+
+/* The check constraints row vals breaks. */
+static sl_status count_broken(const sl_gtable *tb, const sl_val *vals, sl_arena *arena, unsigned *broken)
+{
+    *broken = 0;
+    for (size_t i = 0; i < tb->ncols; i++) {
+        const sl_gcol *c = &tb->cols[i];
+        if (!c->check)
+            continue;
+        sl_val r;
+        sl_status st = sl_expr_eval(c->check, vals, 0, arena, &r);
+        if (st != SL_OK)
+            return st;
+        if (r.kind == SL_VAL_BOOL && !r.u.b)
+            (*broken)++;
+    }
+    return SL_OK;
+}
+
 sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
                      const sl_gblock_seats *seats, sl_val *vals, sl_arena *arena,
                      unsigned *broken)
@@ -610,59 +694,96 @@ sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
     *broken = 0;
     uint64_t part = sl_rng_part(row);   /* every column's draw is sl_rng_hash(key, row) */
     for (size_t i = 0; i < tb->ncols; i++) {
-        const sl_gcol *c = &tb->cols[i];
-        const sl_gcolrt *rt = &p->rt[t][i];
-        sl_status st = SL_OK;
-        if (c->gen == G_OBJECT) {
-            vals[i] = sl_val_null();
-            continue;
-        }
-        if (c->null_rate > 0 && sl_rng_unit(sl_rng_join(rt->null_key, part)) < c->null_rate) {
-            vals[i] = sl_val_null();
-            continue;
-        }
-        if (c->gen == G_REF) {
-            if (rt->parent_keys) {
-                if (rt->parent_n > REF_PREFETCH_MIN)
-                    ref_prefetch(c, rt, row);
-                uint64_t bits = sl_rng_join(rt->key, part);
-                uint64_t k = c->ref_zipf ? sl_alias_pick(&rt->ref_alias, bits) : sl_rng_below(bits, rt->parent_n);
-                vals[i] = rt->parent_keys[k];
-                continue;
-            }
-            uint64_t pr = tb->assoc && (int)i == tb->left_col    ? left
-                          : tb->assoc && (int)i == tb->right_col ? right
-                                                                 : parent_row(p, c, rt, row, block);
-            st = sl_gen_value(p, c->ref_table, c->ref_col, pr, NULL, arena, &vals[i]);
-        } else if (c->gen == G_EXPR) {
-            st = sl_expr_eval(c->expr, vals, sl_rng_join(rt->key, part), arena, &vals[i]);
-            if (st == SL_OK && vals[i].kind != SL_VAL_NULL) {
-                sl_val v = vals[i];
-                if (c->type == SL_G_DOUBLE && v.kind == SL_VAL_INT)
-                    vals[i] = sl_val_double((double)v.u.i);
-                else if (c->type == SL_G_DECIMAL && v.kind != SL_VAL_DECIMAL)
-                    to_type(c, v.kind == SL_VAL_INT ? (double)v.u.i : v.u.d, false, 0, &vals[i]);
-                else if (c->type == SL_G_DECIMAL && v.u.dec.scale != c->scale)
-                    to_type(c, (double)v.u.dec.unscaled / pow(10, v.u.dec.scale), false, 0, &vals[i]);
-                else if (c->type >= SL_G_INT8 && c->type <= SL_G_INT32)
-                    to_type(c, (double)v.u.i, true, v.u.i, &vals[i]);
-            }
-        } else {
-            st = gen_one(p, t, c, rt, row, sl_rng_join(rt->key, part), vals, arena, &vals[i]);
-        }
+        sl_status st = gen_cell(p, t, tb, i, row, part, block, left, right, vals, arena);
         if (st != SL_OK)
             return st;
     }
-    for (size_t i = 0; i < tb->ncols; i++) {
+    return count_broken(tb, vals, arena, broken);
+}
+
+sl_status sl_gen_block(const sl_gplan *p, int t, uint64_t row0, size_t n, sl_val *vals,
+                       sl_arena *arena, unsigned *broken)
+{
+    const sl_gtable *tb = &p->s->tables[t];
+    size_t nc = tb->ncols;
+    *broken = 0;
+    if (tb->assoc || n > SL_GEN_BLOCK) {   /* seats are found row by row */
+        return SL_ERR_USAGE;
+    }
+    uint64_t part[SL_GEN_BLOCK];
+    for (size_t r = 0; r < n; r++)
+        part[r] = sl_rng_part(row0 + r);
+    for (size_t i = 0; i < nc; i++) {
         const sl_gcol *c = &tb->cols[i];
-        if (!c->check)
+        const sl_gcolrt *rt = &p->rt[t][i];
+        sl_val *col = vals + i;
+        /* the common generators in loops of their own, the column's constants
+         * loaded once; the rest through gen_cell */
+        bool nul[SL_GEN_BLOCK], some = false;
+        if (c->null_rate > 0 && c->gen != G_OBJECT)
+            for (size_t r = 0; r < n; r++)
+                some |= nul[r] = sl_rng_unit(sl_rng_join(rt->null_key, part[r])) < c->null_rate;
+#define CELLS(value)                                                      \
+    for (size_t r = 0; r < n; r++) {                                      \
+        sl_val *out = col + r * nc;                                       \
+        uint64_t bits = sl_rng_join(rt->key, part[r]);                    \
+        (void)bits;                                                       \
+        if (some && nul[r])                                               \
+            *out = sl_val_null();                                         \
+        else                                                              \
+            value;                                                        \
+    }                                                                     \
+    continue
+        switch (c->gen) {
+        case G_CHOICE: case G_CONST: CELLS(choice_value(c, bits, out));
+        case G_DICT: CELLS(dict_value(c, bits, out));
+        case G_CITY: case G_STATE: CELLS(place_value(c, rt, row0 + r, out));
+        case G_BERNOULLI: CELLS(set_bool(out, sl_rng_unit(bits) < c->a));
+        case G_LOGNORMAL: CELLS(to_type(c, exp(c->a + c->b * normal01(bits)), false, 0, out));
+        case G_TIMESTAMP: CELLS((out->kind = SL_VAL_TIMESTAMP, out->u.i = timestamp_value(c, bits)));
+        case G_SEQUENCE:   /* a number: nothing to allocate, nothing to fail */
+            if (c->type != SL_G_STRING) {
+                CELLS(int_value(c, (int64_t)(c->a + (double)(row0 + r) * c->b), NULL, out));
+            }
+            break;
+        default: break;
+        }
+#undef CELLS
+        if (c->gen == G_REF && rt->parent_keys && c->null_rate <= 0) {
+            /* In passes, so that the loads of a block overlap rather than wait one
+             * by one: a zipf's alias slots (800 kB for 100,000 parents) are
+             * fetched, then every pick is made and its key's load started, then
+             * the keys are copied. */
+            uint32_t k[SL_GEN_BLOCK];
+            uint64_t bits[SL_GEN_BLOCK];
+            for (size_t r = 0; r < n; r++) {
+                bits[r] = sl_rng_join(rt->key, part[r]);
+                if (c->ref_zipf)
+                    __builtin_prefetch(sl_alias_slot_of(&rt->ref_alias, bits[r]));
+            }
+            for (size_t r = 0; r < n; r++) {
+                k[r] = (uint32_t)(c->ref_zipf ? sl_alias_pick(&rt->ref_alias, bits[r]) : sl_rng_below(bits[r], rt->parent_n));
+                __builtin_prefetch(&rt->parent_keys[k[r]]);
+            }
+            for (size_t r = 0; r < n; r++)
+                vals[r * nc + i] = rt->parent_keys[k[r]];
             continue;
-        sl_val r;
-        sl_status st = sl_expr_eval(c->check, vals, 0, arena, &r);
+        }
+        for (size_t r = 0; r < n; r++) {
+            sl_status st = gen_cell(p, t, tb, i, row0 + r, part[r], 0, 0, 0, vals + r * nc, arena);
+            if (st != SL_OK)
+                return st;
+        }
+    }
+    bool checks = false;
+    for (size_t i = 0; i < nc; i++)
+        checks = checks || tb->cols[i].check;
+    for (size_t r = 0; checks && r < n; r++) {
+        unsigned b;
+        sl_status st = count_broken(tb, vals + r * nc, arena, &b);
         if (st != SL_OK)
             return st;
-        if (r.kind == SL_VAL_BOOL && !r.u.b)
-            (*broken)++;
+        *broken += b;
     }
     return SL_OK;
 }

@@ -78,6 +78,14 @@ sl_status sl_gen_row(const sl_gplan *p, int t, uint64_t row, uint64_t block,
                      const sl_gblock_seats *seats, sl_val *vals, sl_arena *arena,
                      unsigned *broken);
 
+/* Rows [row0, row0 + n) of table t in table mode, n <= SL_GEN_BLOCK, row r's values
+ * at vals + (r - row0) x ncols: the values sl_gen_row makes, made a column at a
+ * time. *broken sums the rows' broken checks. Not for association tables
+ * (SL_ERR_USAGE): their seats are found row by row. */
+#define SL_GEN_BLOCK 128
+sl_status sl_gen_block(const sl_gplan *p, int t, uint64_t row0, size_t n, sl_val *vals,
+                       sl_arena *arena, unsigned *broken);
+
 /* The value of table t's column c at row, alone: used for foreign keys, whose value is
  * the parent's key computed at the parent's row. Only for generated columns. */
 sl_status sl_gen_value(const sl_gplan *p, int t, int c, uint64_t row, const sl_val *vals,

@@ -352,9 +352,12 @@ sl_status sch_gen_params(ctx *c, const sl_node *m, sl_gcol *col)
         if (!col->values)
             return sl_error_set(c->err, SL_ERR_NOMEM, "out of memory");
         col->nvalues = v->n;
-        for (size_t i = 0; i < v->n; i++)
+        for (size_t i = 0; i < v->n; i++) {
             if ((st = literal(c, v->items[i], col, &col->values[i])) != SL_OK)
                 return st;
+            if (col->values[i].kind == SL_VAL_STRING)
+                col->values[i].u.s.sym = (uint32_t)i;   /* its index, for the Parquet writer */
+        }
     }
     switch (col->gen) {
     case G_SEQUENCE:
@@ -506,6 +509,8 @@ sl_status sch_gen_params(ctx *c, const sl_node *m, sl_gcol *col)
         col->nvalues = 1;
         if ((st = literal(c, cv, col, col->values)) != SL_OK)
             return st;
+        if (col->values[0].kind == SL_VAL_STRING)
+            col->values[0].u.s.sym = 0;
         break;
     }
     case G_LIST:

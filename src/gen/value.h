@@ -30,10 +30,15 @@ struct sl_val {
         int64_t i;
         double d;
         struct { int64_t unscaled; int32_t scale; } dec;
-        struct { const char *ptr; size_t len; } s;
+        /* sym: where the generator drew the string from a fixed list (a choice, a
+         * dictionary, a parent's keys), its index there, which the Parquet emitter
+         * hands the writer instead of the bytes (emit.c checks it); else anything */
+        struct { const char *ptr; uint32_t len; uint32_t sym; } s;
         struct { const sl_val *items; size_t len; } list;
     } u;
 };
+
+_Static_assert(sizeof(sl_val) == 24, "sl_val is three words: rows are arrays of them");
 
 static inline sl_val sl_val_null(void) { sl_val v = {.kind = SL_VAL_NULL}; return v; }
 static inline sl_val sl_val_int(int64_t i) { sl_val v = {.kind = SL_VAL_INT, .u.i = i}; return v; }

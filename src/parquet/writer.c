@@ -54,8 +54,6 @@ const char *pq_type_name(sl_pq_type t)
 
 /* ------------------------------------------------------------ open */
 
-enum call { CALL_NULL, CALL_BOOL, CALL_INT, CALL_DOUBLE, CALL_BYTES, CALL_DEC128 };
-
 static const char *call_name(int call)
 {
     static const char *names[] = {"sl_pq_write_null", "sl_pq_write_bool", "sl_pq_write_int",
@@ -168,6 +166,8 @@ static void free_columns(sl_pq_writer *w)
     for (size_t i = 0; i < w->ncols; i++) {
         pq_wcol *c = &w->cols[i];
         free(c->name);
+        if (!w->batch)   /* a batch shares its writer's */
+            pq_domain_free((pq_domain *)c->dom);
         sl_buf_free(&c->values);
         sl_buf_free(&c->defs);
         sl_buf_free(&c->reps);
@@ -332,6 +332,8 @@ sl_status sl_pq_writer_open_batch(const sl_pq_writer *w, sl_pq_writer **out, sl_
         defs[i] = w->cols[i].def;
     sl_status s = writer_new(defs, w->ncols, &w->opt, true, out, err);
     free(defs);
+    for (size_t i = 0; !s && i < w->ncols; i++)
+        (*out)->cols[i].dom = w->cols[i].dom;
     return s;
 }
 
@@ -564,6 +566,60 @@ sl_status sl_pq_write_double(sl_pq_writer *w, size_t col, double v)
     return put_value(w, c, &v, 8);
 }
 
+/* Buffers entry k (a first entry) of c's domain as the row's value. */
+static sl_status put_index(sl_pq_writer *w, pq_wcol *c, uint32_t k)
+{
+    sl_status s = put(&c->values, &k, 4);
+    if (s)
+        return fail_mem(w, s, c);
+    uint64_t n = 4 + (uint64_t)pq_domain_len(c->dom, k);
+    c->dom_bytes += n;
+    if (!w->batch)
+        w->rg_bytes += n;
+    return end_slot(w, c, true);
+}
+
+sl_status sl_pq_write_index(sl_pq_writer *w, size_t col, uint32_t i)
+{
+    pq_wcol *c;
+    sl_status s = begin_value(w, col, CALL_BYTES, &c);
+    if (s)
+        return s;
+    if (!c->dom)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s' has no domain: an index means nothing", c->name);
+    if (i >= c->dom->n)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s': index %u is past the end of its "
+                            "domain of %zu strings", c->name, i, c->dom->n);
+    return put_index(w, c, pq_domain_canon(c->dom, i));
+}
+
+sl_status sl_pq_writer_set_domain(sl_pq_writer *w, size_t col, const sl_pq_str *list, size_t n)
+{
+    if (w->failed)
+        return w->failed;
+    if (w->batch)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "a batch takes its writer's domains");
+    if (col >= w->ncols)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_writer_set_domain: column %zu does not exist", col);
+    pq_wcol *c = &w->cols[col];
+    if (c->call != CALL_BYTES || c->def.list)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s': only a STRING or BINARY column that "
+                            "is not a LIST takes a domain", c->name);
+    if (w->rows || w->rg_rows || pq_row_open(w) || c->dom)
+        return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s': a domain is set once, before the "
+                            "first row", c->name);
+    pq_domain *d;
+    sl_status s = pq_domain_new(list, n, &d);
+    if (s == SL_ERR_NOMEM)
+        return sl_error_set(&w->err, s, "out of memory");
+    if (s)
+        return sl_error_set(&w->err, s, "column '%s': a domain needs 1 to %u strings, each "
+                            "shorter than 2 GiB", c->name, UINT32_MAX / 4);
+    c->dom = d;
+    w->job.cols[col].dom = d;
+    return SL_OK;
+}
+
 sl_status sl_pq_write_bytes(sl_pq_writer *w, size_t col, const void *p, size_t len)
 {
     pq_wcol *c;
@@ -573,6 +629,13 @@ sl_status sl_pq_write_bytes(sl_pq_writer *w, size_t col, const void *p, size_t l
     if (len > INT32_MAX - 64)
         return sl_error_set(&w->err, SL_ERR_LIMIT, "column '%s': a value of %zu bytes is too long",
                             c->name, len);
+    if (c->dom) {
+        uint32_t k = pq_domain_find(c->dom, p, len);
+        if (k == UINT32_MAX)
+            return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s': a value of %zu bytes is not "
+                                "one of the column's %zu domain strings", c->name, len, c->dom->n);
+        return put_index(w, c, k);
+    }
     if ((s = sl_buf_reserve(&c->values, 4 + len)))
         return fail_mem(w, s, c);
     uint32_t n = (uint32_t)len;
@@ -644,6 +707,11 @@ static sl_status put_one(sl_pq_writer *w, size_t col, const sl_pq_value *v)
     case SL_PQV_INT: return sl_pq_write_int(w, col, v->u.i);
     case SL_PQV_DOUBLE: return sl_pq_write_double(w, col, v->u.d);
     case SL_PQV_BYTES: return sl_pq_write_bytes(w, col, v->u.s.p, v->u.s.len);
+    case SL_PQV_INDEX:
+        if (v->u.i < 0 || v->u.i > UINT32_MAX)
+            return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_row: column %zu: index %lld is "
+                                "out of range", col, (long long)v->u.i);
+        return sl_pq_write_index(w, col, (uint32_t)v->u.i);
     }
     return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_row: column %zu: unknown value kind %d",
                         col, (int)v->kind);
@@ -655,8 +723,14 @@ static void undo_row(sl_pq_writer *w, const sl_pq_value *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         pq_wcol *c = &w->cols[i];
         bool present = v[i].kind != SL_PQV_NULL;
-        if (present)
+        if (present && c->dom) {
+            uint32_t k;
+            memcpy(&k, c->values.data + c->values.len - 4, 4);
+            c->values.len -= 4;
+            c->dom_bytes -= 4 + (uint64_t)pq_domain_len(c->dom, k);
+        } else if (present) {
             c->values.len -= c->width ? c->width : 4 + v[i].u.s.len;
+        }
         if (c->max_def)
             c->defs.len--;
         c->nslots--;
@@ -690,7 +764,7 @@ sl_status sl_pq_write_row(sl_pq_writer *w, const sl_pq_value *v)
             n = 0;
             break;
         case SL_PQV_BYTES:
-            if (c->call != CALL_BYTES || x->u.s.len > INT32_MAX - 64)
+            if (c->call != CALL_BYTES || c->dom || x->u.s.len > INT32_MAX - 64)
                 goto slow;
             n = 4 + x->u.s.len;
             if (!(s = sl_buf_reserve(&c->values, n))) {
@@ -723,6 +797,16 @@ sl_status sl_pq_write_row(sl_pq_writer *w, const sl_pq_value *v)
                 s = put(&c->values, &x->u.d, 8);
             }
             break;
+        case SL_PQV_INDEX: {
+            const pq_domain *d = c->dom;
+            if (!d || x->u.i < 0 || (uint64_t)x->u.i >= d->n)
+                goto slow;
+            uint32_t k = pq_domain_canon(d, (uint32_t)x->u.i);
+            n = 4 + (size_t)pq_domain_len(d, k);
+            c->dom_bytes += n;
+            s = put(&c->values, &k, 4);
+            break;
+        }
         case SL_PQV_BOOL: {
             if (c->call != CALL_BOOL)
                 goto slow;

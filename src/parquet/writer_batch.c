@@ -9,9 +9,11 @@
 
 #include "parquet/writer_internal.h"
 
-/* A position in a column's buffers: slots, value bytes, values. */
+/* A position in a column's buffers: slots, value bytes, values, and for a domain
+ * column the values' PLAIN bytes (pq_wcol.dom_bytes) so far. */
 typedef struct cursor {
     size_t slot, byte, nval;
+    uint64_t plain;
 } cursor;
 
 /* Moves slots [a, b) of the batch's column from to the writer's column to. */
@@ -29,6 +31,7 @@ static sl_status move_slots(pq_wcol *to, const pq_wcol *from, const cursor *a, c
         return s;
     to->nslots += ns;
     to->nvalues += b->nval - a->nval;
+    to->dom_bytes += b->plain - a->plain;
     return SL_OK;
 }
 
@@ -41,14 +44,24 @@ static void next_row(const pq_wcol *c, cursor *k, uint64_t *bytes)
         *bytes += 2;
         if (!c->max_def || c->defs.data[s] == c->max_def) {
             size_t n = c->width;
-            if (!n) {
-                uint32_t len;
-                memcpy(&len, c->values.data + k->byte, 4);
-                n = 4 + (size_t)len;
+            uint64_t counted;
+            if (c->dom) {   /* an index, counted as the string it stands for */
+                uint32_t e;
+                memcpy(&e, c->values.data + k->byte, 4);
+                n = 4;
+                counted = 4 + (uint64_t)pq_domain_len(c->dom, e);
+                k->plain += counted;
+            } else {
+                if (!n) {
+                    uint32_t len;
+                    memcpy(&len, c->values.data + k->byte, 4);
+                    n = 4 + (size_t)len;
+                }
+                counted = n;
             }
             k->byte += n;
             k->nval++;
-            *bytes += n;
+            *bytes += counted;
         }
         s++;
     } while (c->max_rep && s < c->nslots && c->reps.data[s] != 0);
@@ -61,7 +74,7 @@ static uint64_t batch_bytes(const sl_pq_writer *b)
 {
     uint64_t n = 0;
     for (size_t i = 0; i < b->ncols; i++)
-        n += b->cols[i].values.len + 2 * b->cols[i].nslots;
+        n += (b->cols[i].dom ? b->cols[i].dom_bytes : b->cols[i].values.len) + 2 * b->cols[i].nslots;
     return n;
 }
 
@@ -72,7 +85,7 @@ static void batch_clear(sl_pq_writer *b)
         sl_buf_clear(&c->values);
         sl_buf_clear(&c->defs);
         sl_buf_clear(&c->reps);
-        c->nslots = c->nvalues = 0;
+        c->nslots = c->nvalues = c->dom_bytes = 0;
     }
     b->rows = b->rg_rows = b->rg_bytes = 0;
 }
@@ -84,7 +97,7 @@ static sl_status check_batch(sl_pq_writer *w, const sl_pq_writer *b)
     for (size_t i = 0; i < w->ncols; i++) {
         const pq_wcol *x = &w->cols[i], *y = &b->cols[i];
         if (x->def.type != y->def.type || x->width != y->width || x->max_def != y->max_def ||
-            x->max_rep != y->max_rep)
+            x->max_rep != y->max_rep || x->dom != y->dom)
             return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_batch: column '%s' of the batch "
                                 "is not the writer's", x->name);
     }
@@ -93,6 +106,10 @@ static sl_status check_batch(sl_pq_writer *w, const sl_pq_writer *b)
                             (unsigned long long)w->rows);
     if (pq_row_open(b))
         return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_batch: the batch's last row is not ended");
+    for (size_t i = 0; i < b->ncols; i++)
+        if (b->cols[i].blk_slots)
+            return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_batch: the batch has a block of "
+                                "column '%s' not ended by sl_pq_batch_end_rows", b->cols[i].name);
     if (b->failed)
         return sl_error_set(&w->err, SL_ERR_USAGE, "sl_pq_write_batch: the batch failed: %s", b->err.msg);
     return SL_OK;
@@ -155,7 +172,7 @@ sl_status sl_pq_write_batch(sl_pq_writer *w, sl_pq_writer *b)
             return sl_error_set(&w->err, SL_ERR_NOMEM, "out of memory");
         for (size_t i = 0; i < w->ncols; i++) {
             const pq_wcol *c = &b->cols[i];
-            k[w->ncols + i] = (cursor){(size_t)c->nslots, c->values.len, (size_t)c->nvalues};
+            k[w->ncols + i] = (cursor){(size_t)c->nslots, c->values.len, (size_t)c->nvalues, c->dom_bytes};
         }
         s = move_all(w, b, k, k + w->ncols);
         free(k);

@@ -5,7 +5,7 @@
  *
  * Dictionary: every value is looked up in a hash dictionary; when the dictionary
  * would pass dictionary_max_bytes the chunk falls back to PLAIN from the start of
- * the row holding that value, and when the first DICT_PROBE values are mostly
+ * the row holding that value, and when the first PQ_DICT_PROBE values are mostly
  * distinct the dictionary is dropped altogether (it would not pay off). */
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +14,7 @@
 #include "parquet/format.h"
 #include "parquet/writer_internal.h"
 
-#define DICT_PROBE 16384                /* values seen before the payoff check */
-#define DICT_PROBE_BITS 15              /* pq_few_repeats' set for them */
+#define DICT_PROBE_BITS 15              /* pq_few_repeats' set for PQ_DICT_PROBE values */
 #define PAGE_MAX_SLOTS ((size_t)1 << 24)
 #define DICT_KEEP_SLOTS 4096            /* a 32 kB hash table */
 #define DICT_KEEP_BYTES 65536
@@ -35,6 +34,13 @@ void pq_scratch_free(pq_scratch *s)
     s->seen = NULL;
     pq_dict_free(&s->spare);
     s->idx_cap = 0;
+    free(s->dmap);
+    s->dmap = NULL;
+    s->dmap_cap = 0;
+    free(s->dused);
+    s->dused = NULL;
+    s->dused_cap = 0;
+    sl_buf_free(&s->plain);
     sl_pq_compressor_free(&s->zc);
 }
 
@@ -133,11 +139,11 @@ static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch
      * mostly distinct: counting repeats costs a fraction of building the entries.
      * The same decision: the test counts the same thing, and none of these values
      * can pass the byte limit, which would have stopped the probe short. */
-    if (dropped && (c->width == 4 || c->width == 8) && n >= DICT_PROBE &&
-        (size_t)DICT_PROBE * c->width <= opt->dictionary_max_bytes) {
+    if (dropped && (c->width == 4 || c->width == 8) && n >= PQ_DICT_PROBE &&
+        (size_t)PQ_DICT_PROBE * c->width <= opt->dictionary_max_bytes) {
         if (!s->seen && !(s->seen = malloc(sizeof *s->seen << DICT_PROBE_BITS)))
             return SL_ERR_NOMEM;
-        if (pq_few_repeats(c->values.data, c->width, DICT_PROBE, (DICT_PROBE - 1) / 10, s->seen,
+        if (pq_few_repeats(c->values.data, c->width, PQ_DICT_PROBE, (PQ_DICT_PROBE - 1) / 10, s->seen,
                            DICT_PROBE_BITS)) {
             o->dict_dropped = true;
             return SL_OK;
@@ -160,13 +166,13 @@ static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch
         s->idx = p;
         s->idx_cap = n;
     }
-    /* The first DICT_PROBE values decide whether a dictionary pays off. */
-    size_t cur = 0, i = 0, probe = n < DICT_PROBE ? n : DICT_PROBE;
+    /* The first PQ_DICT_PROBE values decide whether a dictionary pays off. */
+    size_t cur = 0, i = 0, probe = n < PQ_DICT_PROBE ? n : PQ_DICT_PROBE;
     st = pq_dict_put_range(d, c->values.data, c->values.len, &cur, 0, probe,
                            opt->dictionary_max_bytes, s->idx, &i);
     if (st)
         return st;
-    if (i == DICT_PROBE && (size_t)d->count * 10 > (size_t)DICT_PROBE * 9) {
+    if (i == PQ_DICT_PROBE && (size_t)d->count * 10 > (size_t)PQ_DICT_PROBE * 9) {
         o->dict_dropped = true;
         return SL_OK;   /* mostly distinct: PLAIN is smaller and faster */
     }
@@ -405,13 +411,19 @@ static sl_status encode_pages(const pq_wcol *c, const pq_enc_opts *opt, pq_scrat
     return SL_OK;
 }
 
+/* have_dict: o->dict and s->idx already cover every value (writer_domain.c). */
 static sl_status encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *s,
-                              pq_chunk_out *o)
+                              pq_chunk_out *o, bool have_dict)
 {
     sl_status st;
     size_t n = (size_t)c->nvalues;
     size_t covered = 0, dict_slots = 0;
-    if (opt->dictionary && c->phys != PQ_BOOLEAN && n > 0) {
+    if (have_dict) {
+        covered = n;
+        dict_slots = (size_t)c->nslots;
+        o->dict_last_count = o->dict.count;
+        o->dict_last_bytes = o->dict.data.len;
+    } else if (opt->dictionary && c->phys != PQ_BOOLEAN && n > 0) {
         if ((st = build_dict(c, opt, s, o, &covered)))
             return st;
         o->dict_last_count = o->dict.count;
@@ -491,7 +503,15 @@ sl_status pq_encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *
     o->n_enc_stats = 0;
     o->null_count = 0;
     o->has_min_max = false;
-    o->status = encode_chunk(c, opt, s, o);
+    if (c->dom) {
+        pq_wcol v;
+        bool have_dict;
+        o->status = pq_domain_chunk(c, opt, s, o, &v, &have_dict);
+        if (!o->status)
+            o->status = encode_chunk(&v, opt, s, o, have_dict);
+    } else {
+        o->status = encode_chunk(c, opt, s, o, false);
+    }
     /* Keep a small dictionary for the column's next chunk; a large one would hold
      * memory for every column of every open writer (ingest keeps many open). */
     if ((size_t)o->dict.table_mask + 1 > DICT_KEEP_SLOTS || o->dict.data.cap > DICT_KEEP_BYTES)

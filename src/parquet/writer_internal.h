@@ -16,8 +16,44 @@
 #include "parquet/thrift_write.h"
 #include "sluice/parquet.h"
 
+/* A column's domain (sl_pq_writer_set_domain; writer_domain.c): the caller's list
+ * and, for each entry, the first entry with the same bytes. A value of the column
+ * is buffered as that first entry's index, so equal strings share one. Read-only
+ * once set: the writer's batches, on other threads, share it. */
+typedef struct pq_domain {
+    const sl_pq_str *str;
+    size_t n;
+    uint32_t *canon;         /* NULL: every entry is distinct */
+    /* Each entry's length, which the row path counts (an index stands for 4 +
+     * length bytes): one for all when they are equal (keys made from a pattern),
+     * else an array 4 times denser than str, for domains past the caches. */
+    uint32_t same_len;
+    uint32_t *len;           /* NULL: every entry is same_len long */
+    uint32_t *table;         /* open addressing: first-entry index + 1, 0 empty */
+    uint32_t mask;
+} pq_domain;
+
+sl_status pq_domain_new(const sl_pq_str *list, size_t n, pq_domain **out);
+void pq_domain_free(pq_domain *d);
+/* The first entry holding bytes p[0..len), or UINT32_MAX. */
+uint32_t pq_domain_find(const pq_domain *d, const void *p, size_t len);
+/* Entry i's length. */
+static inline uint32_t pq_domain_len(const pq_domain *d, uint32_t i)
+{
+    return d->len ? d->len[i] : d->same_len;
+}
+/* Entry i's first entry (i < d->n). */
+static inline uint32_t pq_domain_canon(const pq_domain *d, uint32_t i)
+{
+    return d->canon ? d->canon[i] : i;
+}
+
+/* The value call that fits a column (pq_wcol.call). */
+enum call { CALL_NULL, CALL_BOOL, CALL_INT, CALL_DOUBLE, CALL_BYTES, CALL_DEC128 };
+
 /* How a buffered value is stored: its PLAIN encoding (little-endian fixed width;
- * byte arrays as 4-byte length + bytes), except booleans at one byte each. */
+ * byte arrays as 4-byte length + bytes), except booleans at one byte each, and the
+ * values of a column with a domain, as 4-byte entry indices. */
 typedef struct pq_wcol {
     sl_pq_column def;        /* def.name points at name below */
     char *name;
@@ -27,6 +63,7 @@ typedef struct pq_wcol {
     const char *path[3];
     size_t path_len;
     uint8_t call;            /* the value call that fits the type (writer.c) */
+    const pq_domain *dom;    /* set: values are entry indices (owned by the writer) */
     int64_t int_lo, int_hi;  /* the values sl_pq_write_int takes */
 
     /* the current row */
@@ -38,6 +75,12 @@ typedef struct pq_wcol {
     sl_buf values;
     sl_buf defs;             /* one byte per slot when max_def > 0 */
     sl_buf reps;             /* one byte per slot when max_rep > 0 */
+    uint64_t dom_bytes;      /* dom: the values' PLAIN size (4 + length each) */
+    /* column blocks (writer_block.c): the slots given since the last
+     * sl_pq_batch_end_rows, and the buffers' state before them */
+    uint64_t blk_slots;
+    size_t mark_values, mark_defs;
+    uint64_t mark_nvalues, mark_dom_bytes;
     uint64_t nvalues;        /* present (non-null) values */
     uint64_t nslots;         /* level entries: rows for flat columns */
 } pq_wcol;
@@ -52,6 +95,12 @@ typedef struct pq_scratch {
     sl_pq_compressor zc;     /* the codec's state, kept from page to page */
     uint64_t *seen;          /* pq_few_repeats' set (writer_column.c) */
     pq_dict spare;           /* a large dictionary's memory, for the next one */
+    /* domain columns (writer_domain.c) */
+    uint32_t *dmap;          /* entry -> dictionary index + 1; all 0 between chunks */
+    size_t dmap_cap;
+    uint32_t *dused;         /* dictionary index -> entry */
+    size_t dused_cap;
+    sl_buf plain;            /* a domain chunk's values written out PLAIN */
 } pq_scratch;
 
 typedef struct pq_chunk_out {
@@ -102,6 +151,16 @@ sl_status pq_stat_finish(int32_t phys, const pq_stat *a, sl_buf *min, sl_buf *ma
 
 void pq_scratch_free(pq_scratch *s);
 void pq_chunk_out_free(pq_chunk_out *o);
+
+/* writer_domain.c: prepares a domain column's chunk for encoding. Either builds
+ * o->dict and s->idx over all of the chunk's values, as build_dict would, and sets
+ * *have_dict (v is c without its values, which the encoder will not read); or, when
+ * the dictionary would not cover them all, writes the values out PLAIN in s->plain
+ * and makes v c with those values. */
+sl_status pq_domain_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *s,
+                          pq_chunk_out *o, pq_wcol *v, bool *have_dict);
+/* build_dict's constants, shared with the domain path, which must decide alike */
+#define PQ_DICT_PROBE 16384     /* values seen before the payoff check */
 
 /* Encodes column c's buffered row group into o (cleared first). Sets o->status
  * and returns it. Reads c, writes only o and s. */

@@ -194,7 +194,7 @@ static void run_job(sl_pq_writer *w, int threads)
         sl_buf_clear(&c->values);
         sl_buf_clear(&c->defs);
         sl_buf_clear(&c->reps);
-        c->nvalues = c->nslots = 0;
+        c->nvalues = c->nslots = c->dom_bytes = 0;
     }
     j->status = s;
 }
@@ -275,7 +275,8 @@ static void hand_over(sl_pq_writer *w)
         swap_buf(&c->reps, &f->reps);
         f->nvalues = c->nvalues;
         f->nslots = c->nslots;
-        c->nvalues = c->nslots = 0;
+        f->dom_bytes = c->dom_bytes;
+        c->nvalues = c->nslots = c->dom_bytes = 0;
     }
     w->job.rows = w->rg_rows;
     w->rg_rows = 0;

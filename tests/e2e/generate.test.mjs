@@ -509,6 +509,59 @@ test('formats: parquet and ndjson from the same seed hold the same values, row b
   }
 });
 
+// Strings drawn from fixed lists (choices, dictionaries, cities and states, names,
+// a parent's keys) go to the Parquet writer as indices into those lists; the file
+// must hold the strings themselves, through many row groups, with nulls, with a
+// choice list that repeats a string, and with a key column so spread out that the
+// writer drops its dictionary (more than 90% distinct in the first 16,384 values).
+const LISTS = {
+  name: 'lists',
+  size: 'items',
+  tables: [
+    {name: 'parents', rows: 200000, primary_key: 'p_id',
+      columns: [{name: 'p_id', type: 'string', gen: 'pattern', pattern: 'P-########', unique: true}]},
+    {name: 'items', rows: 1000, primary_key: 'id',
+      columns: [
+        {name: 'id', type: 'int64', gen: 'sequence', start: 1},
+        {name: 'parent', type: 'string', ref: 'parents.p_id'},
+        {name: 'hot', type: 'string', ref: 'parents.p_id', dist: 'zipf', s: 1.1, null_rate: 0.1},
+        {name: 'tag', type: 'string', gen: 'choice', values: ['a', 'b', 'a', '', 'Zürich'], weights: [3, 2, 1, 1, 1]},
+        {name: 'kind', type: 'string', gen: 'const', value: 'X'},
+        {name: 'gender', type: 'string', gen: 'choice', values: ['F', 'M']},
+        {name: 'first', type: 'string', gen: 'first_name', gender_column: 'gender', null_rate: 0.2},
+        {name: 'last', type: 'string', gen: 'last_name'},
+        {name: 'place', type: 'object', columns: [
+          {name: 'city', type: 'string', gen: 'city'},
+          {name: 'state', type: 'string', gen: 'state'},
+          {name: 'country', type: 'string', gen: 'dict', dict: 'countries', null_rate: 0.3},
+        ]},
+      ]},
+  ],
+};
+
+test('formats: strings from fixed lists (handed to the Parquet writer as indices) read back as the NDJSON strings, over many row groups', async () => {
+  const file = path.join(freshDir('lists-schema'), 'lists.json');
+  fs.writeFileSync(file, JSON.stringify(LISTS));
+  for (const rg of ['7000', '100000']) {
+    const args = ['--schema', file, '--table', 'items', '--n', '60000', '--seed', '5'];
+    const pqDir = generate([...args, '--format', 'parquet', '--row-group-size', rg]);
+    const ndDir = generate([...args, '--format', 'ndjson']);
+    const pqFile = path.join(pqDir, 'items.parquet'), ndFile = path.join(ndDir, 'items.ndjson');
+    const fromPq = await duckQuery(`SELECT * FROM read_parquet(${sqlString(pqFile)}) ORDER BY id`);
+    const fromNd = await duckQuery(`${await ndjsonAsParquet(LISTS, 'items', ndFile, pqFile)} ORDER BY id`);
+    assert.equal(fromPq.length, 60000);
+    assert.deepEqual(diffRows(fromNd, fromPq), [], `row groups of ${rg}: NDJSON (left) vs Parquet (right)`);
+    // the cases are there: a spread-out key, nulls, the repeated and the empty choice
+    const r = await one(`SELECT count(DISTINCT parent) AS parents, count(*) - count(hot) AS hot_nulls,
+        count(*) FILTER (WHERE tag = '') AS empty_tags, count(DISTINCT tag) AS tags,
+        count(DISTINCT place_state) AS states FROM read_parquet(${sqlString(pqFile)})`);
+    assert.ok(Number(r.parents) > 50000, `distinct parents ${r.parents}`);
+    assert.ok(Number(r.hot_nulls) > 4000 && Number(r.empty_tags) > 4000, `${r.hot_nulls} null hot keys, ${r.empty_tags} empty tags`);
+    assert.equal(Number(r.tags), 4);
+    assert.ok(Number(r.states) > 1);
+  }
+});
+
 test('formats: hyparquet, parquet-wasm and Polars read the generated Parquet value for value as DuckDB does', async () => {
   const dir = generate(['--n', '1000', '--seed', '23', '--format', 'parquet']);
   for (const t of ['teachers', 'classes', 'students']) {

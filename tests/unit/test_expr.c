@@ -139,7 +139,7 @@ static const char *render(const sl_val *v, char *out, size_t n)
         break;
     case SL_VAL_STRING:
         if (v->u.s.len > 100)
-            snprintf(out, n, "string of %zu bytes", v->u.s.len);
+            snprintf(out, n, "string of %zu bytes", (size_t)v->u.s.len);
         else
             snprintf(out, n, "string '%.*s'", (int)v->u.s.len, v->u.s.ptr);
         break;

@@ -272,6 +272,85 @@ static void cum_pick_is_the_first_entry_above(void **state)
     }
 }
 
+/* Whether two generated values are the same value (strings by content: the
+ * block and the row put theirs in different places of the arena). */
+static bool same_val(const sl_val *a, const sl_val *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case SL_VAL_NULL: return true;
+    case SL_VAL_BOOL: return a->u.b == b->u.b;
+    case SL_VAL_DOUBLE: return memcmp(&a->u.d, &b->u.d, sizeof a->u.d) == 0;
+    case SL_VAL_DECIMAL: return a->u.dec.unscaled == b->u.dec.unscaled && a->u.dec.scale == b->u.dec.scale;
+    case SL_VAL_STRING:
+        return a->u.s.len == b->u.s.len && memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0;
+    case SL_VAL_LIST:
+        if (a->u.list.len != b->u.list.len)
+            return false;
+        for (size_t i = 0; i < a->u.list.len; i++)
+            if (!same_val(&a->u.list.items[i], &b->u.list.items[i]))
+                return false;
+        return true;
+    default: return a->u.i == b->u.i;
+    }
+}
+
+/* sl_gen_block makes, a column at a time, exactly the rows sl_gen_row makes, for
+ * every table but the associations (which it refuses), at any start and length. */
+static void blocks_make_the_rows(void **state)
+{
+    (void)state;
+    static const char *const schemas[] = {"school", "card_transactions"};
+    for (size_t k = 0; k < 2; k++) {
+        sl_gen_schema *s;
+        sl_error err;
+        assert_int_equal(sl_gen_schema_load(schemas[k], NULL, 0, &s, &err), SL_OK);
+        sl_gen_options o;
+        sl_gen_options_init(&o);
+        o.n = 20000;
+        o.seed = 31 + k;
+        sl_gplan p;
+        assert_int_equal(sl_gplan_init(&p, s, &o, &err), SL_OK);
+        sl_arena a;
+        sl_arena_init(&a, 0);
+        for (size_t t = 0; t < s->ntables; t++) {
+            size_t nc = s->tables[t].ncols;
+            sl_val *blk = calloc(SL_GEN_BLOCK * nc, sizeof *blk), *row = calloc(nc, sizeof *row);
+            unsigned broken, bb, sum;
+            if (s->tables[t].assoc) {
+                assert_int_equal(sl_gen_block(&p, (int)t, 0, 1, blk, &a, &broken), SL_ERR_USAGE);
+                free(blk);
+                free(row);
+                continue;
+            }
+            uint64_t rows = p.rows[t];
+            for (uint64_t r0 = 0; r0 < rows; r0 += 1 + (r0 * 7919) % (3 * SL_GEN_BLOCK)) {
+                size_t n = (size_t)(1 + (r0 * 31) % SL_GEN_BLOCK);
+                if (n > rows - r0)
+                    n = (size_t)(rows - r0);
+                sl_arena_reset(&a);
+                assert_int_equal(sl_gen_block(&p, (int)t, r0, n, blk, &a, &bb), SL_OK);
+                sum = 0;
+                for (size_t i = 0; i < n; i++) {
+                    assert_int_equal(sl_gen_row(&p, (int)t, r0 + i, 0, NULL, row, &a, &broken), SL_OK);
+                    sum += broken;
+                    for (size_t c = 0; c < nc; c++)
+                        if (!same_val(&blk[i * nc + c], &row[c]))
+                            fail_msg("%s.%s row %llu column %s: the block's value differs", schemas[k],
+                                     s->tables[t].name, (unsigned long long)(r0 + i), s->tables[t].cols[c].path);
+                }
+                assert_int_equal(bb, sum);
+            }
+            free(blk);
+            free(row);
+        }
+        sl_arena_free(&a);
+        sl_gplan_free(&p);
+        sl_gen_schema_free(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +360,7 @@ int main(void)
         cmocka_unit_test(params_can_be_overridden_only_when_they_exist),
         cmocka_unit_test(associations_hold_their_limits),
         cmocka_unit_test(output_does_not_depend_on_threads),
+        cmocka_unit_test(blocks_make_the_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,8 +2,8 @@
  * and whole rows (sl_pq_write_row): the same rows written value by value, through
  * batches of many sizes, and a row a call must give the same file byte for byte,
  * whichever threshold (rows or bytes) ends a row group and wherever it falls in a
- * batch; and the misuses are errors. The file itself is checked against DuckDB and
- * others by writer_oracle.test.mjs. */
+ * batch; and the misuses are errors. Domains (strings given as indices) likewise.
+ * The file itself is checked against DuckDB and others by writer_oracle.test.mjs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -252,6 +252,7 @@ static void put_values(sl_pq_writer *w, const sl_pq_value *v)
         case SL_PQV_INT: s = sl_pq_write_int(w, i, v[i].u.i); break;
         case SL_PQV_DOUBLE: s = sl_pq_write_double(w, i, v[i].u.d); break;
         case SL_PQV_BYTES: s = sl_pq_write_bytes(w, i, v[i].u.s.p, v[i].u.s.len); break;
+        case SL_PQV_INDEX: s = sl_pq_write_index(w, i, (uint32_t)v[i].u.i); break;
         }
         assert_int_equal(s, SL_OK);
     }
@@ -332,6 +333,451 @@ static void test_row_errors(void **state)
     unlink(a);
 }
 
+/* ------------------------------------------------------------ column blocks */
+
+#define NBLK (NSCALARS - 1)   /* SCALARS but the wide DECIMAL, which takes no block */
+
+/* Rows [r0, r0 + n) of SCALARS as column blocks into batch b; with bad, row r0's
+ * "small" is out of range, so that call fails. Returns that call's status. */
+static sl_status scalar_block(sl_pq_writer *b, uint64_t r0, size_t n, bool bad)
+{
+    enum { MAXN = 200 };
+    int64_t iv[NBLK][MAXN];
+    double dv[NBLK][MAXN];
+    uint8_t bv[MAXN], present[NBLK][MAXN];
+    sl_pq_str sv[MAXN];
+    char text[MAXN][32];
+    assert_true(n <= MAXN);
+    for (size_t k = 0; k < n; k++) {
+        sl_pq_value v[NSCALARS];
+        scalar_row(r0 + k, v, text[k]);
+        for (size_t c = 0; c < NBLK; c++) {
+            present[c][k] = v[c].kind != SL_PQV_NULL;
+            iv[c][k] = v[c].u.i;
+            dv[c][k] = v[c].u.d;
+        }
+        bv[k] = (uint8_t)v[3].u.i;
+        sv[k] = (sl_pq_str){v[1].u.s.p, v[1].u.s.len};
+    }
+    if (bad)
+        iv[7][0] = 40000;
+    sl_status s;
+    /* ints, bytes, bools, doubles; "small" last, so that the others wait to be
+     * taken back when it fails */
+    if ((s = sl_pq_batch_ints(b, 6, iv[6], NULL, n)) || (s = sl_pq_batch_doubles(b, 5, dv[5], NULL, n)) ||
+        (s = sl_pq_batch_doubles(b, 4, dv[4], present[4], n)) || (s = sl_pq_batch_bools(b, 3, bv, present[3], n)) ||
+        (s = sl_pq_batch_ints(b, 2, iv[2], present[2], n)) || (s = sl_pq_batch_bytes(b, 1, sv, present[1], n)) ||
+        (s = sl_pq_batch_ints(b, 0, iv[0], NULL, n)) || (s = sl_pq_batch_ints(b, 7, iv[7], present[7], n)))
+        return s;
+    return sl_pq_batch_end_rows(b, n);
+}
+
+static void test_block_same_bytes(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/sluice-blk-a-XXXXXX", b[] = "/tmp/sluice-blk-b-XXXXXX";
+    make_temp(a);
+    make_temp(b);
+    sl_pq_writer_options o;
+    sl_pq_writer_options_init(&o);
+    o.row_group_rows = 2500;
+    o.row_group_bytes = 40000;
+    o.page_size = 4096;
+    sl_error err;
+    sl_pq_writer *wa, *wb, *batch;
+    assert_int_equal(sl_pq_writer_open(a, SCALARS, NBLK, &o, &wa, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_open(b, SCALARS, NBLK, &o, &wb, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_open_batch(wb, &batch, &err), SL_OK);
+    sl_pq_value v[NSCALARS];
+    char buf[32];
+    uint64_t r = 0;
+    while (r < 15000) {
+        size_t n = 1 + (size_t)(mix(r) % 200);
+        bool bad = mix(r) % 5 == 0;
+        if (scalar_block(batch, r, n, bad) != SL_OK) {
+            /* a failed call leaves its column, and cancel takes the block back: the
+             * rows then go one by one */
+            assert_true(bad);
+            assert_non_null(strstr(sl_pq_writer_error(batch)->msg, "out of range"));
+            sl_pq_batch_cancel_rows(batch);
+            for (size_t k = 0; k < n; k++) {
+                scalar_row(r + k, v, buf);
+                assert_int_equal(sl_pq_write_row(batch, v), SL_OK);
+            }
+        } else {
+            assert_false(bad);
+        }
+        for (size_t k = 0; k < n; k++) {
+            scalar_row(r + k, v, buf);
+            assert_int_equal(sl_pq_write_row(wa, v), SL_OK);
+        }
+        r += n;
+        if (mix(r) % 4 == 0)
+            assert_int_equal(sl_pq_write_batch(wb, batch), SL_OK);
+    }
+    assert_int_equal(sl_pq_write_batch(wb, batch), SL_OK);
+    sl_pq_writer_abort(batch);
+    assert_int_equal(sl_pq_writer_close(wa, false, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_close(wb, false, &err), SL_OK);
+    assert_same_files(a, b);
+}
+
+static void test_block_errors(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/sluice-blk-e-XXXXXX";
+    make_temp(a);
+    sl_error err;
+    sl_pq_writer *w, *b;
+    int64_t iv[4] = {1, 2, 3, 4};
+    double dv[4] = {0};
+    uint8_t some[4] = {1, 0, 1, 1};
+    assert_int_equal(sl_pq_writer_open(a, SCALARS, NSCALARS, NULL, &w, &err), SL_OK);
+    assert_int_equal(sl_pq_batch_ints(w, 0, iv, NULL, 4), SL_ERR_USAGE);   /* not a batch */
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "go to a batch"));
+    assert_int_equal(sl_pq_writer_open_batch(w, &b, &err), SL_OK);
+    assert_int_equal(sl_pq_batch_ints(b, 8, iv, NULL, 4), SL_ERR_USAGE);   /* wide DECIMAL */
+    assert_int_equal(sl_pq_batch_doubles(b, 0, dv, NULL, 4), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(b)->msg, "does not fit"));
+    assert_int_equal(sl_pq_batch_ints(b, 0, iv, some, 4), SL_ERR_USAGE);  /* null into required */
+    assert_non_null(strstr(sl_pq_writer_error(b)->msg, "is required"));
+    assert_int_equal(sl_pq_batch_ints(b, 0, iv, NULL, 4), SL_OK);
+    assert_int_equal(sl_pq_batch_ints(b, 0, iv, NULL, 4), SL_ERR_USAGE);   /* twice */
+    assert_non_null(strstr(sl_pq_writer_error(b)->msg, "given twice"));
+    assert_int_equal(sl_pq_batch_end_rows(b, 4), SL_ERR_USAGE);           /* the others missing */
+    assert_non_null(strstr(sl_pq_writer_error(b)->msg, "was given 0 rows, not 4"));
+    assert_int_equal(sl_pq_write_batch(w, b), SL_ERR_USAGE);              /* a block not ended */
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "not ended"));
+    sl_pq_batch_cancel_rows(b);
+    assert_int_equal(sl_pq_write_batch(w, b), SL_OK);                     /* nothing in it */
+    assert_int_equal(sl_pq_writer_rows(w), 0);
+    assert_int_equal(sl_pq_write_int(b, 0, 5), SL_OK);                    /* a row open */
+    assert_int_equal(sl_pq_batch_ints(b, 0, iv, NULL, 4), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(b)->msg, "open row"));
+    sl_pq_writer_abort(b);
+    assert_int_equal(sl_pq_writer_close(w, false, &err), SL_OK);
+    static const sl_pq_column LIST[] = {{.name = "l", .type = SL_PQ_INT64, .list = true}};
+    assert_int_equal(sl_pq_writer_open(a, LIST, 1, NULL, &w, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_open_batch(w, &b, &err), SL_OK);
+    assert_int_equal(sl_pq_batch_ints(b, 0, iv, NULL, 4), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(b)->msg, "a LIST of"));
+    sl_pq_writer_abort(b);
+    sl_pq_writer_abort(w);
+    unlink(a);
+}
+
+/* ------------------------------------------------------------ domains
+ *
+ * Strings given as indices into a fixed list (sl_pq_writer_set_domain) must make
+ * the file that the same strings given as bytes make, byte for byte, through every
+ * path: the value calls, whole rows, batches, row groups ended by rows or by bytes
+ * (an index counts as the string it stands for), dictionaries that cover a chunk,
+ * that overflow their byte limit, that the payoff probe drops (mostly distinct),
+ * dictionaries off, v2 pages; and the misuses are errors. */
+
+static const sl_pq_column DCOLS[] = {
+    {.name = "id", .type = SL_PQ_INT64},
+    {.name = "pick", .type = SL_PQ_STRING, .optional = true},   /* small list, repeats, "" */
+    {.name = "key", .type = SL_PQ_STRING},                      /* large list */
+    {.name = "raw", .type = SL_PQ_BINARY, .optional = true},    /* bytes outside a domain */
+    {.name = "n", .type = SL_PQ_INT32, .optional = true},
+};
+#define NDCOLS (sizeof DCOLS / sizeof DCOLS[0])
+
+static const char *const PICKS[] = {"in_store", "online", "", "contactless", "online", "atm",
+                                    "Montréal", "atm", "東京"};
+#define NPICKS (sizeof PICKS / sizeof PICKS[0])
+
+#define NKEYS 200000
+static char key_text[NKEYS * 12];
+static sl_pq_str keys[NKEYS], picks[NPICKS];
+
+/* The lists, made once. */
+static void dom_setup(void)
+{
+    if (keys[0].p)
+        return;
+    char *p = key_text;
+    for (size_t i = 0; i < NKEYS; i++) {
+        int n = sprintf(p, "K-%06zu", (i * 7919) % NKEYS);   /* lengths 8, all distinct */
+        keys[i] = (sl_pq_str){p, (size_t)n};
+        p += n + 1;
+    }
+    for (size_t i = 0; i < NPICKS; i++)
+        picks[i] = (sl_pq_str){PICKS[i], strlen(PICKS[i])};
+}
+
+/* How row r draws: the entry of pick (or null), the entry of key. spread > 0 draws
+ * keys from the whole list (mostly distinct); else from the first 300. */
+static void draw(uint64_t r, int spread, int64_t *pick, uint64_t *key)
+{
+    uint64_t h = mix(r);
+    *pick = h % 10 == 0 ? -1 : (int64_t)((h >> 8) % NPICKS);
+    *key = spread ? (h >> 24) % NKEYS : (h >> 24) % 300;
+}
+
+typedef enum { BY_BYTES, BY_INDEX, BY_ROW, BY_BATCH, BY_BLOCK } way;
+
+/* Row r of the columns other than pick and key, through the value calls. */
+static void put_rest(sl_pq_writer *w, uint64_t r)
+{
+    uint64_t h = mix(r ^ 0x5555);
+    assert_int_equal(sl_pq_write_int(w, 0, (int64_t)r), SL_OK);
+    if (h % 6 == 0) {
+        assert_int_equal(sl_pq_write_null(w, 3), SL_OK);
+    } else {
+        char b[16];
+        int n = snprintf(b, sizeof b, "r%llu", (unsigned long long)(h % 5000));
+        assert_int_equal(sl_pq_write_bytes(w, 3, b, (size_t)n), SL_OK);
+    }
+    assert_int_equal(h % 4 == 0 ? sl_pq_write_null(w, 4) : sl_pq_write_int(w, 4, (int64_t)(h % 1000)), SL_OK);
+}
+
+/* Row r as one sl_pq_write_row: pick and key as indices (or as bytes for one row
+ * in 7, which the writer looks up), the rest as values. */
+static void row_values(uint64_t r, int spread, sl_pq_value *v, char *b)
+{
+    int64_t pick;
+    uint64_t key;
+    draw(r, spread, &pick, &key);
+    uint64_t h = mix(r ^ 0x5555);
+    v[0] = (sl_pq_value){SL_PQV_INT, {.i = (int64_t)r}};
+    if (pick < 0)
+        v[1] = (sl_pq_value){SL_PQV_NULL, {.i = 0}};
+    else if (r % 7 == 3)
+        v[1] = (sl_pq_value){SL_PQV_BYTES, {.s = {picks[pick].p, picks[pick].len}}};
+    else
+        v[1] = (sl_pq_value){SL_PQV_INDEX, {.i = pick}};
+    v[2] = (sl_pq_value){SL_PQV_INDEX, {.i = (int64_t)key}};
+    if (h % 6 == 0) {
+        v[3] = (sl_pq_value){SL_PQV_NULL, {.i = 0}};
+    } else {
+        int n = snprintf(b, 16, "r%llu", (unsigned long long)(h % 5000));
+        v[3] = (sl_pq_value){SL_PQV_BYTES, {.s = {b, (size_t)n}}};
+    }
+    v[4] = h % 4 == 0 ? (sl_pq_value){SL_PQV_NULL, {.i = 0}} : (sl_pq_value){SL_PQV_INT, {.i = (int64_t)(h % 1000)}};
+}
+
+/* Row r of w by the value calls: pick and key as bytes, or as indices. */
+/* Rows [r0, r0 + n) of batch b in column blocks: pick and key as indices, raw as
+ * bytes. */
+static void put_block(sl_pq_writer *b, uint64_t r0, size_t n, int spread)
+{
+    int64_t id[300], num[300];
+    uint32_t pick[300], key[300];
+    uint8_t has_pick[300], has_raw[300], has_num[300];
+    sl_pq_str raw[300];
+    char text[300][16];
+    assert_true(n <= 300);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t r = r0 + i, h = mix(r ^ 0x5555), k;
+        int64_t p;
+        draw(r, spread, &p, &k);
+        id[i] = (int64_t)r;
+        has_pick[i] = p >= 0;
+        pick[i] = p >= 0 ? (uint32_t)p : 12345;   /* a null's value is not looked at */
+        key[i] = (uint32_t)k;
+        has_raw[i] = h % 6 != 0;
+        int len = snprintf(text[i], 16, "r%llu", (unsigned long long)(h % 5000));
+        raw[i] = (sl_pq_str){text[i], (size_t)len};
+        has_num[i] = h % 4 != 0;
+        num[i] = (int64_t)(h % 1000);
+    }
+    assert_int_equal(sl_pq_batch_indices(b, 2, key, NULL, n), SL_OK);   /* any column order */
+    assert_int_equal(sl_pq_batch_ints(b, 0, id, NULL, n), SL_OK);
+    assert_int_equal(sl_pq_batch_indices(b, 1, pick, has_pick, n), SL_OK);
+    assert_int_equal(sl_pq_batch_bytes(b, 3, raw, has_raw, n), SL_OK);
+    assert_int_equal(sl_pq_batch_ints(b, 4, num, has_num, n), SL_OK);
+    assert_int_equal(sl_pq_batch_end_rows(b, n), SL_OK);
+}
+
+static void put_calls(sl_pq_writer *w, uint64_t r, int spread, bool index)
+{
+    int64_t pick;
+    uint64_t key;
+    draw(r, spread, &pick, &key);
+    put_rest(w, r);
+    if (pick < 0)
+        assert_int_equal(sl_pq_write_null(w, 1), SL_OK);
+    else if (index)
+        assert_int_equal(sl_pq_write_index(w, 1, (uint32_t)pick), SL_OK);
+    else
+        assert_int_equal(sl_pq_write_bytes(w, 1, picks[pick].p, picks[pick].len), SL_OK);
+    if (index)
+        assert_int_equal(sl_pq_write_index(w, 2, (uint32_t)key), SL_OK);
+    else
+        assert_int_equal(sl_pq_write_bytes(w, 2, keys[key].p, keys[key].len), SL_OK);
+    assert_int_equal(sl_pq_write_end_row(w), SL_OK);
+}
+
+/* Writes rows into a new temporary file (its name in path) one way. */
+static void write_file(char *path, way how, uint64_t rows, int spread, const sl_pq_writer_options *o)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    sl_error err;
+    sl_pq_writer *w, *batch[2] = {NULL, NULL};
+    assert_int_equal(sl_pq_writer_open(path, DCOLS, NDCOLS, o, &w, &err), SL_OK);
+    if (how != BY_BYTES) {
+        assert_int_equal(sl_pq_writer_set_domain(w, 1, picks, NPICKS), SL_OK);
+        assert_int_equal(sl_pq_writer_set_domain(w, 2, keys, NKEYS), SL_OK);
+    }
+    if (how == BY_BATCH || how == BY_BLOCK)
+        for (int i = 0; i < 2; i++)
+            assert_int_equal(sl_pq_writer_open_batch(w, &batch[i], &err), SL_OK);
+    sl_pq_value v[NDCOLS];
+    char b[16];
+    for (uint64_t r = 0; r < rows; r++) {
+        switch (how) {
+        case BY_BYTES: put_calls(w, r, spread, false); break;
+        case BY_INDEX: put_calls(w, r, spread, true); break;
+        case BY_ROW:
+            row_values(r, spread, v, b);
+            assert_int_equal(sl_pq_write_row(w, v), SL_OK);
+            break;
+        case BY_BLOCK: {   /* blocks of 1 to 300 rows, a batch appended every few */
+            size_t n = 1 + (size_t)(mix(r) % 300);
+            if (n > rows - r)
+                n = (size_t)(rows - r);
+            put_block(batch[0], r, n, spread);
+            r += n - 1;
+            if (mix(r) % 3 == 0 || r + 1 == rows)
+                assert_int_equal(sl_pq_write_batch(w, batch[0]), SL_OK);
+            break;
+        }
+        case BY_BATCH: {   /* batches of 777 rows, two filled then appended in order */
+            sl_pq_writer *t = batch[(r / 777) % 2];
+            if (r % 3 == 0) {
+                put_calls(t, r, spread, true);
+            } else {
+                row_values(r, spread, v, b);
+                assert_int_equal(sl_pq_write_row(t, v), SL_OK);
+            }
+            if (r % 1554 == 1553 || r + 1 == rows)
+                for (int i = 0; i < 2; i++)
+                    assert_int_equal(sl_pq_write_batch(w, batch[i]), SL_OK);
+            break;
+        }
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        sl_pq_writer_abort(batch[i]);
+    assert_int_equal(sl_pq_writer_close(w, false, &err), SL_OK);
+}
+
+/* Every way of writing gives the bytes-only file. */
+static void dom_compare(uint64_t rows, int spread, const sl_pq_writer_options *o)
+{
+    char ref[] = "/tmp/sluice-dom-ref-XXXXXX";
+    write_file(ref, BY_BYTES, rows, spread, o);
+    size_t nref;
+    uint8_t *pref = slurp(ref, &nref);
+    for (way how = BY_INDEX; how <= BY_BLOCK; how++) {
+        char path[] = "/tmp/sluice-dom-XXXXXX";
+        write_file(path, how, rows, spread, o);
+        size_t n;
+        uint8_t *p = slurp(path, &n);
+        if (n != nref || memcmp(p, pref, n) != 0)
+            fail_msg("way %d, %llu rows, spread %d: %zu bytes differ from the %zu written as bytes",
+                     (int)how, (unsigned long long)rows, spread, n, nref);
+        free(p);
+        unlink(path);
+    }
+    free(pref);
+    unlink(ref);
+}
+
+static void test_domain_same_bytes(void **state)
+{
+    (void)state;
+    dom_setup();
+    sl_pq_writer_options o;
+    sl_pq_writer_options_init(&o);
+    o.row_group_rows = 5000;
+    o.page_size = 4096;
+    dom_compare(12345, 0, &o);                      /* dictionaries cover every chunk */
+    dom_compare(40000, 1, NULL);                    /* one row group, probe drops the key dictionary */
+    o.row_group_rows = 20000;
+    dom_compare(45000, 1, &o);                      /* probe in some chunks, a small last one */
+    sl_pq_writer_options_init(&o);
+    o.row_group_bytes = 60000;                  /* row groups ended by (counted) bytes */
+    dom_compare(20000, 0, &o);
+    sl_pq_writer_options_init(&o);
+    o.dictionary_max_bytes = 1500;              /* the key dictionary overflows mid-chunk */
+    o.row_group_rows = 4000;
+    dom_compare(9000, 0, &o);
+    o.dictionary = false;                       /* every chunk PLAIN */
+    dom_compare(9000, 0, &o);
+    sl_pq_writer_options_init(&o);
+    o.page_version = 2;
+    o.codec = SL_PQ_CODEC_SNAPPY;
+    dom_compare(7000, 0, &o);
+    dom_compare(1, 0, NULL);                        /* one row */
+}
+
+static void test_domain_errors(void **state)
+{
+    (void)state;
+    dom_setup();
+    char path[] = "/tmp/sluice-dom-e-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    sl_error err;
+    sl_pq_writer *w, *b;
+    static const sl_pq_column LIST[] = {{.name = "l", .type = SL_PQ_STRING, .list = true}};
+    assert_int_equal(sl_pq_writer_open(path, LIST, 1, NULL, &w, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_set_domain(w, 0, picks, NPICKS), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "not a LIST"));
+    sl_pq_writer_abort(w);
+
+    assert_int_equal(sl_pq_writer_open(path, DCOLS, NDCOLS, NULL, &w, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_set_domain(w, 4, picks, NPICKS), SL_ERR_USAGE);   /* INT32 */
+    assert_int_equal(sl_pq_writer_set_domain(w, 9, picks, NPICKS), SL_ERR_USAGE);
+    assert_int_equal(sl_pq_writer_set_domain(w, 1, picks, 0), SL_ERR_USAGE);
+    assert_int_equal(sl_pq_write_index(w, 1, 0), SL_ERR_USAGE);                  /* no domain */
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "has no domain"));
+    assert_int_equal(sl_pq_writer_set_domain(w, 1, picks, NPICKS), SL_OK);
+    assert_int_equal(sl_pq_writer_set_domain(w, 1, picks, NPICKS), SL_ERR_USAGE);  /* twice */
+    assert_int_equal(sl_pq_write_index(w, 1, NPICKS), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "past the end"));
+    assert_int_equal(sl_pq_write_bytes(w, 1, "bus", 3), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "not one of the column's 9 domain strings"));
+    assert_int_equal(sl_pq_write_bytes(w, 1, "online", 6), SL_OK);   /* found: taken */
+    assert_int_equal(sl_pq_writer_open_batch(w, &b, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_set_domain(b, 2, keys, NKEYS), SL_ERR_USAGE);  /* a batch */
+    assert_int_equal(sl_pq_write_index(b, 1, 5), SL_OK);   /* the batch has the writer's */
+    sl_pq_writer_abort(b);
+    sl_pq_writer_abort(w);
+
+    /* after the first row: too late */
+    assert_int_equal(sl_pq_writer_open(path, DCOLS, NDCOLS, NULL, &w, &err), SL_OK);
+    put_calls(w, 0, 0, false);
+    assert_int_equal(sl_pq_writer_set_domain(w, 2, keys, NKEYS), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "before the first row"));
+    sl_pq_writer_abort(w);
+
+    /* a whole row: a bad index is the error of its value call, the row taken back */
+    assert_int_equal(sl_pq_writer_open(path, DCOLS, NDCOLS, NULL, &w, &err), SL_OK);
+    assert_int_equal(sl_pq_writer_set_domain(w, 1, picks, NPICKS), SL_OK);
+    assert_int_equal(sl_pq_writer_set_domain(w, 2, keys, NKEYS), SL_OK);
+    sl_pq_value v[NDCOLS];
+    char buf[16];
+    row_values(1, 0, v, buf);
+    v[2] = (sl_pq_value){SL_PQV_INDEX, {.i = NKEYS}};
+    assert_int_equal(sl_pq_write_row(w, v), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "past the end"));
+    sl_pq_writer_abort(w);
+    assert_int_equal(sl_pq_writer_open(path, DCOLS, NDCOLS, NULL, &w, &err), SL_OK);
+    row_values(1, 0, v, buf);
+    v[1] = (sl_pq_value){SL_PQV_INDEX, {.i = 0}};   /* no domain on the column */
+    assert_int_equal(sl_pq_write_row(w, v), SL_ERR_USAGE);
+    assert_non_null(strstr(sl_pq_writer_error(w)->msg, "has no domain"));
+    sl_pq_writer_abort(w);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +785,10 @@ int main(void)
         cmocka_unit_test(test_batch_errors),
         cmocka_unit_test(test_row_same_bytes),
         cmocka_unit_test(test_row_errors),
+        cmocka_unit_test(test_block_same_bytes),
+        cmocka_unit_test(test_block_errors),
+        cmocka_unit_test(test_domain_same_bytes),
+        cmocka_unit_test(test_domain_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
