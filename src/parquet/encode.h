@@ -27,6 +27,23 @@ sl_status pq_rle_encode_u8(sl_buf *out, const uint8_t *v, size_t n, int bit_widt
 /* Appends PLAIN booleans: v[i] != 0 as bit i, LSB first, padded to a byte. */
 sl_status pq_plain_bools(sl_buf *out, const uint8_t *v, size_t n);
 
+/* Whether at most max_repeats of the n values v[0..n) of width w (4 or 8) equal
+ * an earlier one: a cheaper test than a dictionary for a column that is likely
+ * unique. set is scratch of 1 << set_bits slots, set_bits at least
+ * pq_enc_bit_width(n) + 1 (a load factor of at most a half). Stops at the first
+ * repeat past max_repeats. */
+bool pq_few_repeats(const uint8_t *v, uint32_t w, size_t n, size_t max_repeats, uint64_t *set,
+                    int set_bits);
+
+/* A byte-array entry's first 16 bytes, zero-padded, with its length: two strings
+ * of up to 16 bytes are equal when their keys are, with no call to memcmp, and a
+ * lookup reads one key rather than an offset and then the entry's bytes. */
+typedef struct pq_dkey {
+    uint64_t head[2];      /* bytes 0..7 and 8..15, little-endian, zero-padded */
+    uint32_t len;
+    uint32_t off;          /* of the entry's length prefix in data */
+} pq_dkey;
+
 /* A dictionary of distinct values. Entries are kept PLAIN-encoded in data, which is
  * therefore exactly the body of the dictionary page. width is the byte size of a
  * fixed-width value (4, 8, 12, 16) or 0 for byte arrays (entries are
@@ -35,11 +52,11 @@ typedef struct pq_dict {
     uint32_t width;
     uint32_t count;
     sl_buf data;
-    uint32_t *offs;        /* byte arrays: offset of entry i in data */
+    pq_dkey *keys;         /* byte arrays: entry i's key */
     uint32_t cap_entries;
     /* Open addressing: a slot is (32 bits of the value's hash) << 32 | (entry index
      * + 1), 0 empty. The hash beside the index lets a probe reject most other
-     * entries without reading them: one cache miss a lookup, not three. */
+     * entries without reading them: one cache miss a lookup, not two. */
     uint64_t *table;
     uint32_t table_mask;
 } pq_dict;
@@ -61,13 +78,15 @@ sl_status pq_dict_reserve(pq_dict *d, uint32_t entries, size_t bytes);
 sl_status pq_dict_put(pq_dict *d, const uint8_t *p, uint32_t len, size_t max_bytes,
                       uint32_t *idx);
 
-/* pq_dict_put for values [from, to) of a PLAIN buffer of d's width (byte arrays:
- * 4-byte length + bytes), the value `from` at byte *cur: idx[i] is value i's
- * entry. Stops before the value that would pass max_bytes. *done is the first
- * value not put, *cur its offset. Faster than one call a value: it starts the
- * table loads of later values early. */
-sl_status pq_dict_put_range(pq_dict *d, const uint8_t *values, size_t *cur, size_t from,
-                            size_t to, size_t max_bytes, uint32_t *idx, size_t *done);
+/* pq_dict_put for values [from, to) of a PLAIN buffer values[0..nbytes) of d's
+ * width (byte arrays: 4-byte length + bytes), the value `from` at byte *cur: idx[i]
+ * is value i's entry. Stops before the value that would pass max_bytes. *done is
+ * the first value not put, *cur its offset. Faster than one call a value: it
+ * starts the table loads of later values early, and loads short byte arrays as
+ * whole words where nbytes says the buffer goes on. */
+sl_status pq_dict_put_range(pq_dict *d, const uint8_t *values, size_t nbytes, size_t *cur,
+                            size_t from, size_t to, size_t max_bytes, uint32_t *idx,
+                            size_t *done);
 
 /* Entry i: for byte arrays, the bytes and length (no prefix); else width bytes. */
 static inline const uint8_t *pq_dict_entry(const pq_dict *d, uint32_t i, uint32_t *len)
@@ -76,11 +95,8 @@ static inline const uint8_t *pq_dict_entry(const pq_dict *d, uint32_t i, uint32_
         *len = d->width;
         return d->data.data + (size_t)i * d->width;
     }
-    const uint8_t *p = d->data.data + d->offs[i];
-    uint32_t n;
-    memcpy(&n, p, 4);   /* little-endian hosts only; see writer.c */
-    *len = n;
-    return p + 4;
+    *len = d->keys[i].len;
+    return d->data.data + d->keys[i].off + 4;
 }
 
 #endif

@@ -14,9 +14,11 @@
 #include "parquet/format.h"
 #include "parquet/writer_internal.h"
 
+#define DICT_PROBE_BITS 15              /* pq_few_repeats' set for PQ_DICT_PROBE values */
 #define PAGE_MAX_SLOTS ((size_t)1 << 24)
 #define DICT_KEEP_SLOTS 4096            /* a 32 kB hash table */
 #define DICT_KEEP_BYTES 65536
+#define DICT_SPARE_BYTES ((size_t)4 << 20)   /* scratch keeps one dictionary this large */
 
 void pq_scratch_free(pq_scratch *s)
 {
@@ -28,6 +30,9 @@ void pq_scratch_free(pq_scratch *s)
     sl_buf_free(&s->hdr);
     free(s->idx);
     s->idx = NULL;
+    free(s->seen);
+    s->seen = NULL;
+    pq_dict_free(&s->spare);
     s->idx_cap = 0;
     free(s->dmap);
     s->dmap = NULL;
@@ -77,6 +82,48 @@ static inline bool slot_row_start(const pq_wcol *c, size_t s)
     return c->max_rep == 0 || c->reps.data[s] == 0;
 }
 
+/* Large dictionaries are not kept by their columns (pq_encode_chunk) but one is
+ * by the scratch, whose next large dictionary reuses its memory: allocating and
+ * freeing megabytes for every chunk cost the kernel a page fault for every 4 kB
+ * (half of a 45,000-entry dictionary's time, measured on W3's card_id). */
+static void give_spare(pq_scratch *s, pq_dict *d)
+{
+    if (!d->table) {   /* no table: nothing worth keeping (writer_domain.c's) */
+        pq_dict_free(d);
+        return;
+    }
+    size_t bytes = ((size_t)d->table_mask + 1) * sizeof *d->table + d->data.cap +
+                   (d->keys ? (size_t)d->cap_entries * sizeof *d->keys : 0);
+    pq_dict_free(&s->spare);
+    if (bytes <= DICT_SPARE_BYTES) {
+        s->spare = *d;
+        pq_dict_init(d, d->width);
+    } else {
+        pq_dict_free(d);
+    }
+}
+
+/* Makes d, which has no table or another width, an empty dictionary of width w,
+ * with the spare's memory if it is to be large and there is one (a small one in a
+ * large table would clear and miss in all of it). */
+static void take_spare(pq_scratch *s, pq_dict *d, uint32_t w, bool large)
+{
+    pq_dict_free(d);
+    if (!large || !s->spare.table) {
+        pq_dict_init(d, w);
+        return;
+    }
+    *d = s->spare;
+    pq_dict_init(&s->spare, 0);
+    if (d->width != w) {   /* entry capacity counts keys for byte arrays alone */
+        free(d->keys);
+        d->keys = NULL;
+        d->cap_entries = 0;
+        d->width = w;
+    }
+    pq_dict_clear(d);
+}
+
 /* Builds the dictionary over the values; returns how many leading values it
  * covers (0: no dictionary). */
 static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *s,
@@ -86,12 +133,26 @@ static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch
     size_t n = (size_t)c->nvalues;
     sl_status st;
     *covered = 0;
-    if (d->width != c->width || !d->table) {
-        pq_dict_free(d);
-        pq_dict_init(d, c->width);
-    } else {
-        pq_dict_clear(d);
+    bool dropped = o->dict_dropped;
+    o->dict_dropped = false;
+    /* The decision below without the dictionary, when the column's last chunk was
+     * mostly distinct: counting repeats costs a fraction of building the entries.
+     * The same decision: the test counts the same thing, and none of these values
+     * can pass the byte limit, which would have stopped the probe short. */
+    if (dropped && (c->width == 4 || c->width == 8) && n >= PQ_DICT_PROBE &&
+        (size_t)PQ_DICT_PROBE * c->width <= opt->dictionary_max_bytes) {
+        if (!s->seen && !(s->seen = malloc(sizeof *s->seen << DICT_PROBE_BITS)))
+            return SL_ERR_NOMEM;
+        if (pq_few_repeats(c->values.data, c->width, PQ_DICT_PROBE, (PQ_DICT_PROBE - 1) / 10, s->seen,
+                           DICT_PROBE_BITS)) {
+            o->dict_dropped = true;
+            return SL_OK;
+        }
     }
+    if (d->width != c->width || !d->table)
+        take_spare(s, d, c->width, (size_t)o->dict_last_count * 2 > DICT_KEEP_SLOTS);
+    else
+        pq_dict_clear(d);
     /* A column's chunks tend to have dictionaries of one size: take the last
      * one's room at once rather than by doubling. */
     size_t want = o->dict_last_count < n ? o->dict_last_count : n;
@@ -107,14 +168,16 @@ static sl_status build_dict(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch
     }
     /* The first PQ_DICT_PROBE values decide whether a dictionary pays off. */
     size_t cur = 0, i = 0, probe = n < PQ_DICT_PROBE ? n : PQ_DICT_PROBE;
-    st = pq_dict_put_range(d, c->values.data, &cur, 0, probe, opt->dictionary_max_bytes,
-                                     s->idx, &i);
+    st = pq_dict_put_range(d, c->values.data, c->values.len, &cur, 0, probe,
+                           opt->dictionary_max_bytes, s->idx, &i);
     if (st)
         return st;
-    if (i == PQ_DICT_PROBE && (size_t)d->count * 10 > (size_t)PQ_DICT_PROBE * 9)
+    if (i == PQ_DICT_PROBE && (size_t)d->count * 10 > (size_t)PQ_DICT_PROBE * 9) {
+        o->dict_dropped = true;
         return SL_OK;   /* mostly distinct: PLAIN is smaller and faster */
-    if (i == probe && (st = pq_dict_put_range(d, c->values.data, &cur, probe, n,
-                                              opt->dictionary_max_bytes, s->idx, &i)))
+    }
+    if (i == probe && (st = pq_dict_put_range(d, c->values.data, c->values.len, &cur, probe,
+                                              n, opt->dictionary_max_bytes, s->idx, &i)))
         return st;
     *covered = i;
     return SL_OK;
@@ -452,6 +515,6 @@ sl_status pq_encode_chunk(const pq_wcol *c, const pq_enc_opts *opt, pq_scratch *
     /* Keep a small dictionary for the column's next chunk; a large one would hold
      * memory for every column of every open writer (ingest keeps many open). */
     if ((size_t)o->dict.table_mask + 1 > DICT_KEEP_SLOTS || o->dict.data.cap > DICT_KEEP_BYTES)
-        pq_dict_free(&o->dict);
+        give_spare(s, &o->dict);
     return o->status;
 }

@@ -93,6 +93,8 @@ typedef struct pq_scratch {
     uint32_t *idx;           /* dictionary index per value */
     size_t idx_cap;
     sl_pq_compressor zc;     /* the codec's state, kept from page to page */
+    uint64_t *seen;          /* pq_few_repeats' set (writer_column.c) */
+    pq_dict spare;           /* a large dictionary's memory, for the next one */
     /* domain columns (writer_domain.c) */
     uint32_t *dmap;          /* entry -> dictionary index + 1; all 0 between chunks */
     size_t dmap_cap;
@@ -119,6 +121,7 @@ typedef struct pq_chunk_out {
     pq_dict dict;
     uint32_t dict_last_count;
     size_t dict_last_bytes;
+    bool dict_dropped;       /* the last chunk's values were mostly distinct */
 } pq_chunk_out;
 
 typedef struct pq_enc_opts {

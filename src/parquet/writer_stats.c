@@ -121,11 +121,49 @@ static void stat_add(int32_t phys, pq_stat *a, const uint8_t *p, uint32_t len)
         return true;                                                                   \
     }
 
-PQ_MIN_MAX(min_max_u8, uint8_t)     /* booleans, one byte each */
 PQ_MIN_MAX(min_max_i32, int32_t)
 PQ_MIN_MAX(min_max_i64, int64_t)
 PQ_MIN_MAX(min_max_f32, float)
 PQ_MIN_MAX(min_max_f64, double)
+
+/* Booleans, one byte each, 0 or 1 as sl_pq_write_bool stores them: 8 at a time
+ * whether any is 1 and whether all are, then where the least and greatest first
+ * occur. Other byte values, should a caller store them, take a byte loop. */
+static bool min_max_u8(const uint8_t *base, size_t n, size_t *lo, size_t *hi)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    uint64_t any = 0, all = ~0ull, high = 0;
+    size_t i = 0;
+    if (!n)
+        return false;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, base + i, 8);
+        any |= x;
+        all &= x;
+        high |= x & ~ones;
+    }
+    for (; i < n; i++) {
+        any |= base[i];
+        all &= base[i] | ~(uint64_t)0xff;
+        high |= base[i] & 0xfe;
+    }
+    uint8_t mn, mx;
+    if (!high) {
+        mx = any != 0;
+        mn = n >= 8 ? (all & ones) == ones : all & 1;
+    } else {
+        mn = 0xff;
+        mx = 0;
+        for (i = 0; i < n; i++) {
+            mn = base[i] < mn ? base[i] : mn;
+            mx = base[i] > mx ? base[i] : mx;
+        }
+    }
+    *lo = (size_t)((const uint8_t *)memchr(base, mn, n) - base);
+    *hi = (size_t)((const uint8_t *)memchr(base, mx, n) - base);
+    return true;
+}
 
 static void stat_fixed(int32_t phys, uint32_t width, const uint8_t *base, size_t n, pq_stat *a)
 {
