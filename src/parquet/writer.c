@@ -390,7 +390,7 @@ static sl_status begin_value_slow(sl_pq_writer *w, size_t col, int call, pq_wcol
         return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s' already has a value in row %llu",
                             n, (unsigned long long)w->rows);
     if (call == CALL_NULL && !c->def.optional)
-        return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s' is required: null is not allowed", n);
+        return pq_null_required(w, c);
     if (call != CALL_NULL && c->def.list)
         return sl_error_set(&w->err, SL_ERR_USAGE,
                             "column '%s' is a LIST: call sl_pq_write_list_begin before its elements", n);
@@ -412,12 +412,39 @@ static inline sl_status begin_value(sl_pq_writer *w, size_t col, int call, pq_wc
     return begin_value_slow(w, col, call, out);
 }
 
-static sl_status fail_mem(sl_pq_writer *w, sl_status s, const pq_wcol *c)
+sl_status pq_fail_mem(sl_pq_writer *w, sl_status s, const pq_wcol *c)
 {
     w->failed = s;
     if (s == SL_ERR_LIMIT)
         return sl_error_set(&w->err, s, "column '%s': the row group buffer is over its limit", c->name);
     return sl_error_set(&w->err, s, "out of memory buffering column '%s'", c->name);
+}
+
+sl_status pq_too_long(sl_pq_writer *w, const pq_wcol *c, size_t len)
+{
+    return sl_error_set(&w->err, SL_ERR_LIMIT, "column '%s': a value of %zu bytes is too long", c->name, len);
+}
+
+sl_status pq_no_domain(sl_pq_writer *w, const pq_wcol *c)
+{
+    return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s' has no domain: an index means nothing", c->name);
+}
+
+sl_status pq_past_domain(sl_pq_writer *w, const pq_wcol *c, uint32_t i)
+{
+    return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s': index %u is past the end of its "
+                        "domain of %zu strings", c->name, i, c->dom->n);
+}
+
+sl_status pq_null_required(sl_pq_writer *w, const pq_wcol *c)
+{
+    return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s' is required: null is not allowed", c->name);
+}
+
+sl_status pq_not_in_domain(sl_pq_writer *w, const pq_wcol *c, size_t len)
+{
+    return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s': a value of %zu bytes is not one of "
+                        "the column's %zu domain strings", c->name, len, c->dom->n);
 }
 
 static inline sl_status put(sl_buf *b, const void *p, size_t n)
@@ -438,14 +465,14 @@ static sl_status end_slot_slow(sl_pq_writer *w, pq_wcol *c, bool present)
         uint8_t rep = c->list_len ? 1 : 0;
         uint8_t def = present ? c->max_def : (uint8_t)(c->max_def - 1);
         if ((s = sl_buf_putc(&c->reps, rep)) || (s = sl_buf_putc(&c->defs, def)))
-            return fail_mem(w, s, c);
+            return pq_fail_mem(w, s, c);
         c->list_len++;
         w->rg_bytes += 2;
     } else {
         if (c->def.list && (s = sl_buf_putc(&c->reps, 0)))
-            return fail_mem(w, s, c);
+            return pq_fail_mem(w, s, c);
         if (c->max_def && (s = sl_buf_putc(&c->defs, present ? c->max_def : 0)))
-            return fail_mem(w, s, c);
+            return pq_fail_mem(w, s, c);
         c->got = true;
         w->rg_bytes += 2;
     }
@@ -477,7 +504,7 @@ static inline __attribute__((always_inline)) sl_status put_value(sl_pq_writer *w
 {
     sl_status s = put(&c->values, p, n);
     if (s)
-        return fail_mem(w, s, c);
+        return pq_fail_mem(w, s, c);
     if (!w->batch)
         w->rg_bytes += n;
     return end_slot(w, c, true);
@@ -498,14 +525,6 @@ sl_status sl_pq_write_bool(sl_pq_writer *w, size_t col, bool v)
     return s ? s : put_value(w, c, &b, 1);
 }
 
-static inline sl_status int_range(sl_pq_writer *w, const pq_wcol *c, int64_t v)
-{
-    if (v >= c->int_lo && v <= c->int_hi)
-        return SL_OK;
-    return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s': %lld is out of range for %s",
-                        c->name, (long long)v, pq_type_name(c->def.type));
-}
-
 static void put_be128(uint8_t out[16], int64_t hi, uint64_t lo)
 {
     for (int i = 0; i < 8; i++) {
@@ -518,7 +537,7 @@ sl_status sl_pq_write_int(sl_pq_writer *w, size_t col, int64_t v)
 {
     pq_wcol *c;
     sl_status s = begin_value(w, col, CALL_INT, &c);
-    if (s || (s = int_range(w, c, v)))
+    if (s || (s = pq_int_range(w, c, v)))
         return s;
     if (c->width == 4) {
         int32_t x = (int32_t)v;
@@ -571,7 +590,7 @@ static sl_status put_index(sl_pq_writer *w, pq_wcol *c, uint32_t k)
 {
     sl_status s = put(&c->values, &k, 4);
     if (s)
-        return fail_mem(w, s, c);
+        return pq_fail_mem(w, s, c);
     uint64_t n = 4 + (uint64_t)pq_domain_len(c->dom, k);
     c->dom_bytes += n;
     if (!w->batch)
@@ -586,10 +605,9 @@ sl_status sl_pq_write_index(sl_pq_writer *w, size_t col, uint32_t i)
     if (s)
         return s;
     if (!c->dom)
-        return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s' has no domain: an index means nothing", c->name);
+        return pq_no_domain(w, c);
     if (i >= c->dom->n)
-        return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s': index %u is past the end of its "
-                            "domain of %zu strings", c->name, i, c->dom->n);
+        return pq_past_domain(w, c, i);
     return put_index(w, c, pq_domain_canon(c->dom, i));
 }
 
@@ -627,17 +645,13 @@ sl_status sl_pq_write_bytes(sl_pq_writer *w, size_t col, const void *p, size_t l
     if (s)
         return s;
     if (len > INT32_MAX - 64)
-        return sl_error_set(&w->err, SL_ERR_LIMIT, "column '%s': a value of %zu bytes is too long",
-                            c->name, len);
+        return pq_too_long(w, c, len);
     if (c->dom) {
         uint32_t k = pq_domain_find(c->dom, p, len);
-        if (k == UINT32_MAX)
-            return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s': a value of %zu bytes is not "
-                                "one of the column's %zu domain strings", c->name, len, c->dom->n);
-        return put_index(w, c, k);
+        return k == UINT32_MAX ? pq_not_in_domain(w, c, len) : put_index(w, c, k);
     }
     if ((s = sl_buf_reserve(&c->values, 4 + len)))
-        return fail_mem(w, s, c);
+        return pq_fail_mem(w, s, c);
     uint32_t n = (uint32_t)len;
     uint8_t *at = c->values.data + c->values.len;   /* one load: the stores below may alias */
     memcpy(at, &n, 4);
@@ -678,7 +692,7 @@ sl_status sl_pq_write_list_end(sl_pq_writer *w, size_t col)
         /* An empty list: one slot, defined up to the (optional) list itself. */
         sl_status s;
         if ((s = sl_buf_putc(&c->reps, 0)) || (s = sl_buf_putc(&c->defs, c->def.optional)))
-            return fail_mem(w, s, c);
+            return pq_fail_mem(w, s, c);
         c->nslots++;
         w->rg_bytes += 2;
     }
@@ -821,7 +835,7 @@ sl_status sl_pq_write_row(sl_pq_writer *w, const sl_pq_value *v)
         if (!s && c->max_def)
             s = sl_buf_putc(&c->defs, x->kind == SL_PQV_NULL ? 0 : c->max_def);
         if (s)
-            return fail_mem(w, s, c);
+            return pq_fail_mem(w, s, c);
         c->nslots++;
         c->nvalues += x->kind != SL_PQV_NULL;
         bytes += n + 2;

@@ -27,10 +27,8 @@ static sl_status blk_begin(sl_pq_writer *b, size_t col, int call, size_t n, cons
     if (c->blk_slots)
         return sl_error_set(&b->err, SL_ERR_USAGE, "%s: column '%s' was given twice in one block", what, c->name);
     sl_status s;
-    if (c->max_def && (s = sl_buf_reserve(&c->defs, n))) {
-        b->failed = s;
-        return sl_error_set(&b->err, s, "out of memory buffering column '%s'", c->name);
-    }
+    if (c->max_def && (s = sl_buf_reserve(&c->defs, n)))
+        return pq_fail_mem(b, s, c);
     c->mark_values = c->values.len;
     c->mark_defs = c->defs.len;
     c->mark_nvalues = c->nvalues;
@@ -65,28 +63,20 @@ static size_t blk_levels(pq_wcol *c, const uint8_t *present, size_t n)
     return k;
 }
 
-/* Ends a block call: counts the slots, or on failure puts the column back. */
+/* Ends a block call: counts the slots, or on failure (s, whose message is set)
+ * puts the column back. */
 static sl_status blk_end(sl_pq_writer *b, pq_wcol *c, size_t n, size_t k, sl_status s)
 {
     if (s) {
         c->values.len = c->mark_values;
         c->defs.len = c->mark_defs;
         c->dom_bytes = c->mark_dom_bytes;
-        if (s == SL_ERR_NOMEM || s == SL_ERR_LIMIT) {
-            b->failed = s;
-            return sl_error_set(&b->err, s, "out of memory buffering column '%s'", c->name);
-        }
         return s;
     }
     c->nslots += n;
     c->nvalues += k;
     c->blk_slots = n;
     return SL_OK;
-}
-
-static sl_status null_required(sl_pq_writer *b, pq_wcol *c)
-{
-    return sl_error_set(&b->err, SL_ERR_USAGE, "column '%s' is required: null is not allowed", c->name);
 }
 
 /* The common start of a block call: blk_begin, the levels, and room for the
@@ -102,12 +92,12 @@ static sl_status blk_open(sl_pq_writer *b, size_t col, int call, bool index, con
     if (call == CALL_INT && c->width != 4 && c->width != 8)
         return sl_error_set(&b->err, SL_ERR_USAGE, "%s: column '%s' is a wide DECIMAL", what, c->name);
     if (index && !c->dom)
-        return sl_error_set(&b->err, SL_ERR_USAGE, "column '%s' has no domain: an index means nothing", c->name);
+        return pq_no_domain(b, c);
     *k = blk_levels(c, present, n);
     if (*k == SIZE_MAX)
-        return blk_end(b, c, n, 0, null_required(b, c));
+        return blk_end(b, c, n, 0, pq_null_required(b, c));
     if ((s = sl_buf_reserve(&b->cols[col].values, *k * (index ? 4 : c->width))))
-        return blk_end(b, c, n, 0, s);
+        return blk_end(b, c, n, 0, pq_fail_mem(b, s, c));
     *out = c;
     return SL_OK;
 }
@@ -129,8 +119,7 @@ sl_status sl_pq_batch_ints(sl_pq_writer *b, size_t col, const int64_t *v, const 
             continue;
         int64_t x = v[i];
         if (x < lo || x > hi)
-            return blk_end(b, c, n, 0, sl_error_set(&b->err, SL_ERR_USAGE, "column '%s': %lld is out of "
-                           "range for %s", c->name, (long long)x, pq_type_name(c->def.type)));
+            return blk_end(b, c, n, 0, pq_int_range(b, c, x));
         if (c->width == 8) {
             memcpy(out + 8 * j, &x, 8);
         } else {
@@ -198,8 +187,7 @@ sl_status sl_pq_batch_indices(sl_pq_writer *b, size_t col, const uint32_t *v, co
         if (!PRESENT(i))
             continue;
         if (v[i] >= d->n)
-            return blk_end(b, c, n, 0, sl_error_set(&b->err, SL_ERR_USAGE, "column '%s': index %u is "
-                           "past the end of its domain of %zu strings", c->name, v[i], d->n));
+            return blk_end(b, c, n, 0, pq_past_domain(b, c, v[i]));
         uint32_t e = pq_domain_canon(d, v[i]);
         memcpy(&out[j++], &e, 4);
         bytes += 4 + (uint64_t)pq_domain_len(d, e);
@@ -220,22 +208,19 @@ sl_status sl_pq_batch_bytes(sl_pq_writer *b, size_t col, const sl_pq_str *v, con
         if (!PRESENT(i))
             continue;
         if (v[i].len > INT32_MAX - 64)
-            return blk_end(b, c, n, 0, sl_error_set(&b->err, SL_ERR_LIMIT, "column '%s': a value of %zu "
-                           "bytes is too long", c->name, v[i].len));
+            return blk_end(b, c, n, 0, pq_too_long(b, c, v[i].len));
         if (c->dom) {   /* as sl_pq_write_bytes: the string's entry, which must exist */
             uint32_t e = pq_domain_find(c->dom, v[i].p, v[i].len);
             if (e == UINT32_MAX)
-                return blk_end(b, c, n, 0, sl_error_set(&b->err, SL_ERR_USAGE, "column '%s': a value of "
-                               "%zu bytes is not one of the column's %zu domain strings", c->name,
-                               v[i].len, c->dom->n));
+                return blk_end(b, c, n, 0, pq_not_in_domain(b, c, v[i].len));
             if ((s = sl_buf_append(&c->values, &e, 4)))
-                return blk_end(b, c, n, 0, s);
+                return blk_end(b, c, n, 0, pq_fail_mem(b, s, c));
             c->dom_bytes += 4 + (uint64_t)v[i].len;
             continue;
         }
         uint32_t len = (uint32_t)v[i].len;
         if ((s = sl_buf_reserve(&c->values, 4 + (size_t)len)))
-            return blk_end(b, c, n, 0, s);
+            return blk_end(b, c, n, 0, pq_fail_mem(b, s, c));
         memcpy(c->values.data + c->values.len, &len, 4);
         if (len)
             memcpy(c->values.data + c->values.len + 4, v[i].p, len);

@@ -273,4 +273,22 @@ sl_status pq_write_all(sl_pq_writer *w, const void *p, size_t n);
 sl_status pq_write_footer(sl_pq_writer *w);
 const char *pq_type_name(sl_pq_type t);
 
+/* writer.c: the value calls' errors, shared with the block calls */
+/* A failed buffer: sticky; SL_ERR_LIMIT past the row-group ceiling, else memory. */
+sl_status pq_fail_mem(sl_pq_writer *w, sl_status s, const pq_wcol *c);
+sl_status pq_too_long(sl_pq_writer *w, const pq_wcol *c, size_t len);
+sl_status pq_no_domain(sl_pq_writer *w, const pq_wcol *c);
+sl_status pq_not_in_domain(sl_pq_writer *w, const pq_wcol *c, size_t len);
+sl_status pq_past_domain(sl_pq_writer *w, const pq_wcol *c, uint32_t i);
+sl_status pq_null_required(sl_pq_writer *w, const pq_wcol *c);
+
+/* Whether v is one sl_pq_write_int takes for c (SL_ERR_USAGE, with w's message, if not). */
+static inline sl_status pq_int_range(sl_pq_writer *w, const pq_wcol *c, int64_t v)
+{
+    if (v >= c->int_lo && v <= c->int_hi)
+        return SL_OK;
+    return sl_error_set(&w->err, SL_ERR_USAGE, "column '%s': %lld is out of range for %s",
+                        c->name, (long long)v, pq_type_name(c->def.type));
+}
+
 #endif
