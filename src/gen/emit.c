@@ -526,15 +526,10 @@ sl_status sl_emit_pq_row(const sl_emit_pq *e, const sl_val *vals, sl_pq_writer *
         }
         whole = pq_value(v, &row[i]);
     }
-    const sl_gtable *t = e->t;
     if (whole)
         return sl_pq_write_row(w, row);
-    size_t col = 0;
-    for (size_t i = 0; i < t->ncols; i++) {
-        const sl_gcol *c = &t->cols[i];
-        if (c->hidden || c->gen == G_OBJECT)
-            continue;
-        const sl_val *v = &vals[i];
+    for (size_t col = 0; col < e->ncols; col++) {
+        const sl_val *v = &vals[e->src[col]];
         sl_status st;
         if (v->kind == SL_VAL_LIST) {
             st = sl_pq_write_list_begin(w, col);
@@ -547,7 +542,6 @@ sl_status sl_emit_pq_row(const sl_emit_pq *e, const sl_val *vals, sl_pq_writer *
         }
         if (st != SL_OK)
             return st;
-        col++;
     }
     return sl_pq_write_end_row(w);
 }

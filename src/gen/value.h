@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef enum {
     SL_VAL_NULL = 0,
@@ -56,6 +57,30 @@ static inline sl_val sl_val_plain_str(const char *p, size_t n)
 {
     sl_val v = {.kind = SL_VAL_STRING, .plain = 1, .u.s = {p, n}};
     return v;
+}
+
+/* Whether a and b are the same value: the same kind, and strings and lists by
+ * content (doubles by ==). */
+static inline bool sl_val_equal(const sl_val *a, const sl_val *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case SL_VAL_NULL: return true;
+    case SL_VAL_BOOL: return a->u.b == b->u.b;
+    case SL_VAL_DOUBLE: return a->u.d == b->u.d;
+    case SL_VAL_DECIMAL: return a->u.dec.unscaled == b->u.dec.unscaled && a->u.dec.scale == b->u.dec.scale;
+    case SL_VAL_STRING:
+        return a->u.s.len == b->u.s.len && (a->u.s.len == 0 || memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0);
+    case SL_VAL_LIST:
+        if (a->u.list.len != b->u.list.len)
+            return false;
+        for (size_t i = 0; i < a->u.list.len; i++)
+            if (!sl_val_equal(&a->u.list.items[i], &b->u.list.items[i]))
+                return false;
+        return true;
+    default: return a->u.i == b->u.i;
+    }
 }
 
 #endif

@@ -158,28 +158,6 @@ sl_status vp_row_values(planner *pl, int t, uint64_t row, sl_val **vals)
     return sl_gen_row(pl->p, t, row, b, &a->seats, *vals, &pl->v->arena, &broken);
 }
 
-static bool val_eq(const sl_val *x, const sl_val *y)
-{
-    if (x->kind != y->kind)
-        return false;
-    switch (x->kind) {
-    case SL_VAL_NULL: return true;
-    case SL_VAL_BOOL: return x->u.b == y->u.b;
-    case SL_VAL_DOUBLE: return x->u.d == y->u.d;
-    case SL_VAL_DECIMAL: return x->u.dec.unscaled == y->u.dec.unscaled && x->u.dec.scale == y->u.dec.scale;
-    case SL_VAL_STRING:
-        return x->u.s.len == y->u.s.len && memcmp(x->u.s.ptr, y->u.s.ptr, x->u.s.len) == 0;
-    case SL_VAL_LIST:
-        if (x->u.list.len != y->u.list.len)
-            return false;
-        for (size_t i = 0; i < x->u.list.len; i++)
-            if (!val_eq(&x->u.list.items[i], &y->u.list.items[i]))
-                return false;
-        return true;
-    default: return x->u.i == y->u.i;
-    }
-}
-
 /* ---- which columns a change may touch ---- */
 
 static bool mentions(const char *src, const char *name)
@@ -548,7 +526,7 @@ static sl_status plan_duplicates(planner *pl, int t, uint64_t exact, uint64_t co
             if ((st = vp_row_values(pl, t, (row + d) % n, &other)) != SL_OK)
                 break;
             for (size_t c = 0; c < nc && !differs; c++)
-                differs = !is_pk(tb, (int)c) && !tb->cols[c].unique && !val_eq(&vals[c], &other[c]);
+                differs = !is_pk(tb, (int)c) && !tb->cols[c].unique && !sl_val_equal(&vals[c], &other[c]);
         }
         if (st != SL_OK || !differs)
             break;

@@ -272,30 +272,6 @@ static void cum_pick_is_the_first_entry_above(void **state)
     }
 }
 
-/* Whether two generated values are the same value (strings by content: the
- * block and the row put theirs in different places of the arena). */
-static bool same_val(const sl_val *a, const sl_val *b)
-{
-    if (a->kind != b->kind)
-        return false;
-    switch (a->kind) {
-    case SL_VAL_NULL: return true;
-    case SL_VAL_BOOL: return a->u.b == b->u.b;
-    case SL_VAL_DOUBLE: return memcmp(&a->u.d, &b->u.d, sizeof a->u.d) == 0;
-    case SL_VAL_DECIMAL: return a->u.dec.unscaled == b->u.dec.unscaled && a->u.dec.scale == b->u.dec.scale;
-    case SL_VAL_STRING:
-        return a->u.s.len == b->u.s.len && memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0;
-    case SL_VAL_LIST:
-        if (a->u.list.len != b->u.list.len)
-            return false;
-        for (size_t i = 0; i < a->u.list.len; i++)
-            if (!same_val(&a->u.list.items[i], &b->u.list.items[i]))
-                return false;
-        return true;
-    default: return a->u.i == b->u.i;
-    }
-}
-
 /* sl_gen_block makes, a column at a time, exactly the rows sl_gen_row makes, for
  * every table but the associations (which it refuses), at any start and length. */
 static void blocks_make_the_rows(void **state)
@@ -336,7 +312,7 @@ static void blocks_make_the_rows(void **state)
                     assert_int_equal(sl_gen_row(&p, (int)t, r0 + i, 0, NULL, row, &a, &broken), SL_OK);
                     sum += broken;
                     for (size_t c = 0; c < nc; c++)
-                        if (!same_val(&blk[i * nc + c], &row[c]))
+                        if (!sl_val_equal(&blk[i * nc + c], &row[c]))
                             fail_msg("%s.%s row %llu column %s: the block's value differs", schemas[k],
                                      s->tables[t].name, (unsigned long long)(r0 + i), s->tables[t].cols[c].path);
                 }
