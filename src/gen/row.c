@@ -732,16 +732,13 @@ sl_status sl_gen_block(const sl_gplan *p, int t, uint64_t row0, size_t n, sl_val
         sl_val *col = vals + i;
         /* the common generators in loops of their own, the column's constants
          * loaded once; the rest through gen_cell */
-        bool nul[SL_GEN_BLOCK], some = false;
-        if (c->null_rate > 0 && c->gen != G_OBJECT)
-            for (size_t r = 0; r < n; r++)
-                some |= nul[r] = sl_rng_unit(sl_rng_join(rt->null_key, part[r])) < c->null_rate;
+        bool nulls = c->null_rate > 0;
 #define CELLS(value)                                                      \
     for (size_t r = 0; r < n; r++) {                                      \
         sl_val *out = col + r * nc;                                       \
         uint64_t bits = sl_rng_join(rt->key, part[r]);                    \
         (void)bits;                                                       \
-        if (some && nul[r])                                               \
+        if (nulls && sl_rng_unit(sl_rng_join(rt->null_key, part[r])) < c->null_rate) \
             *out = sl_val_null();                                         \
         else                                                              \
             value;                                                        \
